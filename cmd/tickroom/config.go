@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// config is everything the server can be told. Every flag has an
+// environment fallback named TICKROOM_<FLAG> (dashes become underscores).
+type config struct {
+	Addr            string
+	PublicHost      string
+	LogFormat       string
+	LogLevel        string
+	DefaultRoom     string
+	DefaultTickRate int
+	DefaultMax      int
+	TokenKey        string
+	AdminKey        string
+	Origins         string
+	MaxRooms        int
+	IdleTimeout     time.Duration
+	ReconnectGrace  time.Duration
+	ShutdownTimeout time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		Addr:            ":8080",
+		LogFormat:       "text",
+		LogLevel:        "info",
+		DefaultRoom:     "default",
+		DefaultTickRate: 30,
+		DefaultMax:      16,
+		MaxRooms:        1000,
+		IdleTimeout:     60 * time.Second,
+		ReconnectGrace:  20 * time.Second,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// parseConfig reads flags from args, falling back to getenv for any flag
+// not given on the command line.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := defaultConfig()
+	fs := flag.NewFlagSet("tickroom", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	fs.StringVar(&c.PublicHost, "public-host", c.PublicHost, "host[:port] browsers use to reach the server, for the default origin check (default: the request's Host)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&c.DefaultRoom, "default-room", c.DefaultRoom, "name of the always-open default room (empty: none)")
+	fs.IntVar(&c.DefaultTickRate, "default-tick-rate", c.DefaultTickRate, "tick rate of the default room, 10..60 Hz")
+	fs.IntVar(&c.DefaultMax, "default-max-players", c.DefaultMax, "seats in the default room")
+	fs.StringVar(&c.TokenKey, "token-key", c.TokenKey, "HMAC key for seat tokens (empty: random per process)")
+	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for admin endpoints (empty: disabled)")
+	fs.StringVar(&c.Origins, "allowed-origins", c.Origins, "comma-separated browser origins (host patterns) allowed to open WebSockets (empty: same host only)")
+	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "most rooms on this node")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close an empty room after this long")
+	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "deadline for a graceful shutdown")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "TICKROOM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && !set[f.Name] {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+func (c config) validate() error {
+	switch {
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("-log-format: %q is not text or json", c.LogFormat)
+	case c.DefaultTickRate < 10 || c.DefaultTickRate > 60:
+		return fmt.Errorf("-default-tick-rate: %d is not within 10..60", c.DefaultTickRate)
+	case c.ShutdownTimeout <= 0:
+		return fmt.Errorf("-shutdown-timeout: must be positive")
+	}
+	return nil
+}
+
+func (c config) origins() []string {
+	var out []string
+	for o := range strings.SplitSeq(c.Origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}

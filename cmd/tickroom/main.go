@@ -1,0 +1,108 @@
+// Command tickroom is the tickroom game server: the lobby API, the
+// WebSocket endpoint and the browser client in one binary.
+//
+//	go run ./cmd/tickroom            # serves :8080 with a default room
+//	go run ./cmd/tickroom -help      # every flag (each has a TICKROOM_* env fallback)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "tickroom:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if cfg.TokenKey == "" {
+		log.Warn("no -token-key given: seat tokens use a random key and will not survive a restart")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := newServer(context.WithoutCancel(ctx), cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		srv.Close(ctx)
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // WebSockets are hijacked before this applies
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("tickroom listening; open the URL to play", "url", browserURL(ln.Addr()), "default_room", cfg.DefaultRoom)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		srv.Close(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(hs, srv, cfg.ShutdownTimeout, log, served)
+}
+
+// shutdown stops taking requests, tells every player the server is going
+// away (close 1001), lets their writes finish and returns within timeout.
+func shutdown(hs *http.Server, srv *server, timeout time.Duration, log *slog.Logger, served <-chan error) error {
+	log.Info("shutting down", "deadline", timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	srv.drain()
+	httpErr := hs.Shutdown(ctx)
+	<-served
+	roomErr := srv.Close(ctx)
+	if err := errors.Join(httpErr, roomErr); err != nil {
+		log.Error("shutdown incomplete", "err", err)
+		return err
+	}
+	log.Info("shutdown complete")
+	return nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func browserURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}

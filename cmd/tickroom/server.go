@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/web"
+)
+
+// server wires the lobby, the WebSocket endpoint and the web client.
+type server struct {
+	cfg         config
+	log         *slog.Logger
+	mgr         *lobby.Manager
+	api         *lobby.API
+	defaultRoom *lobby.Room
+	stopRooms   context.CancelFunc
+	ready       atomic.Bool
+}
+
+// newServer starts the room manager (and the default room). Rooms and
+// sessions run until Close or ctx ends.
+func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, error) {
+	roomCtx, stop := context.WithCancel(ctx)
+	mgr := lobby.NewManager(roomCtx, lobby.Options{
+		IdleTimeout: cfg.IdleTimeout, ReconnectGrace: cfg.ReconnectGrace,
+		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey),
+	}, nil, log)
+	origins := cfg.origins()
+	if len(origins) == 0 && cfg.PublicHost != "" {
+		origins = []string{cfg.PublicHost}
+	}
+	s := &server{
+		cfg: cfg, log: log, mgr: mgr, stopRooms: stop,
+		api: lobby.NewAPI(roomCtx, mgr, lobby.APIOptions{OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log}),
+	}
+	if cfg.DefaultRoom != "" {
+		r, err := mgr.Create(lobby.RoomConfig{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		s.defaultRoom = r
+	}
+	s.ready.Store(true)
+	return s, nil
+}
+
+// Handler composes the web client, the API and the health endpoints.
+func (s *server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	api := s.api.Handler()
+	mux.Handle("/api/", api)
+	mux.Handle("/ws", api)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/", web.Handler())
+	return mux
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// drain marks the server not ready and refuses new rooms and joins.
+func (s *server) drain() {
+	s.ready.Store(false)
+	s.mgr.Drain()
+}
+
+// Close ends every room (players get close 1001) and waits, until ctx ends,
+// for their sessions to finish writing.
+func (s *server) Close(ctx context.Context) error {
+	s.drain()
+	s.stopRooms()
+	err := s.api.WaitSessions(ctx)
+	s.mgr.Wait()
+	return err
+}

@@ -1,0 +1,176 @@
+package lobby_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// TestTwoPlayersSeeEachOther is the vertical slice: REST create and join,
+// two WebSocket clients, inputs in, snapshots out, a leave event.
+func TestTwoPlayersSeeEachOther(t *testing.T) {
+	base := runtime.NumGoroutine()
+	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "duel", MaxPlayers: 4, TickRate: 30}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := join(t, ctx, ts.URL, room.ID, "alice")
+	bob := join(t, ctx, ts.URL, room.ID, "bob")
+	if alice.Welcome().TickRate != 30 || alice.Welcome().RoomID != room.ID {
+		t.Fatalf("welcome = %+v", alice.Welcome())
+	}
+
+	// Bob stands still; alice runs right. Bob must see alice's x grow
+	// within 3 ticks of the server applying her input.
+	start := waitForEntity(t, ctx, bob, alice.PlayerID())
+	var lastTick uint32
+	var sent uint32
+	movedAt := uint32(0)
+	for i := 0; i < 90 && movedAt == 0; i++ {
+		seq, err := alice.SendInput(ctx, game.Input{Move: game.MoveRight})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = seq
+		u := readSnapshot(t, ctx, bob)
+		if u.Tick <= lastTick {
+			t.Fatalf("tick %d after %d: ticks must strictly increase", u.Tick, lastTick)
+		}
+		lastTick = u.Tick
+		if e, ok := find(u.Entities, alice.PlayerID()); ok && e.X > start.X {
+			movedAt = u.Tick
+		}
+	}
+	if movedAt == 0 {
+		t.Fatal("bob never saw alice move")
+	}
+
+	// Alice's snapshots acknowledge her inputs in order.
+	checkFor(t, 5*time.Second, func() error {
+		u := readSnapshot(t, ctx, alice)
+		if u.AckSeq != sent {
+			return errors.New("ack never reached the last input sent")
+		}
+		return nil
+	})
+
+	if err := alice.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitForEvent(t, ctx, bob, game.EventLeave, alice.PlayerID())
+	bob.Close()
+	ts.stop()
+	checkGoroutines(t, base)
+}
+
+func waitForEntity(t *testing.T, ctx context.Context, c *netcode.Client, id uint32) game.Entity {
+	t.Helper()
+	for {
+		u := readSnapshot(t, ctx, c)
+		if e, ok := find(u.Entities, id); ok {
+			return e
+		}
+	}
+}
+
+// readSnapshot reads until the next snapshot, skipping other messages.
+func readSnapshot(t *testing.T, ctx context.Context, c *netcode.Client) *netcode.Update {
+	t.Helper()
+	for {
+		u, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if u.Type == netcode.MsgSnapshot {
+			return u
+		}
+	}
+}
+
+func waitForEvent(t *testing.T, ctx context.Context, c *netcode.Client, kind game.EventKind, a uint32) game.Event {
+	t.Helper()
+	for {
+		u, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for event %d: %v", kind, err)
+		}
+		for _, e := range u.Events {
+			if e.Kind == kind && e.A == a {
+				return e
+			}
+		}
+	}
+}
+
+// TestSlowReaderDoesNotDelayOthers: a client that stops reading must not
+// slow the snapshots of another, and is dropped after SlowAfter.
+func TestSlowReaderDoesNotDelayOthers(t *testing.T) {
+	ts := startServerWith(t, lobby.Options{SlowAfter: time.Second}, lobby.APIOptions{},
+		func(l net.Listener) net.Listener { return tinyBufListener{l} })
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck, err := netcode.JoinRoom(ctx, ts.URL, room.ID, "stuck", &netcode.ClientOptions{HTTPClient: tinyBufClient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.CloseNow() // never read again
+	reader := join(t, ctx, ts.URL, room.ID, "reader")
+	// The reader runs around so snapshots carry changes to fill the stuck
+	// client's buffers with.
+	go func() {
+		for ctx.Err() == nil {
+			for _, m := range []uint8{game.MoveRight, game.MoveDown, game.MoveLeft, game.MoveUp} {
+				for range 20 {
+					if _, err := reader.SendInput(ctx, game.Input{Move: m, Buttons: game.ButtonFire}); err != nil {
+						return
+					}
+					time.Sleep(time.Second / 60)
+				}
+			}
+		}
+	}()
+
+	// Over 3 s at 60 Hz the reader must get nearly every tick, gap-free
+	// in tick numbers, while the stuck client's buffers fill.
+	first := readSnapshot(t, ctx, reader).Tick
+	var last uint32
+	deadline := time.Now().Add(3 * time.Second)
+	// The reader must keep every tick while the stuck one stalls.
+	for time.Now().Before(deadline) {
+		u := readSnapshot(t, ctx, reader)
+		if last != 0 && u.Tick != last+1 {
+			t.Fatalf("reader skipped from tick %d to %d", last, u.Tick)
+		}
+		last = u.Tick
+	}
+	if got := last - first; got < 150 {
+		t.Fatalf("reader got %d ticks in 3s at 60 Hz", got)
+	}
+	// The stuck client is dropped: the room shows it as reconnecting.
+	r, err := ts.mgr.Get(room.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 20*time.Second, func() error {
+		for _, p := range r.Info().Roster {
+			if p.ID == stuck.PlayerID() && p.State == "reconnecting" {
+				return nil
+			}
+		}
+		return errors.New("stuck client not dropped")
+	})
+}

@@ -1,0 +1,164 @@
+package lobby
+
+import (
+	"time"
+	"unicode"
+
+	"github.com/coder/websocket"
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// step runs one tick: take what the clients sent, advance the game, and hand
+// every connected client its events and its snapshot.
+func (r *Room) step(now time.Time) {
+	r.expire(now)
+	for _, s := range r.seats {
+		r.drain(s, now)
+	}
+	r.removeLeavers()
+	for _, s := range r.seats {
+		r.applyInput(s)
+	}
+	r.evBuf = append(r.evBuf[:0], r.pending...)
+	r.pending = r.pending[:0]
+	r.evBuf = r.game.Step(r.evBuf)
+	tick := r.game.Tick()
+	r.tick.Store(tick)
+	r.broadcastEvents()
+	for _, s := range r.seats {
+		if s.sess != nil {
+			r.sendSnapshot(s, tick)
+		}
+	}
+	r.dropSlow(tick)
+	r.publishIfDirty()
+}
+
+// drain takes everything the seat's session has queued. The inbox is
+// bounded, so this is bounded work per tick.
+func (r *Room) drain(s *seat, now time.Time) {
+	if s.sess == nil {
+		return
+	}
+	for {
+		select {
+		case m, ok := <-s.sess.Inbox():
+			if !ok {
+				r.detach(s, now)
+				return
+			}
+			r.handle(s, &m)
+		default:
+			return
+		}
+	}
+}
+
+func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
+	switch m.Type {
+	case netcode.MsgInput:
+		if len(s.inputs) >= maxInputBacklog {
+			s.inputs = append(s.inputs[:0], s.inputs[1:]...)
+			r.stats.Drops.Add(1)
+		}
+		s.inputs = append(s.inputs, m.Input)
+	case netcode.MsgChat:
+		r.pending = append(r.pending, game.Event{Kind: game.EventChat, A: s.id, Text: m.Text})
+	case netcode.MsgLeave:
+		s.leaving = true
+	}
+}
+
+func (r *Room) removeLeavers() {
+	for i := len(r.seats) - 1; i >= 0; i-- {
+		if r.seats[i].leaving {
+			r.remove(r.seats[i])
+		}
+	}
+}
+
+// applyInput feeds the game one input per tick: the oldest queued. With none
+// queued the player keeps following the last one.
+func (r *Room) applyInput(s *seat) {
+	if len(s.inputs) == 0 || !s.inGame {
+		return
+	}
+	in := s.inputs[0]
+	s.inputs = append(s.inputs[:0], s.inputs[1:]...)
+	r.game.SetInput(s.id, in)
+	s.ackSeq = in.Seq
+}
+
+// broadcastEvents numbers this tick's events, logs them for resumption and
+// sends one shared frame to everyone.
+func (r *Room) broadcastEvents() {
+	if len(r.evBuf) == 0 {
+		return
+	}
+	for i := range r.evBuf {
+		r.evBuf[i].Seq = r.events.add(r.evBuf[i])
+		r.countScore(&r.evBuf[i])
+	}
+	frame := netcode.AppendEvents(nil, r.evBuf)
+	for _, s := range r.seats {
+		if s.sess != nil {
+			s.sess.SendFrame(frame)
+		}
+	}
+}
+
+func (r *Room) countScore(e *game.Event) {
+	if e.Kind != game.EventKill {
+		return
+	}
+	if s := r.seat(e.A); s != nil {
+		s.score++
+		r.dirty = true
+	}
+}
+
+// sendSnapshot encodes what the seat's player sees against the last
+// snapshot its connection actually wrote (or in full when that is unknown).
+func (r *Room) sendSnapshot(s *seat, tick uint32) {
+	v := &s.views[tick%historyLen]
+	v.ents = r.game.View(s.id, v.ents[:0])
+	v.tick = tick
+	baseTick := s.sess.WrittenTick()
+	var base []game.Entity
+	if b := &s.views[baseTick%historyLen]; baseTick != 0 && b.tick == baseTick && baseTick != tick {
+		base = b.ents
+	} else {
+		baseTick = 0
+	}
+	frame := netcode.AppendSnapshot(s.buf, tick, baseTick, s.ackSeq, base, v.ents)
+	r.stats.SnapshotBytes.Add(uint64(len(frame)))
+	s.buf = s.sess.SendSnapshot(tick, frame)
+}
+
+// dropSlow closes clients that have not taken a snapshot for SlowAfter.
+func (r *Room) dropSlow(tick uint32) {
+	limit := uint32(r.opts.SlowAfter / r.period)
+	for _, s := range r.seats {
+		if s.sess == nil {
+			continue
+		}
+		last := max(s.sess.WrittenTick(), s.attachTik)
+		if tick-last > limit {
+			s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.ErrTooSlow, Message: "not keeping up with snapshots"}))
+			s.sess.Close(websocket.StatusPolicyViolation, "too slow: not keeping up with snapshots")
+			r.detach(s, time.Now())
+		}
+	}
+}
+
+// cleanName trims a player name and drops control characters.
+func cleanName(name string) string {
+	out := make([]rune, 0, len(name))
+	for _, c := range name {
+		if !unicode.IsControl(c) {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,400 @@
+package netcode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// SessionOptions configures a Session. The zero value is usable.
+type SessionOptions struct {
+	// ReadLimit caps one client frame in bytes. Default MaxFrameBytes;
+	// a larger frame closes the connection with 1009.
+	ReadLimit int64
+	// WriteTimeout bounds one frame write; a client that does not take a
+	// frame within it is closed. Default 5s.
+	WriteTimeout time.Duration
+	// InboxSize bounds the client messages waiting for the room. Default 32;
+	// what does not fit is dropped and counted.
+	InboxSize int
+	// MaxPendingFrames bounds the reliable frames (events, welcome, errors)
+	// waiting to be written. Default 256; overflowing it closes the session.
+	MaxPendingFrames int
+	// Clock answers pings with the room's tick and clock (ms). Nil answers
+	// with zeros.
+	Clock func() (tick uint32, serverMs float64)
+	// KeepaliveInterval is how often the server pings the client at the
+	// WebSocket level; a client that does not answer within another interval
+	// is dropped. Default 10s.
+	KeepaliveInterval time.Duration
+	// Admit, when set, is asked before each decoded message is queued; false
+	// drops it (rate limiting). A non-nil error closes the session with 1008.
+	Admit func(m *ClientMessage) (bool, error)
+}
+
+func (o *SessionOptions) withDefaults() SessionOptions {
+	var c SessionOptions
+	if o != nil {
+		c = *o
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = MaxFrameBytes
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 5 * time.Second
+	}
+	if c.InboxSize <= 0 {
+		c.InboxSize = 32
+	}
+	if c.KeepaliveInterval <= 0 {
+		c.KeepaliveInterval = 10 * time.Second
+	}
+	if c.MaxPendingFrames <= 0 {
+		c.MaxPendingFrames = 256
+	}
+	return c
+}
+
+// CloseError is how a Session ended: the close code sent (or received) and
+// its reason.
+type CloseError struct {
+	Code   websocket.StatusCode
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("netcode: session closed: %d %s", int(e.Code), e.Reason)
+}
+
+// Session is the server side of one client connection. It owns two
+// goroutines: Run's caller reads, and a writer Run starts and waits for.
+// The room talks to it only through Inbox, SendSnapshot, SendFrame and Close,
+// none of which block.
+type Session struct {
+	// static after construction
+	conn  *websocket.Conn
+	opts  SessionOptions
+	inbox chan ClientMessage
+	wake  chan struct{} // cap 1: the writer has something to do
+	done  chan struct{} // closed when Run returns
+
+	// guarded by mu; handed between the room and the writer
+	mu        sync.Mutex
+	frames    [][]byte // reliable frames in order
+	snap      []byte   // newest snapshot not yet written
+	snapTick  uint32
+	spare     []byte // a written snapshot buffer for the room to reuse
+	closeWith *CloseError
+	closeOnce sync.Once
+
+	// atomics, read by the room
+	writtenTick atomic.Uint32 // tick of the last snapshot fully written
+	dropped     atomic.Uint64 // client messages dropped (inbox full or not admitted)
+	bytesOut    atomic.Uint64
+	bytesIn     atomic.Uint64
+	rtt         atomic.Int64 // last keepalive round trip, ns
+	end         atomic.Pointer[CloseError]
+}
+
+// NewSession wraps an accepted connection. Call Run to serve it.
+func NewSession(conn *websocket.Conn, opts *SessionOptions) *Session {
+	o := opts.withDefaults()
+	conn.SetReadLimit(o.ReadLimit)
+	return &Session{
+		conn:  conn,
+		opts:  o,
+		inbox: make(chan ClientMessage, o.InboxSize),
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+}
+
+// Inbox delivers the client's decoded messages (not pings, which the
+// session answers itself). It is closed when the session ends.
+func (s *Session) Inbox() <-chan ClientMessage { return s.inbox }
+
+// Done is closed when Run has returned.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// WrittenTick is the tick of the last snapshot written in full: the baseline
+// the next delta may use.
+func (s *Session) WrittenTick() uint32 { return s.writtenTick.Load() }
+
+// Dropped counts client messages dropped so far.
+func (s *Session) Dropped() uint64 { return s.dropped.Load() }
+
+// Bytes returns the payload bytes read and written so far.
+func (s *Session) Bytes() (in, out uint64) { return s.bytesIn.Load(), s.bytesOut.Load() }
+
+// RTT is the round trip of the last keepalive ping (0 before the first).
+func (s *Session) RTT() time.Duration { return time.Duration(s.rtt.Load()) }
+
+// Err reports how the session ended, once Done is closed.
+func (s *Session) Err() *CloseError { return s.end.Load() }
+
+// SendSnapshot makes frame the newest snapshot to write, replacing one not
+// yet written: a slow reader gets the newest snapshot, never a backlog. The
+// session takes frame; the returned buffer (possibly nil) is free for the
+// caller's next encode.
+func (s *Session) SendSnapshot(tick uint32, frame []byte) (spare []byte) {
+	s.mu.Lock()
+	if s.snap != nil {
+		spare = s.snap
+	} else {
+		spare, s.spare = s.spare, nil
+	}
+	s.snap, s.snapTick = frame, tick
+	s.mu.Unlock()
+	s.poke()
+	return spare[:0]
+}
+
+// SendFrame queues a frame that must not be skipped (welcome, events,
+// errors). It reports false, and closes the session as too slow, when the
+// queue is full. The session takes frame.
+func (s *Session) SendFrame(frame []byte) bool {
+	s.mu.Lock()
+	full := len(s.frames) >= s.opts.MaxPendingFrames
+	if !full {
+		s.frames = append(s.frames, frame)
+	}
+	s.mu.Unlock()
+	if full {
+		s.Close(websocket.StatusPolicyViolation, "too slow: event queue overflow")
+		return false
+	}
+	s.poke()
+	return true
+}
+
+// Close asks the writer to finish what is queued and close with code and
+// reason. It does not block. If the client is not reading, the connection is
+// cut after WriteTimeout.
+func (s *Session) Close(code websocket.StatusCode, reason string) {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closeWith = &CloseError{Code: code, Reason: reason}
+		s.mu.Unlock()
+		s.poke()
+	})
+}
+
+func (s *Session) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run serves the session until the connection ends. When ctx is done the
+// session closes with 1001 after writing what is queued. Run owns the writer
+// goroutine and returns only after it.
+func (s *Session) Run(ctx context.Context) *CloseError {
+	defer close(s.done)
+	defer close(s.inbox)
+	stop := context.AfterFunc(ctx, func() { s.Close(websocket.StatusGoingAway, "server shutting down") })
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Go(s.writeLoop)
+	kctx, stopKeepalive := context.WithCancel(ctx)
+	wg.Go(func() { s.keepalive(kctx) })
+	// Reads must not end with ctx: cancelling a read cuts the connection
+	// before the writer can send the close reason.
+	err := s.readLoop(context.WithoutCancel(ctx))
+	s.finish(err)
+	stopKeepalive()
+	wg.Wait()
+	return s.Err()
+}
+
+func (s *Session) finish(err error) {
+	var me *malformedClose
+	if errors.As(err, &me) {
+		s.Close(me.Code, me.Reason)
+	} else {
+		s.Close(websocket.StatusNormalClosure, "")
+	}
+	s.mu.Lock()
+	ce := s.closeWith
+	s.mu.Unlock()
+	if me == nil && ce.Code == websocket.StatusNormalClosure {
+		// The peer ended it (or the network did): report what it said.
+		ce = &CloseError{Code: websocket.CloseStatus(err), Reason: err.Error()}
+		if ce.Code == -1 {
+			ce.Code = websocket.StatusAbnormalClosure
+		}
+	}
+	s.end.Store(ce)
+}
+
+type malformedClose struct{ CloseError }
+
+func (m *malformedClose) Error() string { return m.CloseError.Error() }
+
+func (s *Session) readLoop(ctx context.Context) error {
+	buf := make([]byte, 0, 512)
+	for {
+		typ, r, err := s.conn.Reader(ctx)
+		if err != nil {
+			return err
+		}
+		buf, err = readAll(buf[:0], r)
+		if err != nil {
+			return err
+		}
+		s.bytesIn.Add(uint64(len(buf)))
+		if typ != websocket.MessageBinary {
+			return &malformedClose{CloseError{websocket.StatusUnsupportedData, "text frames are not accepted; send binary MessagePack"}}
+		}
+		if err := s.handle(buf); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Session) handle(frame []byte) error {
+	var m ClientMessage
+	if err := DecodeClient(frame, &m); err != nil {
+		return &malformedClose{CloseError{websocket.StatusPolicyViolation, closeReason(err)}}
+	}
+	if m.Type == MsgPing {
+		return s.pong(m.ClientTime)
+	}
+	if s.opts.Admit != nil {
+		ok, err := s.opts.Admit(&m)
+		if err != nil {
+			return &malformedClose{CloseError{websocket.StatusPolicyViolation, closeReason(err)}}
+		}
+		if !ok {
+			s.dropped.Add(1)
+			return nil
+		}
+	}
+	select {
+	case s.inbox <- m:
+	default:
+		s.dropped.Add(1)
+	}
+	return nil
+}
+
+func (s *Session) pong(clientTime float64) error {
+	var p Pong
+	p.ClientTime = clientTime
+	if s.opts.Clock != nil {
+		p.Tick, p.ServerTime = s.opts.Clock()
+	}
+	s.SendFrame(AppendPong(nil, p))
+	return nil
+}
+
+// closeReason fits an error into a close frame's 123-byte reason.
+func closeReason(err error) string {
+	r := err.Error()
+	if len(r) > 120 {
+		r = r[:120]
+	}
+	return r
+}
+
+func readAll(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// writeLoop owns all writes to the connection. Writes use a context without
+// Done so they do not allocate; a stuck write is cut by a timer instead.
+func (s *Session) writeLoop() {
+	stall := time.AfterFunc(time.Hour, func() { s.conn.CloseNow() })
+	stall.Stop()
+	defer stall.Stop()
+	var frames [][]byte
+	for {
+		<-s.wake
+		s.mu.Lock()
+		frames, s.frames = s.frames, frames[:0]
+		snap, tick := s.snap, s.snapTick
+		s.snap = nil
+		closeWith := s.closeWith
+		s.mu.Unlock()
+		for i, f := range frames {
+			if !s.write(f, stall) {
+				return
+			}
+			frames[i] = nil
+		}
+		if snap != nil {
+			if !s.write(snap, stall) {
+				return
+			}
+			s.writtenTick.Store(tick)
+			s.mu.Lock()
+			s.spare = snap
+			s.mu.Unlock()
+		}
+		if closeWith != nil {
+			s.closeConn(closeWith.Code, closeWith.Reason, stall)
+			return
+		}
+	}
+}
+
+func (s *Session) write(frame []byte, stall *time.Timer) bool {
+	stall.Reset(s.opts.WriteTimeout)
+	err := s.conn.Write(context.Background(), websocket.MessageBinary, frame)
+	stall.Stop()
+	if err != nil {
+		s.conn.CloseNow()
+		return false
+	}
+	s.bytesOut.Add(uint64(len(frame)))
+	return true
+}
+
+func (s *Session) closeConn(code websocket.StatusCode, reason string, stall *time.Timer) {
+	stall.Reset(s.opts.WriteTimeout)
+	s.conn.Close(code, reason)
+	stall.Stop()
+}
+
+// keepalive detects dead peers: TCP alone can take minutes to notice.
+func (s *Session) keepalive(ctx context.Context) {
+	t := time.NewTicker(s.opts.KeepaliveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		pctx, cancel := context.WithTimeout(ctx, s.opts.KeepaliveInterval)
+		err := s.conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.Close(websocket.StatusPolicyViolation, "keepalive: no pong")
+				s.conn.CloseNow()
+			}
+			return
+		}
+		s.rtt.Store(int64(time.Since(start)))
+	}
+}
