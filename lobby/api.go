@@ -3,18 +3,14 @@ package lobby
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
-	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/netcode"
 )
 
@@ -24,45 +20,117 @@ type APIOptions struct {
 	// as coder/websocket host patterns. Default: only the server's own host.
 	// Upgrades without an Origin header (bots, services) are always allowed.
 	OriginPatterns []string
-	// AdminKey guards admin endpoints (announce); empty disables them.
+	// AdminKey guards admin endpoints (announce); empty disables them
+	// (they answer 404).
 	AdminKey string
+	// Heartbeat is how often an idle event stream gets a comment line, so
+	// proxies and clients can tell it is alive. Default 15s.
+	Heartbeat time.Duration
 	// Session configures every WebSocket session.
 	Session netcode.SessionOptions
+	// Limits bounds what each client may send and how many may connect.
+	Limits  Limits
+	Metrics *Metrics
 	Logger  *slog.Logger
 }
 
 // API serves the lobby REST API and the WebSocket endpoint.
 type API struct {
 	// static after construction
-	m    *Manager
-	opts APIOptions
-	log  *slog.Logger
-	ctx  context.Context // ends sessions on shutdown
+	m          *Manager
+	opts       APIOptions
+	log        *slog.Logger
+	ctx        context.Context // ends sessions on shutdown
+	streams    context.Context // ends event streams and long-polls: ctx or EndStreams
+	endStreams context.CancelFunc
 
 	sessions sync.WaitGroup // one per live WebSocket
+	matchMu  sync.Mutex     // serializes quick play's create-a-room step
+	conns    *ipConns       // open WebSockets per address
 }
 
-// NewAPI returns the API for m. Sessions end when ctx does.
+// NewAPI returns the API for m. Sessions, event streams and long-polls end
+// when ctx does.
 func NewAPI(ctx context.Context, m *Manager, opts APIOptions) *API {
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &API{m: m, opts: opts, log: log, ctx: ctx}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	opts.Limits = opts.Limits.withDefaults()
+	streams, endStreams := context.WithCancel(ctx)
+	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
+		conns: newIPConns(opts.Limits.MaxConnsPerIP)}
+}
+
+// route is one endpoint. routes is the one list of them: Handler registers
+// it and the OpenAPI test checks it against the document both ways.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"POST /api/rooms", a.createRoom},
+		{"GET /api/rooms", a.listRooms},
+		{"GET /api/rooms/events", a.roomEvents},
+		{"GET /api/rooms/{id}", a.getRoom},
+		{"POST /api/rooms/{id}/join", a.joinRoom},
+		{"POST /api/rooms/{id}/announce", a.announce},
+		{"POST /api/matchmake", a.matchmake},
+		{"GET /api/openapi.json", serveOpenAPI},
+		{"GET /ws", a.serveWS},
+	}
 }
 
 // Handler routes /api/ and /ws.
-func (a *API) Handler() http.Handler {
+func (a *API) Handler() http.Handler { return a.mux() }
+
+func (a *API) mux() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/rooms", a.createRoom)
-	mux.HandleFunc("GET /api/rooms", a.listRooms)
-	mux.HandleFunc("GET /api/rooms/{id}", a.getRoom)
-	mux.HandleFunc("POST /api/rooms/{id}/join", a.joinRoom)
-	mux.HandleFunc("GET /ws", a.serveWS)
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such API endpoint: " + r.Method + " " + r.URL.Path})
-	})
+	for _, rt := range a.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
+	mux.HandleFunc("/api/", noRoute(mux))
+	mux.HandleFunc("/ws", noRoute(mux))
 	return mux
+}
+
+// noRoute answers what no route matched as a problem: 405 with Allow when
+// the path exists for other methods, 404 otherwise.
+func noRoute(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != r.Pattern {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, Problem{Type: "/problems/method-not-allowed", Status: http.StatusMethodNotAllowed,
+				Detail: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allow, " or ")})
+			return
+		}
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+	}
+}
+
+// EndStreams ends every event stream and long-poll now and refuses new
+// ones. http.Server.Shutdown waits for them, unlike WebSockets, so register
+// it: srv.RegisterOnShutdown(api.EndStreams).
+func (a *API) EndStreams() { a.endStreams() }
+
+// streamContext is the context of an event stream or long-poll: it ends
+// with the request, with the API's context, or at EndStreams.
+func (a *API) streamContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(a.streams, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // WaitSessions blocks until every WebSocket session has ended or ctx does.
@@ -80,11 +148,39 @@ func (a *API) WaitSessions(ctx context.Context) error {
 type createRoomRequest struct {
 	Name       string            `json:"name"`
 	Mode       string            `json:"mode"`
-	MaxPlayers int               `json:"max_players"`
-	TickRate   int               `json:"tick_rate"`
+	MaxPlayers *int              `json:"max_players"`
+	TickRate   *int              `json:"tick_rate"`
 	Private    bool              `json:"private"`
 	JoinCode   string            `json:"join_code"`
-	Labels     map[string]string `json:"labels"`
+	Labels     labels            `json:"labels"`
+}
+
+// config checks the request and returns the room it asks for. Numbers that
+// are given must be in range: an explicit 0 is not "the default".
+func (req *createRoomRequest) config() (RoomConfig, error) {
+	cfg := RoomConfig{Name: strings.TrimSpace(cleanName(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
+	var err error
+	if req.Mode != "" {
+		if cfg.Mode, err = validMode(req.Mode, "mode"); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.MaxPlayers, err = inRange(req.MaxPlayers, "max_players", 1, MaxMaxPlayers); err != nil {
+		return cfg, err
+	}
+	if cfg.TickRate, err = inRange(req.TickRate, "tick_rate", MinTickRate, MaxTickRate); err != nil {
+		return cfg, err
+	}
+	if err := validateLabels(req.Labels); err != nil {
+		return cfg, err
+	}
+	switch {
+	case req.Private:
+		err = validJoinCode(req.JoinCode)
+	case req.JoinCode != "":
+		err = &FieldError{Field: "join_code", Detail: "only for a private room (private: true)"}
+	}
+	return cfg, err
 }
 
 func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
@@ -93,16 +189,12 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if err := validateLabels(req.Labels); err != nil {
+	cfg, err := req.config()
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if req.Private && req.JoinCode == "" {
-		writeError(w, &FieldError{Field: "join_code", Detail: "required for a private room"})
-		return
-	}
-	room, err := a.m.Create(RoomConfig{Name: strings.TrimSpace(req.Name), Mode: req.Mode, MaxPlayers: req.MaxPlayers,
-		TickRate: req.TickRate, Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels})
+	room, err := a.m.Create(cfg)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -111,33 +203,7 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, room.Info())
 }
 
-func validateLabels(l map[string]string) error {
-	if len(l) > 16 {
-		return &FieldError{Field: "labels", Detail: "at most 16 labels"}
-	}
-	for k, v := range l {
-		if k == "" || len(k) > 32 || len(v) > 64 {
-			return &FieldError{Field: "labels." + k, Detail: "keys are 1..32 bytes, values at most 64"}
-		}
-	}
-	return nil
-}
-
-func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
-	rooms, err := a.m.List(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := make([]*RoomInfo, 0, len(rooms))
-	for _, info := range rooms {
-		if !info.Private {
-			out = append(out, info)
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
-}
-
+// roomDetail is a room with its players; here "players" lists them.
 type roomDetail struct {
 	*RoomInfo
 	Players []PlayerInfo `json:"players"`
@@ -149,8 +215,12 @@ func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	info := room.Info()
-	writeJSON(w, http.StatusOK, roomDetail{RoomInfo: info, Players: append([]PlayerInfo{}, info.Roster...)})
+	players, err := room.Presence(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, roomDetail{RoomInfo: room.Info(), Players: players})
 }
 
 type joinRequest struct {
@@ -178,6 +248,10 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if len(req.JoinCode) > maxJoinCode {
+		writeError(w, &FieldError{Field: "join_code", Detail: fmt.Sprintf("longer than %d bytes", maxJoinCode)})
+		return
+	}
 	if a.m.Draining() {
 		writeError(w, ErrShuttingDown)
 		return
@@ -192,19 +266,12 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, JoinResponse{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
-		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires})
+	writeJSON(w, http.StatusOK, joinResponse(r, res))
 }
 
-func validPlayerName(name string) (string, error) {
-	name = strings.TrimSpace(cleanName(name))
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return "", &FieldError{Field: "name", Detail: "required"}
-	case n > netcode.MaxNameRunes:
-		return "", &FieldError{Field: "name", Detail: fmt.Sprintf("longer than %d characters", netcode.MaxNameRunes)}
-	}
-	return name, nil
+func joinResponse(r *http.Request, res Reservation) JoinResponse {
+	return JoinResponse{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
+		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires}
 }
 
 func wsURL(r *http.Request, token string) string {
@@ -218,86 +285,7 @@ func wsURL(r *http.Request, token string) string {
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-// serveWS checks the seat token before upgrading, so a bad token gets an
-// HTTP error a client can read, then runs the session on this goroutine.
-func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
-	claims, room, err := a.claim(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if !offersSubprotocol(r) {
-		room.Release(claims.PlayerID)
-		writeProblem(w, Problem{Status: http.StatusBadRequest, Title: "Subprotocol required",
-			Detail: "offer WebSocket subprotocol " + netcode.Subprotocol, Field: "Sec-WebSocket-Protocol"})
-		return
-	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,
-	})
-	if err != nil {
-		room.Release(claims.PlayerID)
-		return // Accept has answered (403 for a foreign origin)
-	}
-	a.sessions.Add(1)
-	defer a.sessions.Done()
-	opts := a.opts.Session
-	opts.Clock = room.clock
-	sess := netcode.NewSession(conn, &opts)
-	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
-	if err := room.Attach(r.Context(), claims.PlayerID, sess, uint32(lastEvent)); err != nil {
-		conn.Close(websocket.StatusPolicyViolation, closeReason(err))
-		return
-	}
-	end := sess.Run(a.ctx)
-	a.log.Debug("session ended", "room", room.ID(), "player", claims.PlayerID, "code", int(end.Code), "reason", end.Reason)
-}
-
-func (a *API) claim(r *http.Request) (Claims, *Room, error) {
-	tok := r.URL.Query().Get("token")
-	if tok == "" {
-		return Claims{}, nil, &FieldError{Field: "token", Detail: "query parameter required", Status: http.StatusUnauthorized}
-	}
-	claims, err := a.m.Tokens().Verify(tok)
-	if err != nil {
-		return claims, nil, err
-	}
-	if a.m.Draining() {
-		return claims, nil, ErrShuttingDown
-	}
-	room, err := a.m.Get(claims.RoomID)
-	if err != nil {
-		return claims, nil, err
-	}
-	if err := room.Claim(r.Context(), claims); err != nil {
-		return claims, nil, err
-	}
-	return claims, room, nil
-}
-
-func offersSubprotocol(r *http.Request) bool {
-	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
-		for p := range strings.SplitSeq(h, ",") {
-			if strings.TrimSpace(p) == netcode.Subprotocol {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func closeReason(err error) string {
-	var fe *FieldError
-	if errors.As(err, &fe) {
-		return fe.Detail
-	}
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
 }

@@ -86,6 +86,8 @@ type Options struct {
 	TokenKey []byte
 	// Directory lists rooms; default an in-memory one.
 	Directory Directory
+	// Metrics records tick timings and drops; nil records nothing.
+	Metrics *Metrics
 }
 
 func (o Options) withDefaults() Options {

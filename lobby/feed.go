@@ -59,3 +59,10 @@ func (f *Feed) Since(v uint64) (changes []Change, current uint64, wake <-chan st
 	}
 	return changes, f.version, f.wake, complete
 }
+
+// Version returns the version of the newest change.
+func (f *Feed) Version() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.version
+}

@@ -61,10 +61,14 @@ func NewManager(ctx context.Context, opts Options, newGame NewGame, log *slog.Lo
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts = opts.withDefaults()
-	return &Manager{
+	m := &Manager{
 		ctx: ctx, opts: opts, tokens: NewTokens(opts.TokenKey, nil), newGame: newGame, log: log,
 		feed: newFeed(), rooms: make(map[string]*managed),
 	}
+	if opts.Metrics != nil {
+		opts.Metrics.mgr.Store(m)
+	}
+	return m
 }
 
 // Tokens returns the signer seat tokens are checked with.

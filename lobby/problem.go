@@ -1,12 +1,15 @@
 package lobby
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -16,8 +19,15 @@ type Problem struct {
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
-	Field  string `json:"field,omitempty"` // the request field at fault
+	Field  string `json:"field,omitempty"` // the request field, parameter or header at fault
 }
+
+// Admin authentication errors; match them with errors.Is.
+var (
+	ErrAdminKeyMissing = errors.New("lobby: admin key required: send Authorization: Bearer <key>")
+	ErrAdminKeyWrong   = errors.New("lobby: admin key refused")
+	ErrAdminDisabled   = errors.New("lobby: admin endpoints are disabled: no admin key is configured")
+)
 
 func writeProblem(w http.ResponseWriter, p Problem) {
 	if p.Type == "" {
@@ -28,6 +38,7 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)
 }
@@ -39,7 +50,20 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &fe):
 		status := cmp.Or(fe.Status, http.StatusBadRequest)
-		writeProblem(w, Problem{Type: "/problems/invalid-field", Status: status, Title: "Invalid request field", Detail: fe.Detail, Field: fe.Field})
+		p := Problem{Type: "/problems/invalid-field", Status: status, Title: "Invalid request field", Detail: fe.Detail, Field: fe.Field}
+		switch status {
+		case http.StatusRequestEntityTooLarge:
+			p.Type, p.Title = "/problems/body-too-large", "Request body too large"
+		case http.StatusForbidden:
+			p.Type, p.Title = "/problems/forbidden", "Forbidden"
+		case http.StatusUnauthorized:
+			p.Type, p.Title = "/problems/unauthorized", "Unauthorized"
+		case http.StatusUnsupportedMediaType:
+			p.Type, p.Title = "/problems/unsupported-media-type", "Unsupported media type"
+		case http.StatusTooManyRequests:
+			p.Type, p.Title = "/problems/too-many-requests", "Too many requests"
+		}
+		writeProblem(w, p)
 	case errors.Is(err, ErrRoomNotFound):
 		writeProblem(w, Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: err.Error()})
 	case errors.Is(err, ErrRoomFull):
@@ -50,6 +74,13 @@ func writeError(w http.ResponseWriter, err error) {
 		writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: err.Error()})
 	case errors.Is(err, ErrTokenExpired), errors.Is(err, ErrTokenInvalid), errors.Is(err, ErrTokenUsed), errors.Is(err, ErrNoSeat):
 		writeProblem(w, Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: err.Error(), Field: "token"})
+	case errors.Is(err, ErrAdminKeyMissing):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tickroom admin"`)
+		writeProblem(w, Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: err.Error(), Field: "Authorization"})
+	case errors.Is(err, ErrAdminKeyWrong):
+		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: err.Error(), Field: "Authorization"})
+	case errors.Is(err, ErrAdminDisabled):
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: err.Error()})
 	default:
 		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
 	}
@@ -58,13 +89,27 @@ func writeError(w http.ResponseWriter, err error) {
 // maxBody bounds every JSON request body.
 const maxBody = 16 << 10
 
-// decodeJSON reads one JSON object into v, strictly: bounded size, unknown
-// fields rejected, wrong types named by field.
+// decodeJSON reads one JSON object into v, strictly: the body is capped at
+// maxBody before anything decodes it (413 beyond), it must be a single
+// object, unknown fields are rejected and wrong types are named by field.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &FieldError{Field: "Content-Type", Detail: "must be application/json"}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return &FieldError{Field: "Content-Type", Detail: "must be application/json", Status: http.StatusUnsupportedMediaType}
+		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return jsonFieldError(err)
+	}
+	body = bytes.TrimSpace(body)
+	switch {
+	case len(body) == 0:
+		return &FieldError{Field: "body", Detail: "empty; a JSON object is required"}
+	case body[0] != '{':
+		return &FieldError{Field: "body", Detail: "must be a JSON object"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonFieldError(err)
@@ -79,18 +124,44 @@ func jsonFieldError(err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	var mbe *http.MaxBytesError
+	var fe *FieldError
 	switch {
+	case errors.As(err, &fe): // from a field's UnmarshalJSON
+		return fe
 	case errors.As(err, &te):
-		return &FieldError{Field: te.Field, Detail: fmt.Sprintf("must be a JSON %s, not %s", te.Type.Kind(), te.Value)}
+		return &FieldError{Field: te.Field, Detail: fmt.Sprintf("must be %s, not %s", jsonTypeName(te.Type), te.Value)}
 	case errors.As(err, &se):
 		return &FieldError{Field: "body", Detail: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
 	case errors.As(err, &mbe):
 		return &FieldError{Field: "body", Detail: fmt.Sprintf("larger than %d bytes", mbe.Limit), Status: http.StatusRequestEntityTooLarge}
-	case errors.Is(err, io.EOF):
-		return &FieldError{Field: "body", Detail: "empty; a JSON object is required"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &FieldError{Field: "body", Detail: "malformed JSON: unexpected end"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for unknown fields.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &FieldError{Field: name, Detail: "unknown field"}
 	}
 	return &FieldError{Field: "body", Detail: err.Error()}
+}
+
+// jsonTypeName names the JSON type a Go type decodes from.
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	}
+	return "a " + t.Kind().String()
 }

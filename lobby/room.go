@@ -172,9 +172,11 @@ func (r *Room) account(start time.Time, late time.Duration) {
 	r.stats.Ticks.Add(1)
 	r.stats.LastTickNanos.Store(int64(time.Since(start)))
 	r.stats.LastLateNanos.Store(int64(max(late, 0)))
-	if late > r.period/2 {
+	isLate := late > r.period/2
+	if isLate {
 		r.stats.LateTicks.Add(1)
 	}
+	r.opts.Metrics.observeTick(time.Since(start).Seconds(), max(late, 0).Seconds(), isLate)
 }
 
 func (r *Room) recoverPanic() {
@@ -183,6 +185,7 @@ func (r *Room) recoverPanic() {
 		return
 	}
 	r.err = fmt.Errorf("lobby: room %s: game panicked: %v", r.id, v)
+	r.opts.Metrics.panicked()
 	r.log.Error("room panicked; closing it", "room", r.id, "panic", v, "stack", string(debug.Stack()))
 	r.closeAll(websocket.StatusInternalError, netcode.ErrInternal, "room failed; it has been closed")
 }

@@ -29,11 +29,20 @@ func startServer(t *testing.T, opts lobby.Options, apiOpts lobby.APIOptions) *te
 	return startServerWith(t, opts, apiOpts, nil)
 }
 
+// startServerGame runs rooms of newGame.
+func startServerGame(t *testing.T, newGame lobby.NewGame) *testServer {
+	return startServerFull(t, lobby.Options{}, lobby.APIOptions{}, nil, newGame)
+}
+
 // startServerWith lets a test wrap the listener (to shape the sockets).
 func startServerWith(t *testing.T, opts lobby.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener) *testServer {
+	return startServerFull(t, opts, apiOpts, wrap, smallArena)
+}
+
+func startServerFull(t *testing.T, opts lobby.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener, newGame lobby.NewGame) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr := lobby.NewManager(ctx, opts, smallArena, nil)
+	mgr := lobby.NewManager(ctx, opts, newGame, nil)
 	api := lobby.NewAPI(ctx, mgr, apiOpts)
 	hs := httptest.NewUnstartedServer(api.Handler())
 	if wrap != nil {

@@ -61,6 +61,7 @@ func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
 		if len(s.inputs) >= maxInputBacklog {
 			s.inputs = append(s.inputs[:0], s.inputs[1:]...)
 			r.stats.Drops.Add(1)
+			r.opts.Metrics.inputDropped("backlog")
 		}
 		s.inputs = append(s.inputs, m.Input)
 	case netcode.MsgChat:

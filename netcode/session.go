@@ -33,8 +33,9 @@ type SessionOptions struct {
 	// WebSocket level; a client that does not answer within another interval
 	// is dropped. Default 10s.
 	KeepaliveInterval time.Duration
-	// Admit, when set, is asked before each decoded message is queued; false
-	// drops it (rate limiting). A non-nil error closes the session with 1008.
+	// Admit, when set, is asked before each decoded message is handled;
+	// false drops it (rate limiting; the caller counts it). A non-nil error
+	// closes the session with 1008 and the error as the reason.
 	Admit func(m *ClientMessage) (bool, error)
 }
 
@@ -263,18 +264,17 @@ func (s *Session) handle(frame []byte) error {
 	if err := DecodeClient(frame, &m); err != nil {
 		return &malformedClose{CloseError{websocket.StatusPolicyViolation, closeReason(err)}}
 	}
-	if m.Type == MsgPing {
-		return s.pong(m.ClientTime)
-	}
 	if s.opts.Admit != nil {
 		ok, err := s.opts.Admit(&m)
 		if err != nil {
 			return &malformedClose{CloseError{websocket.StatusPolicyViolation, closeReason(err)}}
 		}
 		if !ok {
-			s.dropped.Add(1)
 			return nil
 		}
+	}
+	if m.Type == MsgPing {
+		return s.pong(m.ClientTime)
 	}
 	select {
 	case s.inbox <- m:

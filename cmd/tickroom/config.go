@@ -23,6 +23,9 @@ type config struct {
 	AdminKey        string
 	Origins         string
 	MaxRooms        int
+	MaxConnsPerIP   int
+	InputRate       float64
+	Keepalive       time.Duration
 	IdleTimeout     time.Duration
 	ReconnectGrace  time.Duration
 	ShutdownTimeout time.Duration
@@ -37,6 +40,9 @@ func defaultConfig() config {
 		DefaultTickRate: 30,
 		DefaultMax:      16,
 		MaxRooms:        1000,
+		MaxConnsPerIP:   64,
+		InputRate:       90,
+		Keepalive:       10 * time.Second,
 		IdleTimeout:     60 * time.Second,
 		ReconnectGrace:  20 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
@@ -60,6 +66,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for admin endpoints (empty: disabled)")
 	fs.StringVar(&c.Origins, "allowed-origins", c.Origins, "comma-separated browser origins (host patterns) allowed to open WebSockets (empty: same host only)")
 	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "most rooms on this node")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "most WebSockets from one address (negative: no cap)")
+	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
+	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a peer silent for two intervals is dropped")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close an empty room after this long")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "deadline for a graceful shutdown")

@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/web"
 )
 
@@ -18,6 +22,7 @@ type server struct {
 	api         *lobby.API
 	defaultRoom *lobby.Room
 	stopRooms   context.CancelFunc
+	reg         *prometheus.Registry
 	ready       atomic.Bool
 }
 
@@ -25,9 +30,12 @@ type server struct {
 // sessions run until Close or ctx ends.
 func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, error) {
 	roomCtx, stop := context.WithCancel(ctx)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := lobby.NewMetrics(reg)
 	mgr := lobby.NewManager(roomCtx, lobby.Options{
 		IdleTimeout: cfg.IdleTimeout, ReconnectGrace: cfg.ReconnectGrace,
-		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey),
+		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
 	}, nil, log)
 	origins := cfg.origins()
 	if len(origins) == 0 && cfg.PublicHost != "" {
@@ -35,7 +43,12 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 	}
 	s := &server{
 		cfg: cfg, log: log, mgr: mgr, stopRooms: stop,
-		api: lobby.NewAPI(roomCtx, mgr, lobby.APIOptions{OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log}),
+		reg: reg,
+		api: lobby.NewAPI(roomCtx, mgr, lobby.APIOptions{
+			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
+			Limits:  lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
+			Session: netcode.SessionOptions{KeepaliveInterval: cfg.Keepalive},
+		}),
 	}
 	if cfg.DefaultRoom != "" {
 		r, err := mgr.Create(lobby.RoomConfig{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
@@ -57,6 +70,7 @@ func (s *server) Handler() http.Handler {
 	mux.Handle("/ws", api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", web.Handler())
 	return mux
 }
@@ -69,17 +83,19 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// drain marks the server not ready and refuses new rooms and joins.
+// drain marks the server not ready, refuses new rooms and joins, and ends
+// every room: players get close 1001 and live streams end, so an HTTP
+// shutdown need not wait for them.
 func (s *server) drain() {
 	s.ready.Store(false)
 	s.mgr.Drain()
+	s.stopRooms()
 }
 
-// Close ends every room (players get close 1001) and waits, until ctx ends,
-// for their sessions to finish writing.
+// Close drains and waits, until ctx ends, for every session to finish
+// writing and every room to stop.
 func (s *server) Close(ctx context.Context) error {
 	s.drain()
-	s.stopRooms()
 	err := s.api.WaitSessions(ctx)
 	s.mgr.Wait()
 	return err

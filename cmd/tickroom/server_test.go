@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+func startInProcess(t *testing.T) (*server, string) {
+	t.Helper()
+	srv, err := newServer(t.Context(), defaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Close(ctx)
+		hs.Close()
+	})
+	return srv, hs.URL
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestMetricsAndHealth(t *testing.T) {
+	srv, base := startInProcess(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, err := netcode.JoinRoom(ctx, base, srv.defaultRoom.ID(), "metered", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	for range 5 {
+		if _, err := c.Read(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Fatalf("/healthz %d", code)
+	}
+	if code, _ := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("/readyz %d", code)
+	}
+	_, body := get(t, base+"/metrics")
+	for _, want := range []string{
+		"tickroom_rooms 1", "tickroom_players 1",
+		"tickroom_tick_duration_seconds_bucket", "tickroom_tick_lateness_seconds_bucket",
+		`tickroom_connections_total{result="accepted"} 1`, "tickroom_bytes_sent_total",
+		"go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(body, srv.defaultRoom.ID()) {
+		t.Error("/metrics carries a room id as a label")
+	}
+	srv.drain()
+	if code, _ := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz after drain: %d, want 503", code)
+	}
+}
+
+func TestConfigFromFlagsAndEnv(t *testing.T) {
+	env := map[string]string{"TICKROOM_ADDR": ":9999", "TICKROOM_DEFAULT_TICK_RATE": "20", "TICKROOM_LOG_FORMAT": "json"}
+	cfg, err := parseConfig([]string{"-addr", ":7777"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":7777" || cfg.DefaultTickRate != 20 || cfg.LogFormat != "json" {
+		t.Fatalf("flags must win over env, env over defaults: %+v", cfg)
+	}
+	for _, bad := range [][]string{{"-default-tick-rate", "99"}, {"-log-format", "xml"}, {"stray"}} {
+		if _, err := parseConfig(bad, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"TICKROOM_MAX_ROOMS": "many"}[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "TICKROOM_MAX_ROOMS") {
+		t.Errorf("bad env value: %v, want an error naming TICKROOM_MAX_ROOMS", err)
+	}
+}

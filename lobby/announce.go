@@ -1,0 +1,67 @@
+package lobby
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+type announceRequest struct {
+	Text string `json:"text"`
+}
+
+// AnnounceResponse is what a successful announce answers.
+type AnnounceResponse struct {
+	RoomID string `json:"room_id"`
+	Text   string `json:"text"`
+}
+
+// announce sends a system message to a room's players: it appears in their
+// chat and in the room's chat history. Admin only.
+func (a *API) announce(w http.ResponseWriter, r *http.Request) {
+	if err := a.checkAdmin(r); err != nil {
+		writeError(w, err)
+		return
+	}
+	room, err := a.m.Get(r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var req announceRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	text := strings.TrimSpace(cleanName(req.Text))
+	if n := utf8.RuneCountInString(text); n == 0 || n > maxAnnounceLen {
+		writeError(w, &FieldError{Field: "text", Detail: fmt.Sprintf("must be 1 to %d characters", maxAnnounceLen)})
+		return
+	}
+	if err := room.Announce(r.Context(), text); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, AnnounceResponse{RoomID: room.ID(), Text: text})
+}
+
+// checkAdmin wants "Authorization: Bearer <AdminKey>". The keys are
+// compared as hashes in constant time, so timing tells nothing of the key.
+func (a *API) checkAdmin(r *http.Request) error {
+	if a.opts.AdminKey == "" {
+		return ErrAdminDisabled
+	}
+	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	key = strings.TrimSpace(key)
+	if !strings.EqualFold(scheme, "Bearer") || key == "" {
+		return ErrAdminKeyMissing
+	}
+	got, want := sha256.Sum256([]byte(key)), sha256.Sum256([]byte(a.opts.AdminKey))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		return ErrAdminKeyWrong
+	}
+	return nil
+}

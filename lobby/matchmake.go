@@ -1,0 +1,109 @@
+package lobby
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+type matchmakeRequest struct {
+	Mode string `json:"mode"`
+	Name string `json:"name"`
+}
+
+// matchmake is quick play: a seat in the fullest public room of the mode
+// that has space, or in a new room of that mode. It answers like join.
+func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
+	var req matchmakeRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	mode := cmp.Or(req.Mode, "ffa")
+	if _, err := validMode(mode, "mode"); err != nil {
+		writeError(w, err)
+		return
+	}
+	name, err := validPlayerName(req.Name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if a.m.Draining() {
+		writeError(w, ErrShuttingDown)
+		return
+	}
+	res, err := a.quickPlay(r.Context(), mode, name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, joinResponse(r, res))
+}
+
+// errNoRoom: no room of the mode has space.
+var errNoRoom = errors.New("lobby: no room with space")
+
+// quickPlayAttempts bounds creating a room and losing all its seats to
+// concurrent quick plays before taking one.
+const quickPlayAttempts = 4
+
+// quickPlay reserves a seat for name. Seats are only ever taken by
+// Room.Reserve, on the room's goroutine, so no room overfills however many
+// quick plays run at once: one that loses a race gets ErrRoomFull and tries
+// the next room. Creating a room is serialized by matchMu, and rechecks the
+// rooms first, so concurrent quick plays fill one new room rather than
+// each making their own.
+func (a *API) quickPlay(ctx context.Context, mode, name string) (Reservation, error) {
+	res, err := a.reserveAny(ctx, mode, name)
+	if !errors.Is(err, errNoRoom) {
+		return res, err
+	}
+	a.matchMu.Lock()
+	defer a.matchMu.Unlock()
+	for range quickPlayAttempts {
+		res, err = a.reserveAny(ctx, mode, name)
+		if !errors.Is(err, errNoRoom) {
+			return res, err
+		}
+		room, cerr := a.m.Create(RoomConfig{Name: "Quick play: " + mode, Mode: mode})
+		if cerr != nil {
+			return res, cerr
+		}
+		res, err = room.Reserve(ctx, name, "")
+		if !errors.Is(err, ErrRoomFull) && !errors.Is(err, ErrRoomClosed) {
+			return res, err
+		}
+	}
+	return res, err
+}
+
+// reserveAny tries this node's public rooms of mode with space, fullest
+// first (oldest first among equals).
+func (a *API) reserveAny(ctx context.Context, mode, name string) (Reservation, error) {
+	type candidate struct {
+		room *Room
+		info *RoomInfo
+	}
+	var open []candidate
+	for _, r := range a.m.Rooms() {
+		if info := r.Info(); !info.Private && info.State == "open" && info.Mode == mode && info.HasSpace() {
+			open = append(open, candidate{r, info})
+		}
+	}
+	slices.SortFunc(open, func(x, y candidate) int {
+		a, b := x.info, y.info
+		return cmp.Or(cmp.Compare(b.Players+b.Reserved, a.Players+a.Reserved),
+			a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	for _, c := range open {
+		res, err := c.room.Reserve(ctx, name, "")
+		if !errors.Is(err, ErrRoomFull) && !errors.Is(err, ErrRoomClosed) {
+			return res, err
+		}
+	}
+	return Reservation{}, errNoRoom
+}

@@ -1,0 +1,145 @@
+package lobby
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tickroom/tickroom/netcode"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the lobby's Prometheus metrics. Labels never carry room or
+// player ids, so cardinality stays fixed however many rooms come and go.
+// A nil *Metrics records nothing.
+type Metrics struct {
+	tickDuration prometheus.Histogram
+	tickLateness prometheus.Histogram
+	lateTicks    prometheus.Counter
+	connections  *prometheus.CounterVec // by result
+	closes       *prometheus.CounterVec // by close code
+	inputDrops   *prometheus.CounterVec // by reason
+	panics       prometheus.Counter
+	mgr          atomic.Pointer[Manager]
+
+	// WebSocket payload bytes: ended sessions' totals plus live sessions,
+	// summed at scrape time so the counter moves while sessions last.
+	endedIn, endedOut atomic.Uint64
+	live              sync.Map // *netcode.Session → struct{}
+}
+
+// NewMetrics registers the lobby's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		tickDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tickroom_tick_duration_seconds", Help: "Time a room spends on one tick.",
+			Buckets: prometheus.ExponentialBuckets(10e-6, 2, 14),
+		}),
+		tickLateness: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tickroom_tick_lateness_seconds", Help: "How long after its scheduled start a tick began.",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 14),
+		}),
+		lateTicks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickroom_late_ticks_total", Help: "Ticks that began more than half a period late.",
+		}),
+		connections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickroom_connections_total", Help: "WebSocket connection attempts by result.",
+		}, []string{"result"}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickroom_session_closes_total", Help: "Ended sessions by WebSocket close code.",
+		}, []string{"code"}),
+		inputDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickroom_input_drops_total", Help: "Client messages dropped, by reason.",
+		}, []string{"reason"}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickroom_room_panics_total", Help: "Rooms closed because their game panicked.",
+		}),
+	}
+	reg.MustRegister(m.tickDuration, m.tickLateness, m.lateTicks, m.connections, m.closes, m.inputDrops, m.panics,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_received_total", Help: "WebSocket payload bytes received."},
+			func() float64 { return m.sumBytes(true) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_sent_total", Help: "WebSocket payload bytes sent."},
+			func() float64 { return m.sumBytes(false) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_rooms", Help: "Open rooms on this node."},
+			func() float64 { return m.count(func(*RoomInfo) int { return 1 }) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_players", Help: "Seated players on this node, reconnecting included."},
+			func() float64 { return m.count(func(i *RoomInfo) int { return i.Players }) }),
+	)
+	return m
+}
+
+func (m *Metrics) count(f func(*RoomInfo) int) float64 {
+	mgr := m.mgr.Load()
+	if mgr == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range mgr.Rooms() {
+		n += f(r.Info())
+	}
+	return float64(n)
+}
+
+func (m *Metrics) observeTick(duration, late float64, isLate bool) {
+	if m == nil {
+		return
+	}
+	m.tickDuration.Observe(duration)
+	m.tickLateness.Observe(late)
+	if isLate {
+		m.lateTicks.Inc()
+	}
+}
+
+func (m *Metrics) connection(result string) {
+	if m != nil {
+		m.connections.WithLabelValues(result).Inc()
+	}
+}
+
+func (m *Metrics) sumBytes(in bool) float64 {
+	total := m.endedOut.Load()
+	if in {
+		total = m.endedIn.Load()
+	}
+	m.live.Range(func(k, _ any) bool {
+		i, o := k.(*netcode.Session).Bytes()
+		if in {
+			o = i
+		}
+		total += o
+		return true
+	})
+	return float64(total)
+}
+
+func (m *Metrics) sessionStarted(s *netcode.Session) {
+	if m != nil {
+		m.live.Store(s, struct{}{})
+	}
+}
+
+func (m *Metrics) sessionEnded(s *netcode.Session) {
+	if m == nil {
+		return
+	}
+	m.live.Delete(s)
+	in, out := s.Bytes()
+	m.endedIn.Add(in)
+	m.endedOut.Add(out)
+	m.closes.WithLabelValues(strconv.Itoa(int(s.Err().Code))).Inc()
+	m.inputDrops.WithLabelValues("inbox_full").Add(float64(s.Dropped()))
+}
+
+func (m *Metrics) inputDropped(reason string) {
+	if m != nil {
+		m.inputDrops.WithLabelValues(reason).Inc()
+	}
+}
+
+func (m *Metrics) panicked() {
+	if m != nil {
+		m.panics.Inc()
+	}
+}

@@ -1,0 +1,124 @@
+package lobby
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type openAPIDoc struct {
+	OpenAPI string                                `json:"openapi"`
+	Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	Comps   struct {
+		Schemas map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"schemas"`
+	} `json:"components"`
+}
+
+func loadOpenAPI(t *testing.T) openAPIDoc {
+	t.Helper()
+	var doc openAPIDoc
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Fatalf("openapi %q, want 3.1.x", doc.OpenAPI)
+	}
+	return doc
+}
+
+// TestOpenAPIMatchesRoutes walks the real mux both ways: every operation
+// in the document is routed to the route registered for it, and every
+// registered route is in the document.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	mux := NewAPI(context.Background(), nil, APIOptions{}).mux()
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" || method == "summary" || method == "description" {
+				continue
+			}
+			pattern := strings.ToUpper(method) + " " + path
+			documented[pattern] = true
+			// Fill the path's {params} with sample values and ask the mux.
+			url := strings.NewReplacer("{id}", "some-room-id").Replace(path)
+			_, got := mux.Handler(httptest.NewRequest(strings.ToUpper(method), url, nil))
+			if got != pattern {
+				t.Errorf("documented %s is routed to %q", pattern, got)
+			}
+		}
+	}
+	for _, rt := range (&API{}).routes() {
+		if !documented[rt.pattern] {
+			t.Errorf("route %s is not in openapi.json", rt.pattern)
+		}
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		url := strings.NewReplacer("{id}", "x").Replace(path)
+		if _, got := mux.Handler(httptest.NewRequest(method, url, nil)); got != rt.pattern {
+			t.Errorf("route %s: the mux routes it to %q", rt.pattern, got)
+		}
+	}
+}
+
+// TestOpenAPIInDocs: docs/openapi.json is the embedded document.
+func TestOpenAPIInDocs(t *testing.T) {
+	b, err := os.ReadFile("../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, openAPI) {
+		t.Fatal("docs/openapi.json differs from lobby/openapi.json: cp lobby/openapi.json docs/openapi.json")
+	}
+}
+
+// TestOpenAPISchemas: each schema lists exactly the JSON fields of the Go
+// type it describes.
+func TestOpenAPISchemas(t *testing.T) {
+	doc := loadOpenAPI(t)
+	types := map[string]any{
+		"CreateRoomRequest": createRoomRequest{},
+		"JoinRequest":       joinRequest{},
+		"MatchmakeRequest":  matchmakeRequest{},
+		"AnnounceRequest":   announceRequest{},
+		"AnnounceResponse":  AnnounceResponse{},
+		"JoinResponse":      JoinResponse{},
+		"Room":              RoomInfo{},
+		"RoomDetail":        RoomInfo{},
+		"Player":            PlayerInfo{},
+		"RoomList":          RoomList{},
+		"Problem":           Problem{},
+	}
+	for name, v := range types {
+		s, ok := doc.Comps.Schemas[name]
+		if !ok {
+			t.Errorf("schema %s missing", name)
+			continue
+		}
+		got := slices.Sorted(maps.Keys(s.Properties))
+		if want := jsonFields(reflect.TypeOf(v)); !slices.Equal(got, want) {
+			t.Errorf("schema %s has properties %q, the Go type %q", name, got, want)
+		}
+	}
+}
+
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "-" && f.IsExported() {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,20 @@
+package lobby
+
+import "context"
+
+// Presence returns the room's connected and reconnecting players with their
+// current round-trip times, read on the room goroutine (the published
+// RoomInfo.Roster only refreshes when something else in the room changes).
+// Reserved seats are not listed; RoomInfo.Reserved counts them.
+func (r *Room) Presence(ctx context.Context) ([]PlayerInfo, error) {
+	out := []PlayerInfo{}
+	err := r.do(ctx, func() error {
+		for _, s := range r.seats {
+			if s.state != seatReserved {
+				out = append(out, s.info())
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,118 @@
+package lobby
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/coder/websocket"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// serveWS checks the seat token before upgrading, so a bad token gets an
+// HTTP error a client can read, then runs the session on this goroutine.
+func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
+	release, err := a.conns.acquire(r)
+	if err != nil {
+		a.opts.Metrics.connection("refused")
+		writeError(w, err)
+		return
+	}
+	defer release()
+	claims, room, err := a.claim(r)
+	if err != nil {
+		a.opts.Metrics.connection("refused")
+		writeError(w, err)
+		return
+	}
+	conn, err := a.accept(w, r)
+	if err != nil {
+		a.opts.Metrics.connection("refused")
+		room.Release(claims.PlayerID)
+		return // accept has answered (403 for a foreign origin)
+	}
+	a.sessions.Add(1)
+	defer a.sessions.Done()
+	a.run(r, room, claims, conn)
+}
+
+func (a *API) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	if !offersSubprotocol(r) {
+		writeProblem(w, Problem{Status: http.StatusBadRequest, Title: "Subprotocol required",
+			Detail: "offer WebSocket subprotocol " + netcode.Subprotocol, Field: "Sec-WebSocket-Protocol"})
+		return nil, errors.New("no subprotocol")
+	}
+	return websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,
+	})
+}
+
+func (a *API) run(r *http.Request, room *Room, claims Claims, conn *websocket.Conn) {
+	opts := a.opts.Session
+	opts.Clock = room.clock
+	opts.Admit = newAdmission(a.opts.Limits, a.opts.Metrics).admit
+	sess := netcode.NewSession(conn, &opts)
+	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
+	if err := room.Attach(r.Context(), claims.PlayerID, sess, uint32(lastEvent)); err != nil {
+		a.opts.Metrics.connection("refused")
+		conn.Close(websocket.StatusPolicyViolation, closeReason(err))
+		return
+	}
+	a.opts.Metrics.connection("accepted")
+	a.opts.Metrics.sessionStarted(sess)
+	end := sess.Run(a.ctx)
+	a.opts.Metrics.sessionEnded(sess)
+	a.log.Debug("session ended", "room", room.ID(), "player", claims.PlayerID, "code", int(end.Code), "reason", end.Reason)
+}
+
+// claim verifies the token and spends it on its seat.
+func (a *API) claim(r *http.Request) (Claims, *Room, error) {
+	q := r.URL.Query()
+	tok := q.Get("token")
+	if tok == "" {
+		return Claims{}, nil, &FieldError{Field: "token", Detail: "query parameter required", Status: http.StatusUnauthorized}
+	}
+	claims, err := a.m.Tokens().Verify(tok)
+	if err != nil {
+		return claims, nil, err
+	}
+	if id := q.Get("room"); id != "" && id != claims.RoomID {
+		return claims, nil, fmt.Errorf("%w: token is for another room", ErrTokenInvalid)
+	}
+	if a.m.Draining() {
+		return claims, nil, ErrShuttingDown
+	}
+	room, err := a.m.Get(claims.RoomID)
+	if err != nil {
+		return claims, nil, err
+	}
+	if err := room.Claim(r.Context(), claims); err != nil {
+		return claims, nil, err
+	}
+	return claims, room, nil
+}
+
+func offersSubprotocol(r *http.Request) bool {
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for p := range strings.SplitSeq(h, ",") {
+			if strings.TrimSpace(p) == netcode.Subprotocol {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func closeReason(err error) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Detail
+	}
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}
