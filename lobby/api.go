@@ -120,9 +120,11 @@ func noRoute(mux *http.ServeMux) http.HandlerFunc {
 	}
 }
 
-// EndStreams ends every event stream and long-poll now and refuses new
-// ones. http.Server.Shutdown waits for them, unlike WebSockets, so register
-// it: srv.RegisterOnShutdown(api.EndStreams).
+// EndStreams ends every event stream and long-poll now (long-polls answer
+// with the current list), and any opened later at once. They also end with
+// NewAPI's context; http.Server.Shutdown waits for them, unlike WebSockets,
+// so a server that shuts down HTTP before ending that context should
+// register this: srv.RegisterOnShutdown(api.EndStreams).
 func (a *API) EndStreams() { a.endStreams() }
 
 // streamContext is the context of an event stream or long-poll: it ends
@@ -146,13 +148,13 @@ func (a *API) WaitSessions(ctx context.Context) error {
 }
 
 type createRoomRequest struct {
-	Name       string            `json:"name"`
-	Mode       string            `json:"mode"`
-	MaxPlayers *int              `json:"max_players"`
-	TickRate   *int              `json:"tick_rate"`
-	Private    bool              `json:"private"`
-	JoinCode   string            `json:"join_code"`
-	Labels     labels            `json:"labels"`
+	Name       string `json:"name"`
+	Mode       string `json:"mode"`
+	MaxPlayers *int   `json:"max_players"`
+	TickRate   *int   `json:"tick_rate"`
+	Private    bool   `json:"private"`
+	JoinCode   string `json:"join_code"`
+	Labels     labels `json:"labels"`
 }
 
 // config checks the request and returns the room it asks for. Numbers that

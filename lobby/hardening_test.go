@@ -2,6 +2,7 @@ package lobby_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -332,4 +333,39 @@ func TestPanicClosesOnlyThatRoom(t *testing.T) {
 	if b := readSnapshot(t, ctx, bystander).Tick; b <= a {
 		t.Fatal("the other room stopped")
 	}
+}
+
+// TestProbeWithoutSubprotocolKeepsSeat: a plain GET with a valid token (a
+// browser asking why its upgrade failed) is told what is wrong and does
+// not spend the token; a bad token is named as such.
+func TestProbeWithoutSubprotocolKeepsSeat(t *testing.T) {
+	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+	seat, _ := netcode.Reserve(ctx, ts.URL, room.ID, "prober", nil)
+	httpURL := "http" + strings.TrimPrefix(seat.WSURL, "ws")
+	for _, tt := range []struct {
+		url, field string
+		status     int
+	}{
+		{httpURL, "Sec-WebSocket-Protocol", http.StatusBadRequest},
+		{httpURL + "x", "token", http.StatusUnauthorized},
+	} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p lobby.Problem
+		json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || p.Field != tt.field {
+			t.Fatalf("probe: %d %+v, want %d naming %s", resp.StatusCode, p, tt.status, tt.field)
+		}
+	}
+	c, err := netcode.Dial(ctx, seat.WSURL, nil)
+	if err != nil {
+		t.Fatalf("token spent by a probe: %v", err)
+	}
+	c.CloseNow()
 }

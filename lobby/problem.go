@@ -65,26 +65,29 @@ func writeError(w http.ResponseWriter, err error) {
 		}
 		writeProblem(w, p)
 	case errors.Is(err, ErrRoomNotFound):
-		writeProblem(w, Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: err.Error()})
+		writeProblem(w, Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: detail(err)})
 	case errors.Is(err, ErrRoomFull):
-		writeProblem(w, Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: err.Error()})
+		writeProblem(w, Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: detail(err)})
 	case errors.Is(err, ErrRoomClosed):
-		writeProblem(w, Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: err.Error()})
+		writeProblem(w, Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: detail(err)})
 	case errors.Is(err, ErrTooManyRooms), errors.Is(err, ErrShuttingDown):
-		writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: err.Error()})
+		writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)})
 	case errors.Is(err, ErrTokenExpired), errors.Is(err, ErrTokenInvalid), errors.Is(err, ErrTokenUsed), errors.Is(err, ErrNoSeat):
-		writeProblem(w, Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: err.Error(), Field: "token"})
+		writeProblem(w, Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: detail(err), Field: "token"})
 	case errors.Is(err, ErrAdminKeyMissing):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tickroom admin"`)
-		writeProblem(w, Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: err.Error(), Field: "Authorization"})
+		writeProblem(w, Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: detail(err), Field: "Authorization"})
 	case errors.Is(err, ErrAdminKeyWrong):
-		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: err.Error(), Field: "Authorization"})
+		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "Authorization"})
 	case errors.Is(err, ErrAdminDisabled):
-		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: err.Error()})
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: detail(err)})
 	default:
 		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
 	}
 }
+
+// detail is err's message for a client, without the package prefix.
+func detail(err error) string { return strings.TrimPrefix(err.Error(), "lobby: ") }
 
 // maxBody bounds every JSON request body.
 const maxBody = 16 << 10
@@ -139,9 +142,12 @@ func jsonFieldError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for unknown fields.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return &FieldError{Field: "body", Detail: `unknown field ""`}
+		}
 		return &FieldError{Field: name, Detail: "unknown field"}
 	}
-	return &FieldError{Field: "body", Detail: err.Error()}
+	return &FieldError{Field: "body", Detail: detail(err)}
 }
 
 // jsonTypeName names the JSON type a Go type decodes from.
@@ -151,7 +157,7 @@ func jsonTypeName(t reflect.Type) string {
 		return "a boolean"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer in range"
+		return "an integer"
 	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.String:

@@ -82,6 +82,9 @@ func queryOf(raw string) (url.Values, error) {
 // several faults is stable.
 func params(q url.Values, each func(key, val string) error) error {
 	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if k == "" {
+			return &FieldError{Field: "query", Detail: "a parameter without a name"}
+		}
 		if len(q[k]) > 1 {
 			return &FieldError{Field: k, Detail: "given more than once"}
 		}

@@ -106,14 +106,9 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 // spent. Call Attach with the session next, or Release if the upgrade failed.
 func (r *Room) Claim(ctx context.Context, c Claims) error {
 	return r.do(ctx, func() error {
-		s := r.seat(c.PlayerID)
-		switch {
-		case c.RoomID != r.id:
-			return fmt.Errorf("%w: token is for another room", ErrTokenInvalid)
-		case s == nil:
-			return ErrNoSeat
-		case s.nonce != c.Nonce:
-			return ErrTokenUsed
+		s, err := r.check(c)
+		if err != nil {
+			return err
 		}
 		if s.sess != nil {
 			// The client reconnected before we noticed its old connection die.
@@ -123,6 +118,27 @@ func (r *Room) Claim(ctx context.Context, c Claims) error {
 		s.nonce = 0
 		return nil
 	})
+}
+
+// CheckClaim reports whether Claim would accept c, without spending it.
+func (r *Room) CheckClaim(ctx context.Context, c Claims) error {
+	return r.do(ctx, func() error {
+		_, err := r.check(c)
+		return err
+	})
+}
+
+func (r *Room) check(c Claims) (*seat, error) {
+	s := r.seat(c.PlayerID)
+	switch {
+	case c.RoomID != r.id:
+		return nil, fmt.Errorf("%w: token is for another room", ErrTokenInvalid)
+	case s == nil:
+		return nil, ErrNoSeat
+	case s.nonce != c.Nonce:
+		return nil, ErrTokenUsed
+	}
+	return s, nil
 }
 
 // Attach seats a session on a claimed seat: the player joins the game (or

@@ -21,7 +21,7 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	claims, room, err := a.claim(r)
+	claims, room, err := a.claim(r, offersSubprotocol(r))
 	if err != nil {
 		a.opts.Metrics.connection("refused")
 		writeError(w, err)
@@ -39,11 +39,6 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	if !offersSubprotocol(r) {
-		writeProblem(w, Problem{Status: http.StatusBadRequest, Title: "Subprotocol required",
-			Detail: "offer WebSocket subprotocol " + netcode.Subprotocol, Field: "Sec-WebSocket-Protocol"})
-		return nil, errors.New("no subprotocol")
-	}
 	return websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,
 	})
@@ -68,7 +63,9 @@ func (a *API) run(r *http.Request, room *Room, claims Claims, conn *websocket.Co
 }
 
 // claim verifies the token and spends it on its seat.
-func (a *API) claim(r *http.Request) (Claims, *Room, error) {
+// A request without the subprotocol is checked but does not spend the
+// token: a browser probing why its upgrade failed must not lose its seat.
+func (a *API) claim(r *http.Request, spend bool) (Claims, *Room, error) {
 	q := r.URL.Query()
 	tok := q.Get("token")
 	if tok == "" {
@@ -87,6 +84,13 @@ func (a *API) claim(r *http.Request) (Claims, *Room, error) {
 	room, err := a.m.Get(claims.RoomID)
 	if err != nil {
 		return claims, nil, err
+	}
+	if !spend {
+		if err := room.CheckClaim(r.Context(), claims); err != nil {
+			return claims, nil, err
+		}
+		return claims, nil, &FieldError{Field: "Sec-WebSocket-Protocol",
+			Detail: "offer WebSocket subprotocol " + netcode.Subprotocol}
 	}
 	if err := room.Claim(r.Context(), claims); err != nil {
 		return claims, nil, err

@@ -1,0 +1,94 @@
+package lobby
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzListQuery: any query string parses to a query or to an error naming
+// a parameter; a parsed query pages without panicking, within its limit,
+// and its next cursor is accepted by the same query.
+func FuzzListQuery(f *testing.F) {
+	for _, seed := range []string{
+		"", "mode=ffa&has_space=true&label.region=eu&name=duel", "sort=-players&limit=2",
+		"watch=1&since=7&timeout=30s", "watch=true&since=0&timeout=250ms", "cursor=eyJxIjoiIiwiaSI6IngifQ",
+		"limit=0", "limit=101", "sort=--name", "mode=a&mode=b", "label.=x", "%%%", "a=1;b=2",
+		"timeout=1h&watch=1&since=1", strings.Repeat("label.k=v&", 64), "name=" + strings.Repeat("é", 49),
+	} {
+		f.Add(seed)
+	}
+	rooms := fuzzRooms()
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := parseListQuery(raw)
+		if err != nil {
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field == "" {
+				t.Fatalf("%q: error %v names no parameter", raw, err)
+			}
+			return
+		}
+		page, next := q.page(rooms)
+		if len(page) > q.limit {
+			t.Fatalf("%q: page of %d over limit %d", raw, len(page), q.limit)
+		}
+		if next == "" {
+			return
+		}
+		v, _ := url.ParseQuery(raw)
+		v.Set("cursor", next)
+		if _, err := parseListQuery(v.Encode()); err != nil {
+			t.Fatalf("%q: its own next cursor is refused: %v", raw, err)
+		}
+	})
+}
+
+func fuzzRooms() []*RoomInfo {
+	var out []*RoomInfo
+	t0 := time.Unix(1_700_000_000, 0)
+	for i := range 12 {
+		out = append(out, &RoomInfo{
+			ID: fmt.Sprintf("room-%02d", i), Name: fmt.Sprintf("Room %d", i%5), Mode: []string{"ffa", "duel"}[i%2],
+			MaxPlayers: 4, Players: i % 5, Labels: map[string]string{"region": []string{"eu", "us", "asia"}[i%3]},
+			State: "open", CreatedAt: t0.Add(time.Duration(i%7) * time.Second),
+		})
+	}
+	return out
+}
+
+// FuzzCreateRoomBody: any body is either a valid room config or a problem
+// naming a field, never a panic or a 500.
+func FuzzCreateRoomBody(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `{"name":"EU duel","mode":"duel","max_players":2,"tick_rate":60,"labels":{"region":"eu"}}`,
+		`{"private":true,"join_code":"tacos-42"}`, `{"name":`, `[]`, `null`, `{"max_players":1e400}`,
+		`{"labels":{"a":1}}`, `{"labels":[]}`, `{"x":1}`, `{} {}`, `{"name":"\u0000"}`,
+		`{"name":"` + strings.Repeat("x", 17<<10) + `"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("POST", "/api/rooms", strings.NewReader(string(body)))
+		w := httptest.NewRecorder()
+		var req createRoomRequest
+		err := decodeJSON(w, r, &req)
+		if err == nil {
+			if _, err = req.config(); err == nil {
+				return
+			}
+		}
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field == "" {
+			t.Fatalf("%q: error %v names no field", body, err)
+		}
+		writeError(w, err)
+		if w.Code >= http.StatusInternalServerError {
+			t.Fatalf("%q: status %d", body, w.Code)
+		}
+	})
+}
