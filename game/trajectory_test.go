@@ -25,8 +25,35 @@ type trajectory struct {
 		VY float64 `json:"vy"`
 	} `json:"start"`
 	Walls  []jsonWall `json:"walls"`
-	Inputs []uint8    `json:"inputs"`
+	Inputs moves      `json:"inputs"`
 	States [][4]int32 `json:"states"` // x8, y8, vx8, vy8 after each tick
+}
+
+// moves is a list of Move bits that JSON shows as numbers, not the base64
+// encoding/json gives []uint8, so any language reads it plainly.
+type moves []uint8
+
+func (m moves) MarshalJSON() ([]byte, error) {
+	n := make([]int, len(m))
+	for i, v := range m {
+		n[i] = int(v)
+	}
+	return json.Marshal(n)
+}
+
+func (m *moves) UnmarshalJSON(b []byte) error {
+	var ints []int
+	if err := json.Unmarshal(b, &ints); err != nil {
+		return err
+	}
+	*m = make(moves, len(ints))
+	for i, v := range ints {
+		if v < 0 || v > 15 {
+			return fmt.Errorf("input %d: move bits %d out of range 0..15", i, v)
+		}
+		(*m)[i] = uint8(v)
+	}
+	return nil
 }
 
 type jsonWall struct {
@@ -91,7 +118,7 @@ func (tr trajectory) encode() []byte {
 		TickRate int        `json:"tick_rate"`
 		Start    any        `json:"start"`
 		Walls    []jsonWall `json:"walls"`
-		Inputs   []uint8    `json:"inputs"`
+		Inputs   moves      `json:"inputs"`
 	}{tr.TickRate, tr.Start, tr.Walls, tr.Inputs})
 	var buf bytes.Buffer
 	buf.Write(head[:len(head)-1])
