@@ -45,6 +45,7 @@ type Arena struct {
 	// Static after New.
 	m        Map
 	spawns   []Point // the map's spawns in a seeded order
+	rate     int     // ticks per second
 	dt       float64
 	cooldown uint32 // ticks between shots
 	lifetime uint32 // ticks a projectile flies
@@ -60,6 +61,7 @@ type Arena struct {
 
 	// Derived from the state by refresh.
 	ents  []Entity // players then projectiles, sorted by ID
+	pos   []Point  // where each of ents is now, in 1/8 px
 	grid  grid
 	dirty bool // ents and grid are stale
 }
@@ -94,6 +96,7 @@ func New(cfg Config) *Arena {
 	a := &Arena{
 		m:          m,
 		spawns:     shuffled(spawns, cfg.Seed),
+		rate:       rate,
 		dt:         1 / float64(rate),
 		cooldown:   uint32((rate + 3) / 4), // ceil(FireInterval * rate)
 		lifetime:   uint32(ShotLifetime * rate),
@@ -235,16 +238,21 @@ func (p *player) entity() Entity {
 	}
 }
 
-// refresh rebuilds the entity list and the interest grid from the state.
+// refresh rebuilds the entity list, the positions and the interest grid
+// from the state.
 func (a *Arena) refresh() {
-	a.ents = a.ents[:0]
+	a.ents, a.pos = a.ents[:0], a.pos[:0]
 	for i := range a.players {
-		a.ents = append(a.ents, a.players[i].entity())
+		e := a.players[i].entity()
+		a.ents = append(a.ents, e)
+		a.pos = append(a.pos, Point{e.X, e.Y})
 	}
 	for i := range a.shots {
-		a.ents = append(a.ents, a.shots[i].entity())
+		s := &a.shots[i]
+		a.ents = append(a.ents, s.entity())
+		a.pos = append(a.pos, Point{fixed(s.x), fixed(s.y)})
 	}
-	a.grid.build(a.ents)
+	a.grid.build(a.pos)
 	a.dirty = false
 }
 

@@ -51,6 +51,11 @@ const (
 //
 // Positions are in 1/8 px, velocities in 1/8 px per second, angles in
 // 1/65536 turn.
+//
+// A projectile's fields never change while it flies: X, Y is where it was
+// at tick Born (the tick it was fired) and VX, VY its constant velocity, so
+// it costs nothing to send after it first appears. At gives its position at
+// any tick.
 type Entity struct {
 	ID     uint32
 	Kind   Kind
@@ -61,6 +66,33 @@ type Entity struct {
 	Flags  uint8  // Flag* bits
 	Score  int32  // players only
 	Owner  uint32 // projectiles: the shooter's PlayerID
+	Born   uint32 // projectiles: the tick fired, at which it was at X, Y
+}
+
+// At returns where e is at tick, in 1/8 px, for a game running at tickRate:
+// a player is at X, Y; a projectile has flown from X, Y for tick−Born ticks
+// at VX, VY, each coordinate rounded to the nearest 1/8 px, halves up:
+//
+//	x = X + floor((2·VX·(tick−Born) + tickRate) / (2·tickRate))
+//
+// This is exactly where the simulation has it.
+func (e *Entity) At(tick uint32, tickRate int) (x, y int32) {
+	if e.Kind != KindProjectile {
+		return e.X, e.Y
+	}
+	k := int64(int32(tick - e.Born))
+	return e.X + flown(e.VX, k, tickRate), e.Y + flown(e.VY, k, tickRate)
+}
+
+// flown returns how far, in 1/8 px, velocity v (1/8 px/s) carries a
+// projectile in k ticks at rate ticks per second, rounded half up.
+func flown(v int32, k int64, rate int) int32 {
+	n, d := 2*int64(v)*k+int64(rate), 2*int64(rate)
+	q := n / d
+	if n%d != 0 && n < 0 {
+		q-- // floor, not truncation
+	}
+	return int32(q)
 }
 
 // EventKind tells what happened.

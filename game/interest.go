@@ -34,11 +34,12 @@ func cellXY(v int32, n int) int {
 	return min(max(int(v/8/cellSize), 0), n-1)
 }
 
-func (g *grid) build(ents []Entity) {
+// build sorts the entities at pos (1/8 px) into cells.
+func (g *grid) build(pos []Point) {
 	g.cells = g.cells[:0]
 	clear(g.start)
-	for i := range ents {
-		c := int32(cellXY(ents[i].Y, g.rows)*g.cols + cellXY(ents[i].X, g.cols))
+	for i := range pos {
+		c := int32(cellXY(pos[i].Y, g.rows)*g.cols + cellXY(pos[i].X, g.cols))
 		g.cells = append(g.cells, c)
 		g.start[c+1]++
 	}
@@ -46,7 +47,7 @@ func (g *grid) build(ents []Entity) {
 		g.start[c] += g.start[c-1]
 	}
 	copy(g.cursor, g.start)
-	g.idx = slices.Grow(g.idx[:0], len(ents))[:len(ents)]
+	g.idx = slices.Grow(g.idx[:0], len(pos))[:len(pos)]
 	for i, c := range g.cells {
 		g.idx[g.cursor[c]] = int32(i)
 		g.cursor[c]++
@@ -55,9 +56,10 @@ func (g *grid) build(ents []Entity) {
 
 // View appends the entities player id can see to dst, sorted by ID: its own
 // avatar and every entity whose centre lies within ViewHalfW+PlayerRadius by
-// ViewHalfH+PlayerRadius px of it. Other players' velocities are zeroed; only
-// the viewer's own avatar and projectiles carry one. View allocates nothing
-// when dst has room.
+// ViewHalfH+PlayerRadius px of it (a projectile's centre where it is now,
+// not where its Entity says it started). Other players' velocities are
+// zeroed; only the viewer's own avatar and projectiles carry one. View
+// allocates nothing when dst has room.
 func (a *Arena) View(id PlayerID, dst []Entity) []Entity {
 	p := a.player(id)
 	if p == nil {
@@ -73,8 +75,8 @@ func (a *Arena) View(id PlayerID, dst []Entity) []Entity {
 	for cy := y0; cy <= y1; cy++ {
 		row := cy * a.grid.cols
 		for _, i := range a.grid.idx[a.grid.start[row+x0]:a.grid.start[row+x1+1]] {
-			e := a.ents[i]
-			if e.ID == id || abs32(e.X-self.X) > rx || abs32(e.Y-self.Y) > ry {
+			e, at := a.ents[i], a.pos[i]
+			if e.ID == id || abs32(at.X-self.X) > rx || abs32(at.Y-self.Y) > ry {
 				continue
 			}
 			if e.Kind == KindPlayer {

@@ -51,14 +51,15 @@ func TestViewMatchesScan(t *testing.T) {
 		all = a.Entities(all[:0])
 		for id := range PlayerID(24) {
 			got = a.View(id+1, got[:0])
-			if want := scanView(all, id+1); !slices.Equal(got, want) {
+			if want := scanView(all, id+1, a.Tick(), a.rate); !slices.Equal(got, want) {
 				t.Fatalf("tick %d, view of %d:\n got %v\nwant %v", tick, id+1, got, want)
 			}
 		}
 	}
 }
 
-func scanView(all []Entity, id PlayerID) []Entity {
+// scanView is View by a scan of every entity, each where At says it is now.
+func scanView(all []Entity, id PlayerID, tick uint32, rate int) []Entity {
 	var self Entity
 	for _, e := range all {
 		if e.ID == id {
@@ -67,7 +68,8 @@ func scanView(all []Entity, id PlayerID) []Entity {
 	}
 	var out []Entity
 	for _, e := range all {
-		near := abs32(e.X-self.X) <= (ViewHalfW+PlayerRadius)*8 && abs32(e.Y-self.Y) <= (ViewHalfH+PlayerRadius)*8
+		x, y := e.At(tick, rate)
+		near := abs32(x-self.X) <= (ViewHalfW+PlayerRadius)*8 && abs32(y-self.Y) <= (ViewHalfH+PlayerRadius)*8
 		if !near {
 			continue
 		}

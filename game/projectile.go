@@ -2,21 +2,26 @@ package game
 
 import "math"
 
-// projectile is one shot in flight. Position and velocity are multiples of
-// 1/8 like a player's, so its Entity is exact.
+// projectile is one shot in flight. It flies in a straight line at a
+// constant velocity from where it was at the tick it was fired, and every
+// tick its position is computed from that start (Entity.At), so a client
+// derives it exactly from an Entity that never changes.
 type projectile struct {
-	id           uint32
-	owner        PlayerID
-	x, y, vx, vy float64
-	angle        uint16
-	expires      uint32 // tick at which it is removed unflown
+	id      uint32
+	owner   PlayerID
+	x, y    float64 // px: where it is now (the muzzle until its first flight)
+	vx, vy  float64 // px/s, multiples of 1/8
+	x0, y0  int32   // 1/8 px: where it is at tick born
+	born    uint32  // the tick it was fired
+	angle   uint16
+	expires uint32 // tick at which it is removed unflown
 }
 
 func (s *projectile) entity() Entity {
 	return Entity{
 		ID: s.id, Kind: KindProjectile,
-		X: fixed(s.x), Y: fixed(s.y), VX: fixed(s.vx), VY: fixed(s.vy),
-		Angle: s.angle, Owner: s.owner,
+		X: s.x0, Y: s.y0, VX: fixed(s.vx), VY: fixed(s.vy),
+		Angle: s.angle, Owner: s.owner, Born: s.born,
 	}
 }
 
@@ -27,7 +32,9 @@ func subSteps(rate int) int {
 }
 
 // fire launches a projectile from p along its aim. A muzzle inside a wall
-// fires nothing, so no one shoots through a wall they stand against.
+// fires nothing, so no one shoots through a wall they stand against. The
+// projectile flies its first tick in this Step: at tick born it is a tick's
+// flight out of the muzzle.
 func (a *Arena) fire(p *player) {
 	turn := float64(float64(p.angle)/65536) * (2 * math.Pi)
 	cos, sin := math.Cos(turn), math.Sin(turn)
@@ -38,9 +45,12 @@ func (a *Arena) fire(p *player) {
 		y:       quantize(p.body.Y + float64(sin*ShotOffset)),
 		vx:      quantize(float64(cos * ShotSpeed)),
 		vy:      quantize(float64(sin * ShotSpeed)),
+		born:    a.tick,
 		angle:   p.angle,
 		expires: a.tick + a.lifetime,
 	}
+	s.x0 = fixed(quantize(s.x + float64(s.vx*a.dt)))
+	s.y0 = fixed(quantize(s.y + float64(s.vy*a.dt)))
 	a.nextShotID++
 	if a.hitsWall(s.x, s.y) {
 		return
@@ -82,8 +92,9 @@ func (a *Arena) flyShot(s *projectile, ev []Event) (bool, []Event) {
 			return true, a.hit(s.owner, v, ev)
 		}
 	}
-	s.x = quantize(s.x + float64(s.vx*a.dt))
-	s.y = quantize(s.y + float64(s.vy*a.dt))
+	e := s.entity()
+	x, y := e.At(a.tick, a.rate)
+	s.x, s.y = float64(x)/8, float64(y)/8
 	return false, ev
 }
 

@@ -10,6 +10,72 @@ func shots(a *Arena) []Entity {
 	return slices.DeleteFunc(a.Entities(nil), func(e Entity) bool { return e.Kind != KindProjectile })
 }
 
+// at returns where e is now.
+func at(a *Arena, e Entity) Point {
+	x, y := e.At(a.Tick(), a.rate)
+	return Point{x, y}
+}
+
+// TestProjectileEntityConstant checks that a projectile's Entity never
+// changes in flight, and that At puts it exactly where the simulation has
+// it, at every tick and tick rate.
+func TestProjectileEntityConstant(t *testing.T) {
+	for _, rate := range []int{10, 30, 60} {
+		a := New(Config{Seed: 3, TickRate: rate})
+		for id := range PlayerID(8) {
+			a.Join(id+1, "p")
+		}
+		r := newRNG(11)
+		first := map[uint32]Entity{}
+		for range 20 * rate {
+			script(a, 8, &r)
+			a.Step(nil)
+			for i := range a.shots {
+				s := &a.shots[i]
+				e := s.entity()
+				if f, ok := first[e.ID]; ok && f != e {
+					t.Fatalf("%d Hz: projectile changed in flight: %+v, then %+v", rate, f, e)
+				}
+				first[e.ID] = e
+				if got, want := at(a, e), (Point{fixed(s.x), fixed(s.y)}); got != want {
+					t.Fatalf("%d Hz tick %d: At = %v, simulation has %v (%+v)", rate, a.Tick(), got, want, e)
+				}
+			}
+		}
+		if len(first) < 10 {
+			t.Errorf("%d Hz: only %d projectiles fired", rate, len(first))
+		}
+	}
+}
+
+func TestAtRounding(t *testing.T) {
+	tests := []struct {
+		v       int32
+		k, rate int
+		want    int32
+	}{
+		{7200, 1, 30, 240}, {-7200, 1, 30, -240},
+		{45, 1, 30, 2},   // 1.5 rounds up
+		{-45, 1, 30, -1}, // -1.5 rounds up too
+		{44, 1, 30, 1}, {-44, 1, 30, -1}, {-46, 1, 30, -2},
+		{1000, 0, 30, 0}, {-3, 10, 60, 0}, // -0.5 → 0
+	}
+	for _, tt := range tests {
+		e := Entity{Kind: KindProjectile, X: 100, Y: 100, VX: tt.v, VY: -tt.v, Born: 5}
+		x, y := e.At(5+uint32(tt.k), tt.rate)
+		if x != 100+tt.want {
+			t.Errorf("VX %d, %d ticks at %d Hz: x moved %d, want %d", tt.v, tt.k, tt.rate, x-100, tt.want)
+		}
+		if back := (Entity{Kind: KindProjectile, VX: -tt.v}); y-100 != flown(back.VX, int64(tt.k), tt.rate) {
+			t.Errorf("VY %d: y moved %d", -tt.v, y-100)
+		}
+	}
+	p := Entity{Kind: KindPlayer, X: 3, Y: 4, VX: 800, Born: 1}
+	if x, y := p.At(100, 30); x != 3 || y != 4 {
+		t.Errorf("a player moved: (%d, %d)", x, y)
+	}
+}
+
 func TestFireSpawnsProjectile(t *testing.T) {
 	tests := []struct {
 		aim    uint16
@@ -66,7 +132,7 @@ func TestProjectileLifetime(t *testing.T) {
 	}
 	a.Step(nil)
 	s := shots(a)
-	if len(s) != 1 || math.Abs(float64(s[0].X)/8-(100+ShotOffset+ShotSpeed)) > 1 {
+	if len(s) != 1 || math.Abs(float64(at(a, s[0]).X)/8-(100+ShotOffset+ShotSpeed)) > 1 {
 		t.Fatalf("after 30 ticks: %+v, want it %v px out", s, ShotOffset+ShotSpeed)
 	}
 	a.Step(nil)

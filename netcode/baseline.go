@@ -119,7 +119,7 @@ func merge(out, base []game.Entity, s *Snapshot) ([]game.Entity, error) {
 				return out, bad("removed id %d not in baseline or also changed", s.Removed[k])
 			}
 		}
-		applyDelta(&e, ch.Mask, &ch.Entity)
+		applyChange(&e, ch)
 		out = append(out, e)
 	}
 	for ; i < len(base); i++ {

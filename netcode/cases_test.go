@@ -17,7 +17,7 @@ func sceneA() []game.Entity {
 	return []game.Entity{
 		{ID: 1, Kind: game.KindPlayer, X: 800, Y: 640, Angle: 16384, HP: 100, Score: 3},
 		{ID: 2, Kind: game.KindPlayer, X: 2400, Y: 1600, VX: -960, HP: 75, Score: -1},
-		{ID: 40, Kind: game.KindProjectile, X: 1000, Y: 700, VX: 4000, Owner: 1},
+		{ID: 40, Kind: game.KindProjectile, X: 1000, Y: 700, VX: 4000, Owner: 1, Born: 5},
 	}
 }
 
@@ -28,7 +28,7 @@ func sceneB() []game.Entity {
 	return []game.Entity{
 		{ID: 1, Kind: game.KindPlayer, X: 760, Y: 600, VX: -240, VY: -240, Angle: 16384, HP: 80, Score: 3},
 		{ID: 2, Kind: game.KindPlayer, X: 2400, Y: 1600, HP: 0, Flags: game.FlagDead, Score: -1},
-		{ID: 41, Kind: game.KindProjectile, X: 2380, Y: 1600, VX: -4000, Angle: 32768, Owner: 2},
+		{ID: 41, Kind: game.KindProjectile, X: 2380, Y: 1600, VX: -4000, Angle: 32768, Owner: 2, Born: 9},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,14 @@ type ClientOptions struct {
 	JoinCode string
 	// Header is sent with the WebSocket handshake (for example Origin).
 	Header http.Header
+	// SkipEntities makes Read report snapshots without decoding their
+	// entities: the Update has Type, Bytes and Tick but no Entities or
+	// AckSeq. For clients that never look at the world, such as idle
+	// load-test bots. Default false (snapshots are decoded in full).
+	SkipEntities bool
 }
+
+func (o *ClientOptions) skipEntities() bool { return o != nil && o.SkipEntities }
 
 func (o *ClientOptions) httpClient() *http.Client {
 	if o != nil && o.HTTPClient != nil {
@@ -145,6 +153,12 @@ type Client struct {
 	conn atomic.Pointer[websocket.Conn]
 	seq  atomic.Uint32
 	rtt  atomic.Int64
+	// clock estimates the room's clock (clocksync.go); set by the reading
+	// goroutine, read by any.
+	clock serverClock
+
+	wmu  sync.Mutex
+	wbuf []byte // the frame being sent; guarded by wmu
 
 	// owned by the reading goroutine
 	welcome   Welcome
@@ -152,6 +166,7 @@ type Client struct {
 	msg       ServerMessage
 	lastEvent uint32
 	update    Update
+	rbuf      []byte // the frame being read
 }
 
 // Update is one decoded message from the server, valid until the next Read.
@@ -226,20 +241,25 @@ func (c *Client) RTT() time.Duration { return time.Duration(c.rtt.Load()) }
 // full state. An error message from the server is returned as an Update;
 // the connection closing is an error (see websocket.CloseStatus).
 func (c *Client) Read(ctx context.Context) (*Update, error) {
-	_, data, err := c.conn.Load().Read(ctx)
+	data, err := c.readFrame(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("netcode: read: %w", err)
+		return nil, err
+	}
+	u := &c.update
+	if tick, ok := snapshotTick(data); ok && c.opts.skipEntities() {
+		*u = Update{Type: MsgSnapshot, Bytes: len(data), Tick: tick, Events: u.Events[:0]}
+		return u, nil
 	}
 	if err := DecodeServer(data, &c.msg); err != nil {
 		return nil, err
 	}
-	u := &c.update
 	*u = Update{Type: c.msg.Type, Bytes: len(data), Events: u.Events[:0], Entities: u.Entities}
 	switch c.msg.Type {
 	case MsgWelcome:
 		c.welcome = c.msg.Welcome
 		c.welcome.Roster = append([]RosterEntry(nil), c.msg.Welcome.Roster...)
 		c.base.Reset()
+		c.clock.welcome(&c.welcome, c.clientMS())
 	case MsgSnapshot:
 		ents, err := c.base.Apply(&c.msg.Snapshot)
 		if err != nil {
@@ -257,16 +277,45 @@ func (c *Client) Read(ctx context.Context) (*Update, error) {
 		u.Pong = c.msg.Pong
 		u.RTT = time.Duration((c.clientMS() - u.Pong.ClientTime) * float64(time.Millisecond))
 		c.rtt.Store(int64(u.RTT))
+		c.clock.pong(&u.Pong, c.clientMS())
 	case MsgError:
 		u.Error = c.msg.Error
 	}
 	return u, nil
 }
 
+// readFrame reads one whole frame into the client's reused buffer.
+func (c *Client) readFrame(ctx context.Context) ([]byte, error) {
+	_, r, err := c.conn.Load().Reader(ctx)
+	if err == nil {
+		c.rbuf, err = readAll(c.rbuf[:0], r)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("netcode: read: %w", err)
+	}
+	return c.rbuf, nil
+}
+
+// snapshotTick reads the tick of a snapshot frame without decoding the rest.
+func snapshotTick(data []byte) (uint32, bool) {
+	if len(data) < 3 || data[0] != 0x96 || data[1] != byte(MsgSnapshot) {
+		return 0, false
+	}
+	d := getReader(data[2:])
+	defer d.release()
+	tick, err := d.uint32("tick")
+	return tick, err == nil
+}
+
 func (c *Client) clientMS() float64 { return float64(time.Since(c.start).Nanoseconds()) / 1e6 }
 
-func (c *Client) send(ctx context.Context, frame []byte) error {
-	if err := c.conn.Load().Write(ctx, websocket.MessageBinary, frame); err != nil {
+// send encodes a frame with appendMsg into the client's reused buffer and
+// writes it. With a context whose Done is nil it allocates nothing.
+func (c *Client) send(ctx context.Context, appendMsg func([]byte) []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf = appendMsg(c.wbuf[:0])
+	if err := c.conn.Load().Write(ctx, websocket.MessageBinary, c.wbuf); err != nil {
 		return fmt.Errorf("netcode: write: %w", err)
 	}
 	return nil
@@ -280,20 +329,29 @@ func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	} else {
 		c.seq.Store(in.Seq)
 	}
-	return in.Seq, c.send(ctx, AppendInput(nil, in))
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf = AppendInput(c.wbuf[:0], in)
+	if err := c.conn.Load().Write(ctx, websocket.MessageBinary, c.wbuf); err != nil {
+		return in.Seq, fmt.Errorf("netcode: write: %w", err)
+	}
+	return in.Seq, nil
 }
 
 // Ping asks for a pong; Read measures the round trip when it arrives.
-func (c *Client) Ping(ctx context.Context) error { return c.send(ctx, AppendPing(nil, c.clientMS())) }
+func (c *Client) Ping(ctx context.Context) error {
+	now := c.clientMS()
+	return c.send(ctx, func(b []byte) []byte { return AppendPing(b, now) })
+}
 
 // Chat says text to the room.
 func (c *Client) Chat(ctx context.Context, text string) error {
-	return c.send(ctx, AppendChat(nil, text))
+	return c.send(ctx, func(b []byte) []byte { return AppendChat(b, text) })
 }
 
 // Leave gives up the seat and closes the connection.
 func (c *Client) Leave(ctx context.Context) error {
-	if err := c.send(ctx, AppendLeave(nil)); err != nil {
+	if err := c.send(ctx, AppendLeave); err != nil {
 		return err
 	}
 	return c.Close()

@@ -300,9 +300,9 @@ func (d *reader) error(n int, e *Error) error {
 	return err
 }
 
-// maxChangeValues is the longest flat changes array: id gap, mask and ten
-// fields per entity.
-const maxChangeValues = MaxEntities * (2 + 10)
+// maxChangeValues is the longest flat changes array: id gap, mask and
+// eleven fields per entity.
+const maxChangeValues = MaxEntities * (2 + 11)
 
 func (d *reader) snapshot(n int, s *Snapshot) (err error) {
 	d.msg = "snapshot"
@@ -312,24 +312,30 @@ func (d *reader) snapshot(n int, s *Snapshot) (err error) {
 	if s.Tick, err = d.uint32("tick"); err != nil {
 		return err
 	}
-	if s.BaseTick, err = d.uint32("baseTick"); err != nil {
+	age, err := d.uint32("baseAge")
+	if err != nil {
 		return err
 	}
-	if s.BaseTick != 0 && s.BaseTick >= s.Tick {
-		return d.errorf("baseTick %d not before tick %d", s.BaseTick, s.Tick)
+	if age != 0 && age >= s.Tick {
+		return d.errorf("baseAge %d: baseline not after tick 0 (tick %d)", age, s.Tick)
+	}
+	s.BaseTick = 0
+	if age != 0 {
+		s.BaseTick = s.Tick - age
 	}
 	if s.AckSeq, err = d.uint32("ackSeq"); err != nil {
 		return err
 	}
-	if s.Changes, err = d.changes(s.Changes); err != nil {
+	if s.Changes, err = d.changes(s.Changes, s.Tick); err != nil {
 		return err
 	}
 	s.Removed, err = d.ids(s.Removed)
 	return err
 }
 
-// changes reads the flat entity changes and appends them to dst.
-func (d *reader) changes(dst []EntityChange) ([]EntityChange, error) {
+// changes reads the flat entity changes of the snapshot at tick and appends
+// them to dst.
+func (d *reader) changes(dst []EntityChange, tick uint32) ([]EntityChange, error) {
 	n, err := d.arrayLen("changes", 0, maxChangeValues)
 	if err != nil {
 		return dst, err
@@ -354,7 +360,7 @@ func (d *reader) changes(dst []EntityChange) ([]EntityChange, error) {
 			return dst, d.errorf("changes: entity %d: mask 0x%x needs more values than left", id, mask)
 		}
 		c := EntityChange{Mask: uint16(mask), Entity: game.Entity{ID: uint32(id)}}
-		if err := d.fields(&c); err != nil {
+		if err := d.fields(&c, tick); err != nil {
 			return dst, err
 		}
 		dst = append(dst, c)
@@ -378,8 +384,10 @@ func (d *reader) nextID(field string, prev uint64, first bool) (uint64, error) {
 	return prev + gap, nil
 }
 
-// fields reads the values of the fields set in c.Mask, in bit order.
-func (d *reader) fields(c *EntityChange) error {
+// fields reads the values of the fields set in c.Mask, in bit order, of a
+// change in the snapshot at tick: differences are unzigzagged and the age
+// of Born made a tick again.
+func (d *reader) fields(c *EntityChange, tick uint32) error {
 	e := &c.Entity
 	for m := c.Mask; m != 0; m &= m - 1 {
 		var err error
@@ -389,13 +397,13 @@ func (d *reader) fields(c *EntityChange) error {
 			v, err = d.uint("kind", math.MaxUint8)
 			e.Kind = game.Kind(v)
 		case FieldX:
-			e.X, err = d.int32("x")
+			e.X, err = d.diff("x")
 		case FieldY:
-			e.Y, err = d.int32("y")
+			e.Y, err = d.diff("y")
 		case FieldVX:
-			e.VX, err = d.int32("vx")
+			e.VX, err = d.diff("vx")
 		case FieldVY:
-			e.VY, err = d.int32("vy")
+			e.VY, err = d.diff("vy")
 		case FieldAngle:
 			v, err = d.uint("angle", math.MaxUint16)
 			e.Angle = uint16(v)
@@ -409,12 +417,21 @@ func (d *reader) fields(c *EntityChange) error {
 			e.Score, err = d.int32("score")
 		case FieldOwner:
 			e.Owner, err = d.uint32("owner")
+		case FieldBorn:
+			v, err = d.uint("born age", math.MaxUint32)
+			e.Born = tick - uint32(v)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// diff reads a zigzag-coded int32 difference.
+func (d *reader) diff(field string) (int32, error) {
+	v, err := d.uint(field, math.MaxUint32)
+	return unzigzag(uint32(v)), err
 }
 
 // ids reads the gap-coded ascending removed ids and appends them to dst.

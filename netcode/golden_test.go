@@ -99,6 +99,7 @@ type (
 		Flags *uint8  `json:"flags,omitempty"`
 		Score *int32  `json:"score,omitempty"`
 		Owner *uint32 `json:"owner,omitempty"`
+		Born  *uint32 `json:"born,omitempty"`
 	}
 	jEntity struct {
 		ID    uint32 `json:"id"`
@@ -112,6 +113,7 @@ type (
 		Flags uint8  `json:"flags"`
 		Score int32  `json:"score"`
 		Owner uint32 `json:"owner"`
+		Born  uint32 `json:"born"`
 	}
 	jPong struct {
 		Type       MsgType `json:"type"`
@@ -203,13 +205,14 @@ func changeJSON(c EntityChange) jChange {
 	set(FieldFlags, func() { j.Flags = &e.Flags })
 	set(FieldScore, func() { j.Score = &e.Score })
 	set(FieldOwner, func() { j.Owner = &e.Owner })
+	set(FieldBorn, func() { j.Born = &e.Born })
 	return j
 }
 
 func entitiesJSON(ents []game.Entity) *[]jEntity {
 	j := []jEntity{}
 	for _, e := range ents {
-		j = append(j, jEntity{e.ID, uint8(e.Kind), e.X, e.Y, e.VX, e.VY, e.Angle, e.HP, e.Flags, e.Score, e.Owner})
+		j = append(j, jEntity{e.ID, uint8(e.Kind), e.X, e.Y, e.VX, e.VY, e.Angle, e.HP, e.Flags, e.Score, e.Owner, e.Born})
 	}
 	return &j
 }
@@ -219,7 +222,7 @@ func entitiesFromJSON(j *[]jEntity) []game.Entity {
 	if j != nil {
 		for _, e := range *j {
 			ents = append(ents, game.Entity{ID: e.ID, Kind: game.Kind(e.Kind), X: e.X, Y: e.Y, VX: e.VX, VY: e.VY,
-				Angle: e.Angle, HP: e.HP, Flags: e.Flags, Score: e.Score, Owner: e.Owner})
+				Angle: e.Angle, HP: e.HP, Flags: e.Flags, Score: e.Score, Owner: e.Owner, Born: e.Born})
 		}
 	}
 	return ents

@@ -97,7 +97,7 @@ type Error struct {
 // Use a Baselines to turn it into full state.
 type Snapshot struct {
 	Tick     uint32
-	BaseTick uint32 // 0 for a full snapshot
+	BaseTick uint32 // 0 for a full snapshot; the wire carries Tick−BaseTick
 	AckSeq   uint32 // the last input sequence applied for this player
 	Changes  []EntityChange
 	Removed  []uint32 // ids present at BaseTick and gone now, ascending
@@ -115,12 +115,15 @@ const (
 	FieldFlags uint16 = 1 << 7
 	FieldScore uint16 = 1 << 8
 	FieldOwner uint16 = 1 << 9
-	fieldAll   uint16 = 1<<10 - 1
+	FieldBorn  uint16 = 1 << 10 // sent as the age tick−Born
+	fieldAll   uint16 = 1<<11 - 1
 )
 
 // EntityChange is one entity's changed fields against its baseline (the
 // entity with the same id at BaseTick, or an all-zero entity when absent).
-// X, Y, VX, VY hold differences; the other fields hold new values.
+// X, Y, VX, VY hold differences (zigzag-coded on the wire); the other
+// fields hold new values (Born as an absolute tick, though the wire carries
+// its age).
 type EntityChange struct {
 	Mask   uint16
 	Entity game.Entity

@@ -9,73 +9,72 @@ import (
 // AppendSnapshot encodes cur as changes against base (the entities at
 // baseTick; nil with baseTick 0 for a full snapshot). base and cur are
 // sorted by ID. The message is
-// [11, tick, baseTick, ackSeq, [flat entity changes], [removed ids]].
+// [11, tick, tick−baseTick (0: full), ackSeq, [flat entity changes], [removed ids]].
+// A baseTick that is not before tick cannot be a baseline: the snapshot is
+// then encoded in full.
 //
 // An entity of cur is listed when it differs from its baseline (the entity
 // with the same id in base, or an all-zero entity with only ID set) or is
 // absent from base; an entity of base absent from cur is removed.
+//
+// AppendSnapshot writes the MessagePack by hand, in one pass, and allocates
+// only to grow b.
 func AppendSnapshot(b []byte, tick, baseTick, ackSeq uint32, base, cur []game.Entity) []byte {
-	changeLen, removedLen := snapshotLens(base, cur)
-	e := startMsg(b, MsgSnapshot, 6)
-	_ = e.EncodeUint(uint64(tick))
-	_ = e.EncodeUint(uint64(baseTick))
-	_ = e.EncodeUint(uint64(ackSeq))
-	_ = e.EncodeArrayLen(changeLen)
-	e.writeChanges(base, cur)
-	_ = e.EncodeArrayLen(removedLen)
-	e.writeRemoved(base, cur)
-	return e.finish()
-}
-
-// snapshotLens returns the lengths of the flat changes array and of the
-// removed array, so the array headers can be written first.
-func snapshotLens(base, cur []game.Entity) (changeLen, removedLen int) {
-	i := 0
-	for c := range cur {
-		for i < len(base) && base[i].ID < cur[c].ID {
-			i++
-			removedLen++
-		}
-		mask := uint16(0)
-		isNew := i == len(base) || base[i].ID != cur[c].ID
-		if isNew {
-			mask = diffMask(&game.Entity{ID: cur[c].ID}, &cur[c])
-		} else {
-			mask = diffMask(&base[i], &cur[c])
-			i++
-		}
-		if mask != 0 || isNew {
-			changeLen += 2 + bits.OnesCount16(mask)
-		}
+	if baseTick == 0 || baseTick >= tick {
+		baseTick, base = 0, nil
 	}
-	return changeLen, removedLen + len(base) - i
+	b = appendSnapshotHead(b, tick, baseTick, ackSeq)
+	b = appendChanges(b, tick, base, cur)
+	return appendRemoved(b, base, cur)
 }
 
-// writeChanges writes the flat changes of cur against base.
-func (e *encoder) writeChanges(base, cur []game.Entity) {
-	i := 0
+// appendSnapshotHead appends [11, tick, baseAge, ackSeq, without the two
+// arrays that follow.
+func appendSnapshotHead(b []byte, tick, baseTick, ackSeq uint32) []byte {
+	age := uint32(0)
+	if baseTick != 0 {
+		age = tick - baseTick
+	}
+	b = append(b, 0x96, byte(MsgSnapshot))
+	b = appendUint(b, uint64(tick))
+	b = appendUint(b, uint64(age))
+	return appendUint(b, uint64(ackSeq))
+}
+
+// appendChanges appends the flat changes array of cur against base.
+func appendChanges(b []byte, tick uint32, base, cur []game.Entity) []byte {
+	start, n := len(b), 0
 	prev := uint32(0)
+	i := 0
 	for c := range cur {
-		for i < len(base) && base[i].ID < cur[c].ID {
+		to := &cur[c]
+		for i < len(base) && base[i].ID < to.ID {
 			i++
 		}
-		from := &game.Entity{ID: cur[c].ID}
-		isNew := i == len(base) || base[i].ID != cur[c].ID
-		if !isNew {
+		from := &zeroEntity
+		if i < len(base) && base[i].ID == to.ID {
 			from = &base[i]
 			i++
+			if *from == *to {
+				continue
+			}
 		}
-		mask := diffMask(from, &cur[c])
-		if mask == 0 && !isNew {
-			continue
-		}
-		e.writeChange(cur[c].ID-prev, mask, wireDelta(from, &cur[c]))
-		prev = cur[c].ID
+		mask := diffMask(from, to)
+		b = appendUint(b, uint64(to.ID-prev))
+		b = appendFields(b, tick, mask, from, to)
+		n += 2 + bits.OnesCount16(mask)
+		prev = to.ID
 	}
+	return insertArrayHeader(b, start, n)
 }
 
-// writeRemoved writes the gap-coded ids of base that are absent from cur.
-func (e *encoder) writeRemoved(base, cur []game.Entity) {
+// zeroEntity is the baseline of an entity absent from the base state; its
+// ID does not matter, as diffMask and appendFields ignore IDs.
+var zeroEntity game.Entity
+
+// appendRemoved appends the gap-coded ids of base that are absent from cur.
+func appendRemoved(b []byte, base, cur []game.Entity) []byte {
+	start, n := len(b), 0
 	c := 0
 	prev := uint32(0)
 	for i := range base {
@@ -85,9 +84,11 @@ func (e *encoder) writeRemoved(base, cur []game.Entity) {
 		if c < len(cur) && cur[c].ID == base[i].ID {
 			continue
 		}
-		_ = e.EncodeUint(uint64(base[i].ID - prev))
+		b = appendUint(b, uint64(base[i].ID-prev))
 		prev = base[i].ID
+		n++
 	}
+	return insertArrayHeader(b, start, n)
 }
 
 // diffMask returns the Field* bits of the fields that differ between from
@@ -124,23 +125,57 @@ func diffMask(from, to *game.Entity) uint16 {
 	if from.Owner != to.Owner {
 		m |= FieldOwner
 	}
+	if from.Born != to.Born {
+		m |= FieldBorn
+	}
 	return m
 }
 
-// wireDelta returns to as it travels: X, Y, VX and VY as differences from
-// from (int32, wrapping), the other fields as they are.
-func wireDelta(from, to *game.Entity) game.Entity {
-	d := *to
-	d.X -= from.X
-	d.Y -= from.Y
-	d.VX -= from.VX
-	d.VY -= from.VY
-	return d
+// appendFields appends mask and then, in bit order, the wire value of each
+// field it selects: to's value, or for X, Y, VX and VY the zigzag-coded
+// difference from from, and for Born the age tick−Born.
+func appendFields(b []byte, tick uint32, mask uint16, from, to *game.Entity) []byte {
+	b = appendUint(b, uint64(mask))
+	if mask&FieldKind != 0 {
+		b = appendUint(b, uint64(to.Kind))
+	}
+	if mask&FieldX != 0 {
+		b = appendUint(b, uint64(zigzag(to.X-from.X)))
+	}
+	if mask&FieldY != 0 {
+		b = appendUint(b, uint64(zigzag(to.Y-from.Y)))
+	}
+	if mask&FieldVX != 0 {
+		b = appendUint(b, uint64(zigzag(to.VX-from.VX)))
+	}
+	if mask&FieldVY != 0 {
+		b = appendUint(b, uint64(zigzag(to.VY-from.VY)))
+	}
+	if mask&FieldAngle != 0 {
+		b = appendUint(b, uint64(to.Angle))
+	}
+	if mask&FieldHP != 0 {
+		b = appendUint(b, uint64(to.HP))
+	}
+	if mask&FieldFlags != 0 {
+		b = appendUint(b, uint64(to.Flags))
+	}
+	if mask&FieldScore != 0 {
+		b = appendInt(b, int64(to.Score))
+	}
+	if mask&FieldOwner != 0 {
+		b = appendUint(b, uint64(to.Owner))
+	}
+	if mask&FieldBorn != 0 {
+		b = appendUint(b, uint64(tick-to.Born))
+	}
+	return b
 }
 
-// applyDelta applies the fields of d selected by mask to e; d is as
-// wireDelta returns it.
-func applyDelta(e *game.Entity, mask uint16, d *game.Entity) {
+// applyChange applies a decoded change (X, Y, VX, VY as differences, other
+// fields as values) to e.
+func applyChange(e *game.Entity, c *EntityChange) {
+	d, mask := &c.Entity, c.Mask
 	if mask&FieldKind != 0 {
 		e.Kind = d.Kind
 	}
@@ -171,61 +206,38 @@ func applyDelta(e *game.Entity, mask uint16, d *game.Entity) {
 	if mask&FieldOwner != 0 {
 		e.Owner = d.Owner
 	}
-}
-
-// writeChange writes one entity change: idGap, mask, then the value of each
-// field whose bit is set, in bit order.
-func (e *encoder) writeChange(gap uint32, mask uint16, d game.Entity) {
-	_ = e.EncodeUint(uint64(gap))
-	_ = e.EncodeUint(uint64(mask))
-	for m := mask; m != 0; m &= m - 1 {
-		switch uint16(1) << bits.TrailingZeros16(m) {
-		case FieldKind:
-			_ = e.EncodeUint(uint64(d.Kind))
-		case FieldX:
-			_ = e.EncodeInt(int64(d.X))
-		case FieldY:
-			_ = e.EncodeInt(int64(d.Y))
-		case FieldVX:
-			_ = e.EncodeInt(int64(d.VX))
-		case FieldVY:
-			_ = e.EncodeInt(int64(d.VY))
-		case FieldAngle:
-			_ = e.EncodeUint(uint64(d.Angle))
-		case FieldHP:
-			_ = e.EncodeUint(uint64(d.HP))
-		case FieldFlags:
-			_ = e.EncodeUint(uint64(d.Flags))
-		case FieldScore:
-			_ = e.EncodeInt(int64(d.Score))
-		case FieldOwner:
-			_ = e.EncodeUint(uint64(d.Owner))
-		}
+	if mask&FieldBorn != 0 {
+		e.Born = d.Born
 	}
 }
 
 // appendSnapshotMsg re-encodes a decoded snapshot as it is.
 func appendSnapshotMsg(b []byte, s *Snapshot) []byte {
-	n := 0
-	for i := range s.Changes {
-		n += 2 + bits.OnesCount16(s.Changes[i].Mask)
-	}
-	e := startMsg(b, MsgSnapshot, 6)
-	_ = e.EncodeUint(uint64(s.Tick))
-	_ = e.EncodeUint(uint64(s.BaseTick))
-	_ = e.EncodeUint(uint64(s.AckSeq))
-	_ = e.EncodeArrayLen(n)
+	b = appendSnapshotHead(b, s.Tick, s.BaseTick, s.AckSeq)
+	start, n := len(b), 0
 	prev := uint32(0)
 	for i := range s.Changes {
 		c := &s.Changes[i]
-		e.writeChange(c.Entity.ID-prev, c.Mask, c.Entity)
+		// The change holds differences: encode it against a zero baseline.
+		b = appendUint(b, uint64(c.Entity.ID-prev))
+		b = appendFields(b, s.Tick, c.Mask, &zeroEntity, &c.Entity)
+		n += 2 + bits.OnesCount16(c.Mask)
 		prev = c.Entity.ID
 	}
-	_ = e.EncodeArrayLen(len(s.Removed))
+	b = insertArrayHeader(b, start, n)
+	start = len(b)
 	prev = 0
 	for _, id := range s.Removed {
-		_ = e.EncodeUint(uint64(id - prev))
+		b = appendUint(b, uint64(id-prev))
 		prev = id
 	}
-	return e.finish()
+	return insertArrayHeader(b, start, len(s.Removed))
 }
+
+// zigzag maps a signed difference to an unsigned number that is small when
+// the difference is small, whatever its sign: 0, −1, 1, −2, 2 … become
+// 0, 1, 2, 3, 4 …, so ±63 fits a positive fixint.
+func zigzag(v int32) uint32 { return uint32(v<<1) ^ uint32(v>>31) }
+
+// unzigzag undoes zigzag.
+func unzigzag(u uint32) int32 { return int32(u>>1) ^ -int32(u&1) }

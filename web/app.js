@@ -11,6 +11,8 @@ import { Flag, Kind } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
 const EFFECT_MS = 1000;
+// Drawing this far past the newest snapshot means the server went quiet.
+const LAG_MS = 200;
 
 class App {
   constructor() {
@@ -91,6 +93,7 @@ class App {
       effects: this.effects, now, aim: this.controls.aim(),
     });
     this.hud.ping(s.clock.rtt);
+    this.hud.lagging(s.status === "connected" && frame.lateMs > LAG_MS);
     const me = frame.me;
     if (s.status === "connected") {
       this.hud.banner(me && me.flags & Flag.Dead ? "You were killed — respawning…" : "");
@@ -155,6 +158,8 @@ class App {
       pending: s.predictor ? s.predictor.pending.length : 0,
       corrections: s.predictor ? s.predictor.corrections : 0,
       snapshots: s.snapshots,
+      skippedTicks: s.skippedTicks,
+      lateMs: f ? f.lateMs : 0,
       rtt: s.clock.rtt,
       predicted: f && f.pos ? { x: f.pos.x, y: f.pos.y } : null,
       players,

@@ -53,6 +53,15 @@ export class Hud {
     else if (s === "connected") this.banner("");
   }
 
+  // lagging marks the status while snapshots are overdue.
+  lagging(on) {
+    const el = $("status");
+    const want = on ? "lagging" : "connected";
+    if (el.dataset.status === want || (el.dataset.status !== "connected" && el.dataset.status !== "lagging")) return;
+    el.dataset.status = want;
+    el.textContent = on ? "waiting for server…" : STATUS_TEXT.connected;
+  }
+
   ping(rtt) {
     $("ping").textContent = rtt === null ? "– ms" : `${Math.round(rtt)} ms`;
   }

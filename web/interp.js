@@ -2,6 +2,8 @@
 // pings, and the snapshot buffer that draws other entities about 100 ms in
 // the past, interpolated between the two snapshots around the render time.
 
+import { Kind } from "./net.js";
+
 // How far in the past other entities are drawn, at least.
 export const INTERP_DELAY_MS = 100;
 // How long entities keep moving on their last velocity when snapshots stop.
@@ -89,6 +91,10 @@ export class SnapshotBuffer {
     return this.renderTime;
   }
 
+  flying(e, frame, t) {
+    return flyingAt(e, frame, this.tickMs, t);
+  }
+
   newest() {
     return this.frames.length ? this.frames[this.frames.length - 1] : null;
   }
@@ -104,17 +110,23 @@ export class SnapshotBuffer {
     while (i > 0 && f[i].time > t) i--;
     const a = f[i];
     const b = f[i + 1];
+    // Projectiles fly straight from where and when they were fired, so
+    // they are placed exactly at t rather than interpolated.
+    for (const e of a.state.values()) {
+      if (e.kind === Kind.Projectile) out.set(e.id, this.flying(e, a, t));
+    }
     if (b) {
       this.late = 0;
       const alpha = clamp01((t - a.time) / (b.time - a.time));
       for (const [id, ea] of a.state) {
+        if (ea.kind === Kind.Projectile) continue;
         const eb = b.state.get(id);
         out.set(id, eb ? lerpEntity(ea, eb, alpha) : place(ea, 0));
       }
       return out;
     }
     if (t < a.time) {
-      for (const [id, e] of a.state) out.set(id, place(e, 0));
+      for (const [id, e] of a.state) if (e.kind !== Kind.Projectile) out.set(id, place(e, 0));
       return out;
     }
     // Past the newest snapshot: keep moving on the velocity seen between
@@ -123,10 +135,19 @@ export class SnapshotBuffer {
     const ahead = Math.min(t - a.time, MAX_EXTRAPOLATE_MS) / 1000;
     const prev = f[i - 1];
     for (const [id, e] of a.state) {
+      if (e.kind === Kind.Projectile) continue;
       out.set(id, extrapolate(e, prev && prev.state.get(id), prev && (a.time - prev.time) / 1000, ahead));
     }
     return out;
   }
+}
+
+// flyingAt places projectile e at server time t, given a frame (time,
+// tick) it appeared in: it left e.x, e.y at tick e.born at e.vx, e.vy.
+export function flyingAt(e, frame, tickMs, t) {
+  const born = frame.time - (frame.tick - e.born) * tickMs;
+  const s = (t - born) / 1000;
+  return { ...e, px: e.x / 8 + (e.vx / 8) * s, py: e.y / 8 + (e.vy / 8) * s };
 }
 
 function clamp01(v) {

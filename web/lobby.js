@@ -24,6 +24,7 @@ export class Lobby {
       const b = e.target.closest("button[data-room]");
       if (b) this.join(b.dataset.room);
     });
+    $("player-name").addEventListener("change", (e) => localStorage.setItem(NAME_KEY, e.target.value.trim()));
     $("player-name").addEventListener("keydown", (e) => {
       if (e.key === "Enter") this.directId ? this.join(this.directId) : this.quickJoin();
     });

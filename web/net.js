@@ -30,7 +30,7 @@ export const ErrorCode = Object.freeze({
 // Field bits of a snapshot entity change, in wire order.
 const F = Object.freeze({
   Kind: 1 << 0, X: 1 << 1, Y: 1 << 2, VX: 1 << 3, VY: 1 << 4,
-  Angle: 1 << 5, HP: 1 << 6, Flags: 1 << 7, Score: 1 << 8, Owner: 1 << 9,
+  Angle: 1 << 5, HP: 1 << 6, Flags: 1 << 7, Score: 1 << 8, Owner: 1 << 9, Born: 1 << 10,
 });
 
 // Positions are sent in 1/8 px, velocities in 1/8 px/s.
@@ -66,7 +66,11 @@ export function decodeServer(bytes) {
   switch (a[0]) {
     case Msg.Welcome: return decodeWelcome(a);
     case Msg.Snapshot:
-      return { type: Msg.Snapshot, tick: a[1], baseTick: a[2], ackSeq: a[3], changes: a[4] || [], removed: a[5] || [] };
+      // a[2] is the baseline's age in ticks; 0 means a full snapshot.
+      return {
+        type: Msg.Snapshot, tick: a[1], baseTick: a[2] ? (a[1] - a[2]) >>> 0 : 0,
+        ackSeq: a[3], changes: a[4] || [], removed: a[5] || [],
+      };
     case Msg.Pong: return { type: Msg.Pong, clientTime: a[1], tick: a[2], serverTime: a[3] };
     case Msg.Events: return { type: Msg.Events, events: (a[1] || []).map(decodeEvent) };
     case Msg.Error: return { type: Msg.Error, code: a[1], message: a[2] || "" };
@@ -99,7 +103,7 @@ function decodeEvent([seq, kind, a, b, text]) {
 }
 
 const ZERO = Object.freeze({
-  id: 0, kind: 0, x: 0, y: 0, vx: 0, vy: 0, angle: 0, hp: 0, flags: 0, score: 0, owner: 0,
+  id: 0, kind: 0, x: 0, y: 0, vx: 0, vy: 0, angle: 0, hp: 0, flags: 0, score: 0, owner: 0, born: 0,
 });
 
 // Baselines resolves delta snapshots into full world states. It keeps the
@@ -120,7 +124,7 @@ export class Baselines {
       if (!base) throw new Error(`snapshot ${msg.tick}: baseline ${msg.baseTick} unknown`);
     }
     const state = base ? new Map(base) : new Map();
-    applyChanges(state, base, msg.changes);
+    applyChanges(state, base, msg.changes, msg.tick);
     let id = 0;
     for (const gap of msg.removed) {
       id += gap;
@@ -144,7 +148,12 @@ export class Baselines {
   }
 }
 
-function applyChanges(state, base, flat) {
+// unzigzag turns a zigzag-coded difference back into a signed int32.
+function unzigzag(u) {
+  return (u >>> 1) ^ -(u & 1);
+}
+
+function applyChanges(state, base, flat, tick) {
   let id = 0;
   let i = 0;
   while (i < flat.length) {
@@ -153,18 +162,31 @@ function applyChanges(state, base, flat) {
     const b = (base && base.get(id)) || ZERO;
     const e = { ...b, id };
     if (mask & F.Kind) e.kind = flat[i++];
-    if (mask & F.X) e.x = b.x + flat[i++];
-    if (mask & F.Y) e.y = b.y + flat[i++];
-    if (mask & F.VX) e.vx = b.vx + flat[i++];
-    if (mask & F.VY) e.vy = b.vy + flat[i++];
+    // Differences are zigzag-coded and wrap in int32, as the server
+    // computes them.
+    if (mask & F.X) e.x = (b.x + unzigzag(flat[i++])) | 0;
+    if (mask & F.Y) e.y = (b.y + unzigzag(flat[i++])) | 0;
+    if (mask & F.VX) e.vx = (b.vx + unzigzag(flat[i++])) | 0;
+    if (mask & F.VY) e.vy = (b.vy + unzigzag(flat[i++])) | 0;
     if (mask & F.Angle) e.angle = flat[i++];
     if (mask & F.HP) e.hp = flat[i++];
     if (mask & F.Flags) e.flags = flat[i++];
     if (mask & F.Score) e.score = flat[i++];
     if (mask & F.Owner) e.owner = flat[i++];
+    if (mask & F.Born) e.born = (tick - flat[i++]) >>> 0; // sent as its age
     if (i > flat.length) throw new Error("snapshot change list is truncated");
     state.set(id, Object.freeze(e));
   }
+}
+
+// entityAt returns where entity e is at tick, in 1/8 px, exactly as the
+// game has it (game.Entity.At): a projectile's x, y are where it was fired,
+// at tick e.born, and it flies at a constant velocity, rounded half up.
+export function entityAt(e, tick, tickRate) {
+  if (e.kind !== Kind.Projectile) return [e.x, e.y];
+  const k = (tick - e.born) | 0;
+  const flown = (v) => Math.floor((2 * v * k + tickRate) / (2 * tickRate));
+  return [e.x + flown(e.vx), e.y + flown(e.vy)];
 }
 
 // Connection is one WebSocket to the game server. It calls onMessage with

@@ -7,15 +7,20 @@ import {
   encodeChat, encodeInput, encodeLeave, encodePing,
 } from "./net.js";
 import { Predictor } from "./predict.js";
-import { ServerClock, SnapshotBuffer } from "./interp.js";
+import { ServerClock, SnapshotBuffer, flyingAt } from "./interp.js";
 
 // Rules the client mirrors to show its own shots at once (game/arena.go).
 export const SHOT_SPEED = 900;
 export const SHOT_OFFSET = 14 + 6;
 export const FIRST_SHOT_ID = 1 << 20;
 
-const PING_MS = 1000;
+// Pings: a few quick ones to learn the clock, then one every PING_MS.
+const PING_MS = 2000;
+const FIRST_PINGS = 4;
+const FIRST_PING_MS = 300;
 const RECONNECT_FOR_MS = 20000;
+// Failed attempts in a row after which the client asks why (see refused).
+const PROBE_AFTER = 3;
 const CHAT_KEEP = 100;
 // Longest a predicted shot waits for the server's.
 const GHOST_TTL_MS = 1000;
@@ -60,9 +65,10 @@ export class Session {
     this.lastEventSeq = 0;
     this.chat = [];
     this.snapshots = 0;
-    this.lateSnapshots = 0;
+    this.skippedTicks = 0; // ticks the server sent no snapshot for (coalesced)
     this.reconnects = 0;
     this.reconnectUntil = 0;
+    this.failures = 0; // reconnect attempts in a row that never opened
     this.ended = false;
     this.timers = [];
     this.connect(this.wsUrl);
@@ -88,25 +94,39 @@ export class Session {
     this.stopTimers();
     const err = this.lastError;
     if (err && FATAL.has(err.code)) return this.end(err.message || "The room has closed.");
+    // 1000: the room ended; 1008: the server will not have this connection
+    // back (malformed input, too slow, keepalive timeout). Both are final.
+    if (code === 1000 || code === 1008) {
+      return this.end((err && err.message) || reason || (code === 1000 ? "The room has ended." : "The server closed the connection."));
+    }
+    // Accepted and closed before the welcome: the room refused the seat.
+    if (opened && this.welcome === null) {
+      return this.end((err && err.message) || reason || "The room refused the connection.");
+    }
     if (!this.token) return this.end(reason || "The connection was closed.");
     if (this.status !== "reconnecting") {
       this.reconnectUntil = performance.now() + RECONNECT_FOR_MS;
+      this.lostBecause = (err && err.message) || reason;
+      this.failures = 0;
       this.setStatus("reconnecting");
     }
-    if (opened && this.welcome === null && err) return this.end(err.message);
-    this.retry(opened ? 0 : 1);
+    this.failures = opened ? 0 : this.failures + 1;
+    this.retry();
   }
 
   // retry opens a new connection with the reconnect token after a pause,
-  // unless the server refuses the token or time is up.
-  async retry(failures) {
+  // until the server refuses the token or time is up.
+  async retry() {
     const url = this.reconnectURL();
-    if (failures > 0) {
+    if (this.failures >= PROBE_AFTER) {
       const refusal = await refused(url);
       if (this.ended) return;
-      if (refusal) return this.end(`Could not rejoin: ${refusal}`);
+      if (refusal) return this.end(`Could not rejoin the room: ${refusal}`);
     }
-    if (performance.now() > this.reconnectUntil) return this.end("Lost the connection to the server.");
+    if (performance.now() > this.reconnectUntil) {
+      const why = this.lostBecause ? ` (${this.lostBecause})` : "";
+      return this.end(`Lost the connection to the server${why}.`);
+    }
     const pause = Math.min(250 * 2 ** Math.min(this.reconnects, 3), 2000);
     this.reconnects++;
     this.later(() => {
@@ -116,9 +136,12 @@ export class Session {
     }, pause);
   }
 
+  // reconnectURL is the WebSocket URL that reclaims the seat: the newest
+  // reconnect token, and the last event seen so the server resends the
+  // ones missed in between.
   reconnectURL() {
     const u = new URL(this.wsUrl, location.href);
-    u.search = `?token=${encodeURIComponent(this.token)}`;
+    u.search = `?token=${encodeURIComponent(this.token)}&last_event=${this.lastEventSeq}`;
     return u.href;
   }
 
@@ -173,7 +196,9 @@ export class Session {
     this.ghosts = [];
     this.fireReady = 0;
     this.seq = Math.max(this.seq, this.ackSeq);
-    this.lastEventSeq = Math.max(this.lastEventSeq, w.lastEventSeq || 0);
+    // Not raised to w.lastEventSeq: the events that follow the welcome (chat
+    // history, or what was missed while away) carry older numbers and must
+    // still be shown; onEvent drops only the ones already seen.
     for (const r of w.roster) {
       this.names.set(r.id, r.name);
       this.scores.set(r.id, r.score);
@@ -202,7 +227,7 @@ export class Session {
       return;
     }
     const time = this.tickTime(s.tick);
-    if (s.tick <= this.latestTick && this.latest) this.lateSnapshots++;
+    if (this.latest && s.tick > this.latestTick + 1) this.skippedTicks += s.tick - this.latestTick - 1;
     this.clock.notice(time);
     this.latest = state;
     this.latestTick = s.tick;
@@ -283,8 +308,8 @@ export class Session {
   startLoops() {
     this.stopTimers();
     this.nextInputAt = performance.now();
-    this.ping();
-    this.timers.push(setInterval(() => this.ping(), PING_MS));
+    for (let i = 0; i < FIRST_PINGS; i++) this.later(() => this.ping(), i * FIRST_PING_MS);
+    this.later(() => this.timers.push(setInterval(() => this.ping(), PING_MS)), FIRST_PINGS * FIRST_PING_MS);
     this.pump();
   }
 
@@ -363,27 +388,37 @@ export class Session {
     this.lastFrame = now;
     const me = this.latest && this.latest.get(this.playerId);
     const pos = this.predictor.position(alpha, elapsed);
+    const newest = this.buffer.newest();
     return {
       me, pos, others, serverNow, renderTime,
-      ownShots: this.ownShots(now, serverNow),
-      late: this.buffer.late > 0,
+      ownShots: this.ownShots(now),
+      // How far drawing has run past the newest snapshot, in ms.
+      lateMs: newest ? Math.max(0, renderTime - newest.time) : 0,
     };
   }
 
-  // ownShots places own projectiles in the present, where the predicted
-  // avatar is, rather than 100 ms in the past.
-  ownShots(now, serverNow) {
+  // ownShots places own projectiles in the present, level with the
+  // predicted avatar (which is ahead of the newest snapshot by the inputs
+  // not yet applied) rather than 100 ms in the past.
+  ownShots(now) {
     const out = [];
-    const lead = Math.min(0.3, Math.max(0, serverNow - this.latestTime + (this.clock.rtt || 0) / 2) / 1000);
+    const walls = this.welcome.map.walls;
+    // The avatar is drawn this many ms after the newest snapshot.
+    const lead = Math.min(300, this.predictor.pending.length * this.tickMs);
+    const newest = { time: this.latestTime, tick: this.latestTick };
+    const add = (x, y, ghost) => {
+      if (!walls.some((w) => x > w.x && x < w.x + w.w && y > w.y && y < w.y + w.h)) out.push({ x, y, ghost });
+    };
     if (this.latest) {
       for (const e of this.latest.values()) {
         if (e.kind !== Kind.Projectile || e.owner !== this.playerId) continue;
-        out.push({ x: (e.x + e.vx * lead) / 8, y: (e.y + e.vy * lead) / 8 });
+        const p = flyingAt(e, newest, this.tickMs, this.latestTime + lead);
+        add(p.px, p.py, false);
       }
     }
     for (const g of this.ghosts) {
       const t = (now - g.born) / 1000;
-      out.push({ x: g.x + g.vx * t, y: g.y + g.vy * t, ghost: true });
+      add(g.x + g.vx * t, g.y + g.vy * t, true);
     }
     return out;
   }
@@ -398,7 +433,10 @@ export function wsURL(path) {
 
 // refused asks the server, without upgrading, whether it would refuse the
 // reconnect token, and returns its reason, or "" when it would not (or
-// cannot be asked).
+// cannot be asked). A browser cannot read why an upgrade failed, so this
+// plain request is the only way to learn it; it is only made after several
+// failed attempts, because the server may give up a seat whose token comes
+// without the WebSocket subprotocol.
 async function refused(wsUrl) {
   const u = new URL(wsUrl);
   u.protocol = u.protocol === "wss:" ? "https:" : "http:";

@@ -23,6 +23,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -124,6 +125,8 @@ func (b *browser) newPage(name string) *page {
 				b.record(name, m)
 			case m.Type == chromedp.ConsoleError && m.Source == "":
 				b.record(name, m) // console.error from the page
+			case m.Type == chromedp.ConsoleWarning && protocolTrouble(m.Text):
+				b.record(name, m)
 			case m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning:
 				b.t.Logf("%s: browser log: %s %s", name, m, m.URL)
 			}
@@ -131,6 +134,12 @@ func (b *browser) newPage(name string) *page {
 	}()
 	p.do(chromedp.EmulateViewport(1280, 720))
 	return p
+}
+
+// protocolTrouble tells the client's warnings about frames it could not
+// follow, which the tests treat as errors.
+func protocolTrouble(text string) bool {
+	return strings.Contains(text, "undecodable frame") || strings.Contains(text, "baseline")
 }
 
 func (b *browser) record(name string, m chromedp.ConsoleMessage) {
@@ -180,6 +189,10 @@ type clientState struct {
 	AckSeq     uint32                  `json:"ackSeq"`
 	InputSeq   uint32                  `json:"inputSeq"`
 	Snapshots  int                     `json:"snapshots"`
+	Skipped    int                     `json:"skippedTicks"`
+	LateMs     float64                 `json:"lateMs"`
+	Pending    int                     `json:"pending"`
+	Fixes      int                     `json:"corrections"`
 	Frames     int                     `json:"frames"`
 	RTT        float64                 `json:"rtt"`
 	Players    []playerState           `json:"players"`
@@ -311,9 +324,10 @@ type match struct {
 	roomID string
 }
 
-// startMatch: alice creates a room in the lobby and joins it; bob sees it
-// in his room list and joins it too, in a separate browser context.
-func startMatch(t *testing.T, tickRate int) *match {
+// startMatch: alice creates a room in the lobby and joins it; bob, in a
+// separate browser context, joins it from his room list or, viaLink, by
+// opening the room's shareable URL from alice's address bar.
+func startMatch(t *testing.T, tickRate int, viaLink bool) *match {
 	t.Helper()
 	ts := startServer(t)
 	br := newBrowser(t)
@@ -326,16 +340,25 @@ func startMatch(t *testing.T, tickRate int) *match {
 	if as.TickRate != tickRate {
 		t.Errorf("room tick rate %d, want %d", as.TickRate, tickRate)
 	}
-	join := fmt.Sprintf(`#rooms button[data-room=%q]`, as.RoomID)
-	b.do(chromedp.WaitVisible(chromedp.CSS(join)), chromedp.Click(chromedp.CSS(join)))
+	var link string
+	a.eval(`location.href`, &link)
+	if want := ts.URL + "/room/" + as.RoomID; link != want {
+		t.Errorf("alice's address is %q, want the room's shareable %s", link, want)
+	}
+	if viaLink {
+		b.do(
+			chromedp.Navigate(link),
+			chromedp.WaitVisible(chromedp.CSS("#direct-join")),
+			chromedp.SetValue(chromedp.CSS("#player-name"), "bob"),
+			chromedp.Click(chromedp.CSS("#direct-join")),
+		)
+	} else {
+		join := fmt.Sprintf(`#rooms button[data-room=%q]`, as.RoomID)
+		b.do(chromedp.WaitVisible(chromedp.CSS(join)), chromedp.Click(chromedp.CSS(join)))
+	}
 	bs := b.waitConnected()
 	if bs.RoomID != as.RoomID {
 		t.Fatalf("bob joined room %s, alice is in %s", bs.RoomID, as.RoomID)
-	}
-	var path string
-	b.eval(`location.pathname`, &path)
-	if path != "/room/"+as.RoomID {
-		t.Errorf("bob's address is %q, want the room's shareable /room/%s", path, as.RoomID)
 	}
 	return &match{server: ts, a: a, b: b, aID: as.PlayerID, bID: bs.PlayerID, roomID: as.RoomID}
 }
@@ -437,7 +460,7 @@ func ringStep(from, to playerState) string {
 // TestBrowserMatch: two browser contexts join a room made in the lobby; keys
 // pressed in one move that player on the other's screen.
 func TestBrowserMatch(t *testing.T) {
-	m := startMatch(t, 60)
+	m := startMatch(t, 60, false)
 	m.meet(t)
 
 	bs := m.b.state()
@@ -462,6 +485,9 @@ func TestBrowserMatch(t *testing.T) {
 	m.a.key(k, false)
 	p, _ := after.player(m.aID)
 	t.Logf("bob saw alice move from (%v, %v) to (%v, %v) with %s", before.X, before.Y, p.X, p.Y, k)
+	as := m.a.state()
+	t.Logf("alice: %d inputs, %d unacknowledged, %d corrections, %d snapshots, %d ticks skipped, rtt %.1f ms",
+		as.InputSeq, as.Pending, as.Fixes, as.Snapshots, as.Skipped, as.RTT)
 
 	// Alice's prediction and the server agree once she stops.
 	m.a.waitFor("settle", 5*time.Second, func(s clientState) error {
@@ -479,7 +505,7 @@ func TestBrowserMatch(t *testing.T) {
 // TestBrowserChat: a chat message typed in one page appears in the other,
 // with the join announcement before it.
 func TestBrowserChat(t *testing.T) {
-	m := startMatch(t, 30)
+	m := startMatch(t, 30, true)
 	const text = "hello from alice ✓"
 	m.a.do(
 		chromedp.Click(chromedp.CSS("#chat-input")),
@@ -505,6 +531,62 @@ func TestBrowserChat(t *testing.T) {
 	if !strings.Contains(joined, "bob joined") {
 		t.Errorf("alice's chat box lacks bob's join: %q", joined)
 	}
+}
+
+// TestBrowserReconnect: quick-join the default room, cut the WebSocket, and
+// the page shows "reconnecting" and gets the same seat back with the
+// reconnect token; when the server refuses the token, the page returns to
+// the lobby and says why.
+func TestBrowserReconnect(t *testing.T) {
+	ts := startServer(t)
+	p := newBrowser(t).newPage("carol")
+	// Keep a handle on every WebSocket the page opens, so the test can cut one.
+	p.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__sockets = [];
+				window.WebSocket = class extends WebSocket {
+					constructor(url, ...rest) {
+						if (window.__badToken) url = url.replace(/token=[^&]*/, "token=forged");
+						super(url, ...rest);
+						window.__sockets.push(this);
+					}
+				};
+				const fetch0 = window.fetch;
+				window.fetch = (url, ...rest) => fetch0(window.__badToken && String(url).includes("/ws?") ?
+					String(url).replace(/token=[^&]*/, "token=forged") : url, ...rest);`,
+		})
+		return err
+	}))
+	p.openLobby(ts.URL+"/", "carol")
+	p.do(chromedp.WaitVisible(chromedp.CSS(`#rooms button[data-room]`)), chromedp.Click(chromedp.CSS("#quick-join")))
+	first := p.waitConnected()
+
+	p.eval(`window.__sockets.at(-1).close(4000, "test cuts the line"), true`, nil)
+	p.waitFor("show reconnecting", 5*time.Second, func(s clientState) error {
+		var banner string
+		p.eval(`document.getElementById("banner").textContent`, &banner)
+		if s.Status != "reconnecting" || !strings.Contains(banner, "reconnecting") {
+			return fmt.Errorf("status %q, banner %q", s.Status, banner)
+		}
+		return nil
+	})
+	again := p.waitFor("reconnect", 10*time.Second, func(s clientState) error {
+		if s.Status != "connected" || s.Tick <= first.Tick {
+			return fmt.Errorf("status %q at tick %d", s.Status, s.Tick)
+		}
+		return nil
+	})
+	if again.PlayerID != first.PlayerID || again.RoomID != first.RoomID {
+		t.Errorf("rejoined as player %d in %s, was %d in %s", again.PlayerID, again.RoomID, first.PlayerID, first.RoomID)
+	}
+
+	p.eval(`window.__badToken = true, window.__sockets.at(-1).close(4000, "test cuts the line"), true`, nil)
+	p.waitFor("return to the lobby", 15*time.Second, func(s clientState) error {
+		if s.Screen != "lobby" || !strings.Contains(s.LobbyError, "Could not rejoin the room: ") {
+			return fmt.Errorf("screen %q, lobby says %q", s.Screen, s.LobbyError)
+		}
+		return nil
+	})
 }
 
 // TestBrowserPrediction: the JavaScript movement (web/predict.js) replays
@@ -557,7 +639,7 @@ func TestBrowserProtocolVectors(t *testing.T) {
 const checkVectorsJS = `function (net, vectors) {
   const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   const unhex = (h) => Uint8Array.from(h.match(/../g) || [], (x) => parseInt(x, 16));
-  const fields = ["id", "kind", "x", "y", "vx", "vy", "angle", "hp", "flags", "score", "owner"];
+  const fields = ["id", "kind", "x", "y", "vx", "vy", "angle", "hp", "flags", "score", "owner", "born"];
   const pick = (e) => Object.fromEntries(fields.map((k) => [k, e[k]]));
   const fails = [];
   const check = (name, got, want) => {
@@ -595,7 +677,7 @@ const checkVectorsJS = `function (net, vectors) {
 // test's temporary directory, and into docs/screenshot.png with
 // -update-screenshot or TICKROOM_UPDATE_SCREENSHOT=1.
 func TestBrowserScreenshot(t *testing.T) {
-	m := startMatch(t, 60)
+	m := startMatch(t, 60, false)
 	m.meet(t)
 	// A few shots from alice toward bob, and a chat line, for a lively picture.
 	m.a.do(
@@ -609,11 +691,9 @@ func TestBrowserScreenshot(t *testing.T) {
 
 	m.a.eval(fmt.Sprintf(`window.tickroom.toScreen(%v, %v)`, bob.X, bob.Y), &at)
 	m.a.mouse(at.X, at.Y, true)
-	time.Sleep(700 * time.Millisecond)
-	m.a.mouse(at.X, at.Y, false)
-	time.Sleep(150 * time.Millisecond)
-
+	time.Sleep(600 * time.Millisecond) // shots in flight, hits landing
 	shot, err := chromedp.Run(m.a.ctx, chromedp.CaptureScreenshot())
+	m.a.mouse(at.X, at.Y, false)
 	if err != nil {
 		t.Fatal(err)
 	}
