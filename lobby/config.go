@@ -88,6 +88,9 @@ type Options struct {
 	Directory Directory
 	// Metrics records tick timings and drops; nil records nothing.
 	Metrics *Metrics
+	// Recorder, when set, receives every room's operations on its game,
+	// tick by tick, for replays.
+	Recorder Recorder
 }
 
 func (o Options) withDefaults() Options {

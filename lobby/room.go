@@ -52,7 +52,8 @@ type Room struct {
 	dirty    bool         // info needs publishing
 	idleFrom time.Time
 	evBuf    []game.Event
-	err      error // why the room ended
+	rec      TickRecord // this tick's operations, for the Recorder
+	err      error      // why the room ended
 }
 
 // Stats are counters a room keeps for metrics. Read them with atomics.

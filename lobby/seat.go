@@ -155,10 +155,12 @@ func (r *Room) Attach(ctx context.Context, playerID uint32, sess *netcode.Sessio
 			if err := r.game.Join(s.id, s.name); err != nil {
 				return err
 			}
+			r.record(Op{Kind: OpJoin, Player: s.id, Name: s.name})
 			s.inGame = true
 			r.pending = append(r.pending, game.Event{Kind: game.EventJoin, A: s.id, Text: s.name})
 		}
 		r.game.SetFlags(s.id, 0)
+		r.record(Op{Kind: OpFlags, Player: s.id})
 		s.state, s.sess, s.attachTik = seatPlaying, sess, r.tick.Load()
 		s.inputs = s.inputs[:0]
 		for i := range s.views {
@@ -213,6 +215,7 @@ func (r *Room) detach(s *seat, now time.Time) {
 		s.state = seatReconnecting
 		s.deadline = now.Add(r.opts.ReconnectGrace)
 		r.game.SetFlags(s.id, game.FlagReconnecting)
+		r.record(Op{Kind: OpFlags, Player: s.id, Flags: game.FlagReconnecting})
 		r.dirty = true
 	}
 }
@@ -224,6 +227,7 @@ func (r *Room) remove(s *seat) {
 	}
 	if s.inGame {
 		r.game.Leave(s.id)
+		r.record(Op{Kind: OpLeave, Player: s.id})
 		r.pending = append(r.pending, game.Event{Kind: game.EventLeave, A: s.id, Text: s.name})
 	}
 	r.seats = slices.DeleteFunc(r.seats, func(o *seat) bool { return o == s })

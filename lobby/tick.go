@@ -25,6 +25,7 @@ func (r *Room) step(now time.Time) {
 	r.evBuf = r.game.Step(r.evBuf)
 	tick := r.game.Tick()
 	r.tick.Store(tick)
+	r.flushRecord(tick)
 	r.broadcastEvents()
 	for _, s := range r.seats {
 		if s.sess != nil {
@@ -88,6 +89,7 @@ func (r *Room) applyInput(s *seat) {
 	in := s.inputs[0]
 	s.inputs = append(s.inputs[:0], s.inputs[1:]...)
 	r.game.SetInput(s.id, in)
+	r.record(Op{Kind: OpInput, Player: s.id, Input: in})
 	s.ackSeq = in.Seq
 }
 
