@@ -22,6 +22,7 @@ type server struct {
 	api         *lobby.API
 	defaultRoom *lobby.Room
 	stopRooms   context.CancelFunc
+	stopAPI     context.CancelFunc
 	reg         *prometheus.Registry
 	ready       atomic.Bool
 }
@@ -29,7 +30,10 @@ type server struct {
 // newServer starts the room manager (and the default room). Rooms and
 // sessions run until Close or ctx ends.
 func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, error) {
+	// Rooms end first on shutdown and tell their players why; the API's
+	// context (sessions' last resort) ends only after every room has.
 	roomCtx, stop := context.WithCancel(ctx)
+	apiCtx, stopAPI := context.WithCancel(ctx)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := lobby.NewMetrics(reg)
@@ -42,9 +46,9 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 		origins = []string{cfg.PublicHost}
 	}
 	s := &server{
-		cfg: cfg, log: log, mgr: mgr, stopRooms: stop,
+		cfg: cfg, log: log, mgr: mgr, stopRooms: stop, stopAPI: stopAPI,
 		reg: reg,
-		api: lobby.NewAPI(roomCtx, mgr, lobby.APIOptions{
+		api: lobby.NewAPI(apiCtx, mgr, lobby.APIOptions{
 			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits:  lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
 			Session: netcode.SessionOptions{KeepaliveInterval: cfg.Keepalive},
@@ -54,6 +58,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 		r, err := mgr.Create(lobby.RoomConfig{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
 		if err != nil {
 			stop()
+			stopAPI()
 			return nil, err
 		}
 		s.defaultRoom = r
@@ -90,13 +95,14 @@ func (s *server) drain() {
 	s.ready.Store(false)
 	s.mgr.Drain()
 	s.stopRooms()
+	s.api.EndStreams()
 }
 
 // Close drains and waits, until ctx ends, for every session to finish
 // writing and every room to stop.
 func (s *server) Close(ctx context.Context) error {
 	s.drain()
-	err := s.api.WaitSessions(ctx)
 	s.mgr.Wait()
-	return err
+	s.stopAPI()
+	return s.api.WaitSessions(ctx)
 }
