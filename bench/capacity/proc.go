@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTicks = 100
+
+// procCPU is the user+system CPU seconds of process pid
+// (/proc/PID/stat fields 14 and 15).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// procRSS is the resident set of process pid in bytes (VmRSS).
+func procRSS(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// machineBusy is the CPU seconds all CPUs have spent not idle (/proc/stat).
+func machineBusy() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)[1:]
+	var busy float64
+	for i, v := range f {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 7 { // steal, guest (already in user), guest_nice
+			break
+		}
+		n, _ := strconv.ParseFloat(v, 64)
+		busy += n
+	}
+	return busy / clockTicks
+}
+
+const latenessMetric = "tickroom_tick_lateness_seconds_bucket"
+
+// scrapeLateness reads the cumulative lateness buckets (upper bound in
+// seconds → count, summed over label sets) from url/metrics; nil when the
+// server does not export them.
+func scrapeLateness(url string) map[float64]float64 {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	return parseLateness(resp.Body)
+}
+
+func parseLateness(r io.Reader) map[float64]float64 {
+	var out map[float64]float64
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, latenessMetric+"{") {
+			continue
+		}
+		i := strings.Index(line, `le="`)
+		j := strings.LastIndexByte(line, ' ')
+		if i < 0 || j < 0 {
+			continue
+		}
+		le, _, _ := strings.Cut(line[i+4:], `"`)
+		bound, err := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
+		count, err2 := strconv.ParseFloat(line[j+1:], 64)
+		if err != nil || err2 != nil {
+			continue
+		}
+		if out == nil {
+			out = map[float64]float64{}
+		}
+		out[bound] += count
+	}
+	return out
+}
+
+// latenessP99 is the p99 in seconds of the ticks observed between two
+// scrapes, interpolated within its bucket as Prometheus'
+// histogram_quantile does; NaN without data.
+func latenessP99(before, after map[float64]float64) float64 {
+	if after == nil {
+		return math.NaN()
+	}
+	var bounds []float64
+	for b := range after {
+		bounds = append(bounds, b)
+	}
+	slices.Sort(bounds)
+	total := after[math.Inf(1)] - before[math.Inf(1)]
+	if total <= 0 {
+		return math.NaN()
+	}
+	rank := 0.99 * total
+	prevBound, prevCount := 0.0, 0.0
+	for _, b := range bounds {
+		c := after[b] - before[b]
+		if c >= rank {
+			if math.IsInf(b, 1) {
+				return prevBound
+			}
+			return prevBound + (b-prevBound)*(rank-prevCount)/max(c-prevCount, 1)
+		}
+		prevBound, prevCount = b, c
+	}
+	return prevBound
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseLateness(t *testing.T) {
+	scrape := func(counts ...int) map[float64]float64 {
+		text := "# TYPE tickroom_tick_lateness_seconds histogram\n"
+		for i, le := range []string{"0.0005", "0.001", "0.002", "0.005", "+Inf"} {
+			text += `tickroom_tick_lateness_seconds_bucket{le="` + le + `"} ` + strconv.Itoa(counts[i]) + "\n"
+		}
+		text += "tickroom_tick_lateness_seconds_count 1\n"
+		return parseLateness(strings.NewReader(text))
+	}
+	before := scrape(10, 10, 10, 10, 10)
+	after := scrape(10, 910, 1000, 1010, 1010) // 900 under 1 ms, 90 in 1..2 ms, 10 in 2..5 ms
+	got := latenessP99(before, after) * 1000
+	if math.Abs(got-2) > 0.01 {
+		t.Errorf("p99 = %.3f ms, want 2", got)
+	}
+	if !math.IsNaN(latenessP99(nil, nil)) {
+		t.Error("p99 without a histogram is not NaN")
+	}
+}
+
+func TestProc(t *testing.T) {
+	if procRSS(os.Getpid()) <= 0 || machineBusy() <= 0 {
+		t.Skip("no /proc")
+	}
+	for deadline := time.Now().Add(2 * time.Second); procCPU(os.Getpid()) == 0 && time.Now().Before(deadline); {
+	}
+	if procCPU(os.Getpid()) <= 0 {
+		t.Error("no CPU time for this process")
+	}
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// TestFloor joins the floor server with the SDK and reads its frames.
+func TestFloor(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f := newFloor(ctx)
+	hs := httptest.NewServer(f.handler())
+	defer hs.Close()
+	room, err := netcode.CreateRoom(ctx, hs.URL, netcode.RoomSpec{TickRate: 60}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := netcode.JoinRoom(ctx, hs.URL, room.ID, "bot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if w := c.Welcome(); w.TickRate != 60 || w.PlayerID != 1 {
+		t.Fatalf("welcome %+v", w)
+	}
+	c.SendInput(ctx, game.Input{Move: game.MoveUp})
+	c.Ping(ctx)
+	var snaps, pongs int
+	for snaps < 3 || pongs < 1 {
+		u, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch u.Type {
+		case netcode.MsgSnapshot:
+			snaps++
+			if u.Bytes != frameBytes || len(u.Entities) != 5 {
+				t.Fatalf("snapshot of %d bytes and %d entities", u.Bytes, len(u.Entities))
+			}
+		case netcode.MsgPong:
+			pongs++
+		}
+	}
+	if err := c.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	f.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `tickroom_tick_lateness_seconds_bucket{le="+Inf"}`) {
+		t.Fatalf("metrics:\n%s", rec.Body)
+	}
+}

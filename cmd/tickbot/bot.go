@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// bot is one headless player. Its connecting goroutine becomes its reader;
+// its room's sender writes its inputs, pings and chat.
+type bot struct {
+	// static after construction
+	n    int
+	name string
+	kind behavior
+	room *room
+
+	// set once by the reader when connected; read by the sender and the
+	// status loop
+	client      atomic.Pointer[netcode.Client]
+	connectedAt atomic.Int64 // ns since the swarm started; 0 until connected
+	endedAt     atomic.Int64 // ns since the swarm started; 0 while connected
+	tickRate    atomic.Uint32
+
+	// written by the reader, read by anyone
+	intent    atomic.Uint32 // a fighter's chosen input (packInput)
+	snapshots atomic.Uint64
+	bytesIn   atomic.Uint64
+	hits      atomic.Uint64 // hits this bot's shots landed
+	kills     atomic.Uint64
+	moved     atomic.Bool // a fighter has seen its avatar move
+	gaps      hist        // time between two snapshots
+
+	// owned by the reader
+	pilot pilot
+
+	// owned by the room's sender
+	rng      *rand.Rand
+	walker   walker
+	nextPing time.Time
+	lastIn   game.Input
+	lastSent time.Time
+}
+
+func newBot(n int, kind behavior, r *room, seed uint64) *bot {
+	return &bot{
+		n: n, kind: kind, room: r, name: fmt.Sprintf("bot-%d", n),
+		rng:   rand.New(rand.NewPCG(seed, uint64(n)*2)),
+		pilot: pilot{rng: rand.New(rand.NewPCG(seed, uint64(n)*2+1))},
+	}
+}
+
+// since is the time from the swarm's start to now, in ns.
+func (s *swarm) since(now time.Time) int64 { return int64(now.Sub(s.start)) }
+
+// live reports whether the bot is connected.
+func (b *bot) live() bool { return b.connectedAt.Load() != 0 && b.endedAt.Load() == 0 }
+
+// run waits for the bot's turn in the ramp, connects and reads until the
+// connection ends.
+func (b *bot) run(ctx context.Context, s *swarm, at time.Time) {
+	t := time.NewTimer(time.Until(at))
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return
+	case <-t.C:
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-b.room.ready:
+	}
+	c, err := b.connect(ctx, s)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.stats.connectErrors.Add(1)
+			s.stats.note("connect: " + err.Error())
+		}
+		return
+	}
+	b.read(s, c)
+}
+
+func (b *bot) connect(ctx context.Context, s *swarm) (*netcode.Client, error) {
+	if b.room.err != nil {
+		return nil, fmt.Errorf("creating its room: %w", b.room.err)
+	}
+	select {
+	case s.connecting <- struct{}{}:
+		defer func() { <-s.connecting }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	opts := s.skipOpts
+	if b.kind == fighter {
+		opts = s.fullOpts
+	}
+	c, err := netcode.JoinRoom(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	if err != nil {
+		return nil, err
+	}
+	w := c.Welcome()
+	b.pilot.mapW, b.pilot.mapH = float64(w.Map.W), float64(w.Map.H)
+	if s.cfg.OnChange {
+		b.pilot.aimStep = 256 // 1.4°: a moving target does not change the input every tick
+	}
+	b.tickRate.Store(uint32(w.TickRate))
+	now := time.Now()
+	b.connectedAt.Store(s.since(now))
+	b.client.Store(c)
+	s.stats.connected.Add(1)
+	return c, nil
+}
+
+// read owns the client's reading side until the connection ends.
+func (b *bot) read(s *swarm, c *netcode.Client) {
+	me := c.PlayerID()
+	var last time.Time
+	for {
+		u, err := c.Read(context.Background())
+		now := time.Now()
+		if err != nil {
+			b.ended(s, now, err)
+			return
+		}
+		b.bytesIn.Add(uint64(u.Bytes))
+		switch u.Type {
+		case netcode.MsgSnapshot:
+			b.snapshots.Add(1)
+			if !last.IsZero() {
+				b.gaps.Add(now.Sub(last))
+			}
+			last = now
+			if b.kind == fighter {
+				b.intent.Store(packInput(b.pilot.fight(me, u.Entities, now)))
+				if b.pilot.moving && !b.moved.Load() {
+					b.moved.Store(true)
+				}
+			}
+		case netcode.MsgEvents:
+			b.count(me, u.Events)
+		case netcode.MsgPong:
+			s.stats.rtt.Add(u.RTT)
+		case netcode.MsgError:
+			s.stats.serverErrors.Add(1)
+			s.stats.note(fmt.Sprintf("server error %d: %s", u.Error.Code, u.Error.Message))
+		}
+	}
+}
+
+func (b *bot) count(me uint32, events []game.Event) {
+	for _, e := range events {
+		if e.A != me {
+			continue
+		}
+		switch e.Kind {
+		case game.EventHit:
+			b.hits.Add(1)
+		case game.EventKill:
+			b.kills.Add(1)
+		}
+	}
+}
+
+// ended records the end of the connection; unless the swarm is stopping
+// it counts as a disconnect.
+func (b *bot) ended(s *swarm, now time.Time, err error) {
+	b.endedAt.Store(max(s.since(now), 1))
+	s.stats.connected.Add(-1)
+	if s.stopping.Load() {
+		return
+	}
+	s.stats.disconnects.Add(1)
+	reason := err.Error()
+	var ce websocket.CloseError
+	switch {
+	case errors.As(err, &ce):
+		reason = fmt.Sprintf("closed %d %s", int(ce.Code), ce.Reason)
+	case errors.Is(err, net.ErrClosed):
+		reason = "connection closed"
+	}
+	s.stats.note("disconnect: " + reason)
+}
+
+// act is the bot's turn in its room's sender: ping when due, then send the
+// behaviour's input (and chat).
+func (b *bot) act(s *swarm, now time.Time) {
+	c := b.client.Load()
+	if c == nil || b.endedAt.Load() != 0 {
+		return
+	}
+	ctx := context.Background() // no Done: writes do not allocate
+	if b.nextPing.IsZero() {
+		b.nextPing = now.Add(durN(b.rng, s.cfg.PingEvery))
+	}
+	if !now.Before(b.nextPing) {
+		b.nextPing = now.Add(s.cfg.PingEvery)
+		c.Ping(ctx)
+	}
+	var in game.Input
+	switch b.kind {
+	case idle:
+		return
+	case fighter:
+		in = unpackInput(b.intent.Load())
+	case wander, chatty:
+		in = b.walker.walk(b.rng, now)
+	}
+	if b.kind == chatty {
+		b.chat(c, now)
+	}
+	if s.cfg.OnChange && in == b.lastIn && now.Sub(b.lastSent) < s.cfg.Keepalive {
+		return
+	}
+	if _, err := c.SendInput(ctx, in); err == nil {
+		s.stats.inputs.Add(1)
+	}
+	b.lastIn, b.lastSent = in, now
+}
+
+func (b *bot) chat(c *netcode.Client, now time.Time) {
+	w := &b.walker
+	if w.nextChat.IsZero() {
+		w.nextChat = now.Add(durN(b.rng, 5*time.Second))
+	}
+	if now.Before(w.nextChat) {
+		return
+	}
+	w.nextChat = now.Add(4*time.Second + durN(b.rng, 4*time.Second))
+	c.Chat(context.Background(), chatLines[b.rng.IntN(len(chatLines))])
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// config is everything tickbot can be told. Every flag has an environment
+// fallback named TICKBOT_<FLAG> (dashes become underscores).
+type config struct {
+	Server       string
+	Rooms        int
+	Room         string
+	BotsPerRoom  int
+	Behavior     string
+	Duration     time.Duration
+	Ramp         time.Duration
+	InputHz      int
+	TickRate     int
+	JSON         bool
+	MinDelivered float64
+	ExpectHz     float64
+	OnChange     bool
+	Keepalive    time.Duration
+	PingEvery    time.Duration
+	Quiet        bool
+	Seed         uint64
+	CPUProfile   string
+}
+
+func defaultConfig() config {
+	return config{
+		Server:      "http://127.0.0.1:8080",
+		Rooms:       1,
+		BotsPerRoom: 8,
+		Behavior:    "fighter",
+		Duration:    30 * time.Second,
+		InputHz:     30,
+		TickRate:    30,
+		Keepalive:   time.Second,
+		PingEvery:   time.Second,
+		Seed:        1,
+	}
+}
+
+// behaviors are the -behavior values.
+var behaviors = []string{"idle", "wander", "fighter", "chatty", "mixed"}
+
+// parseConfig reads flags from args, falling back to getenv for any flag
+// not given on the command line.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := defaultConfig()
+	fs := flag.NewFlagSet("tickbot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "tickbot: a swarm of headless players and a load generator for tickroom.\n\n")
+		fmt.Fprintf(stderr, "usage: tickbot [flags]   (every flag has a TICKBOT_<FLAG> environment fallback)\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.Server, "server", c.Server, "lobby URL of the tickroom server")
+	fs.IntVar(&c.Rooms, "rooms", c.Rooms, "rooms to create through the REST API (ignored with -room)")
+	fs.StringVar(&c.Room, "room", c.Room, "join this existing room instead of creating rooms")
+	fs.IntVar(&c.BotsPerRoom, "bots-per-room", c.BotsPerRoom, "bots in each room")
+	fs.StringVar(&c.Behavior, "behavior", c.Behavior, "what bots do: "+strings.Join(behaviors, ", "))
+	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run, ramp included (0: until interrupted)")
+	fs.DurationVar(&c.Ramp, "ramp", c.Ramp, "spread the connects evenly over this long")
+	fs.IntVar(&c.InputHz, "input-hz", c.InputHz, "inputs each moving bot sends per second")
+	fs.IntVar(&c.TickRate, "tick-rate", c.TickRate, "tick rate of the rooms tickbot creates, 10..60 Hz")
+	fs.BoolVar(&c.JSON, "json", c.JSON, "print the summary as one JSON object on stdout")
+	fs.Float64Var(&c.MinDelivered, "min-delivered", c.MinDelivered, "exit with status 3 when the delivered ratio is below this")
+	fs.Float64Var(&c.ExpectHz, "expect-hz", c.ExpectHz, "snapshots per second a bot should receive (0: the tick rate in the welcome)")
+	fs.BoolVar(&c.OnChange, "input-on-change", c.OnChange, "send an input only when it changed, plus one per -keepalive")
+	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "with -input-on-change, the longest time between two inputs")
+	fs.DurationVar(&c.PingEvery, "ping-every", c.PingEvery, "how often each bot pings to measure its round trip")
+	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no live status line")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the bots' random choices")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write tickbot's own CPU profile to this file")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := envFallback(fs, getenv); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+// envFallback sets every flag not given on the command line from its
+// TICKBOT_* variable.
+func envFallback(fs *flag.FlagSet, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "TICKBOT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && !set[f.Name] {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func (c config) validate() error {
+	switch {
+	case c.Server == "":
+		return errors.New("-server: required")
+	case c.Room == "" && c.Rooms < 1:
+		return fmt.Errorf("-rooms: %d is not positive", c.Rooms)
+	case c.BotsPerRoom < 1:
+		return fmt.Errorf("-bots-per-room: %d is not positive", c.BotsPerRoom)
+	case !slices.Contains(behaviors, c.Behavior):
+		return fmt.Errorf("-behavior: %q is not one of %s", c.Behavior, strings.Join(behaviors, ", "))
+	case c.Duration < 0 || c.Ramp < 0:
+		return errors.New("-duration and -ramp must not be negative")
+	case c.Duration > 0 && c.Ramp >= c.Duration:
+		return fmt.Errorf("-ramp %v must be shorter than -duration %v", c.Ramp, c.Duration)
+	case c.InputHz < 1 || c.InputHz > 120:
+		return fmt.Errorf("-input-hz: %d is not within 1..120", c.InputHz)
+	case c.TickRate < 10 || c.TickRate > 60:
+		return fmt.Errorf("-tick-rate: %d is not within 10..60", c.TickRate)
+	case c.ExpectHz < 0:
+		return fmt.Errorf("-expect-hz: %v is negative", c.ExpectHz)
+	case c.Keepalive <= 0 || c.PingEvery <= 0:
+		return errors.New("-keepalive and -ping-every must be positive")
+	}
+	return nil
+}
+
+// bots is how many bots the run starts.
+func (c config) bots() int {
+	if c.Room != "" {
+		return c.BotsPerRoom
+	}
+	return c.Rooms * c.BotsPerRoom
+}

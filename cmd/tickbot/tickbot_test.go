@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby"
+)
+
+// startServer runs a real lobby (rooms, sessions, REST API) on a loopback
+// port, with a small arena where everyone sees everyone. It stops, and
+// waits for every session and room, when the test ends.
+func startServer(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr := lobby.NewManager(ctx, lobby.Options{}, smallArena, nil)
+	api := lobby.NewAPI(ctx, mgr, lobby.APIOptions{})
+	hs := httptest.NewServer(api.Handler())
+	t.Cleanup(func() {
+		cancel()
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer wcancel()
+		if err := api.WaitSessions(wctx); err != nil {
+			t.Errorf("sessions did not end: %v", err)
+		}
+		mgr.Wait()
+		hs.Close()
+	})
+	return hs.URL
+}
+
+func smallArena(cfg lobby.RoomConfig) game.Game {
+	m := game.Map{W: 800, H: 600, Walls: []game.Wall{
+		{X: 0, Y: 0, W: 800, H: 16}, {X: 0, Y: 584, W: 800, H: 16},
+		{X: 0, Y: 0, W: 16, H: 600}, {X: 784, Y: 0, W: 16, H: 600},
+	}}
+	spawns := []game.Point{{X: 200, Y: 300}, {X: 600, Y: 300}, {X: 400, Y: 150}, {X: 400, Y: 450}}
+	return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: &m, Spawns: spawns})
+}
+
+// checkFor polls cond until it returns nil or total passes.
+func checkFor(t *testing.T, total time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkGoroutines fails the test if goroutines started after base are
+// still running once everything has stopped.
+func checkGoroutines(t *testing.T, base int) {
+	t.Helper()
+	checkFor(t, 5*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n > base {
+			buf := make([]byte, 1<<16)
+			return fmt.Errorf("%d goroutines, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+		}
+		return nil
+	})
+}
+
+func runTickbot(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	code = run(t.Context(), args, func(string) string { return "" }, &out, &errs, false)
+	return code, out.String(), errs.String()
+}
+
+// The -json summary is one object with exactly the documented keys, and
+// against a healthy server nearly every snapshot arrives.
+func TestJSONSummary(t *testing.T) {
+	url := startServer(t)
+	code, stdout, stderr := runTickbot(t, "-server", url, "-rooms", "2", "-bots-per-room", "3",
+		"-behavior", "mixed", "-duration", "3s", "-ramp", "300ms", "-ping-every", "200ms", "-json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	var got map[string]any
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	if dec.More() {
+		t.Fatalf("more than one JSON value on stdout:\n%s", stdout)
+	}
+	want := []string{"bots", "connected", "connect_errors", "disconnects", "snapshots_per_bot_per_sec",
+		"expected_snapshot_rate", "delivered_ratio", "bytes_per_bot_per_sec", "rtt_p50_ms", "rtt_p99_ms",
+		"snapshot_gap_p99_ms", "duration_s"}
+	var keys []string
+	for k := range got {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %v, want %v", keys, want)
+	}
+	num := func(k string) float64 { return got[k].(float64) }
+	if num("bots") != 6 || num("connected") != 6 || num("connect_errors") != 0 || num("disconnects") != 0 {
+		t.Errorf("bots %v connected %v connect_errors %v disconnects %v", got["bots"], got["connected"], got["connect_errors"], got["disconnects"])
+	}
+	if r := num("delivered_ratio"); r < 0.85 || r > 1.05 {
+		t.Errorf("delivered_ratio %v, want about 1", r)
+	}
+	if num("expected_snapshot_rate") != 30 || num("rtt_p50_ms") <= 0 || num("bytes_per_bot_per_sec") <= 0 {
+		t.Errorf("summary %v", got)
+	}
+	if !strings.Contains(stderr, "delivered") {
+		t.Errorf("no human summary on stderr:\n%s", stderr)
+	}
+}
+
+// -min-delivered above what can arrive makes tickbot fail.
+func TestMinDelivered(t *testing.T) {
+	url := startServer(t)
+	code, _, stderr := runTickbot(t, "-server", url, "-bots-per-room", "2", "-behavior", "idle",
+		"-duration", "1s", "-quiet", "-min-delivered", "1.1")
+	if code != exitUnderDeliver {
+		t.Fatalf("exit %d, want %d\n%s", code, exitUnderDeliver, stderr)
+	}
+	if !strings.Contains(stderr, "below -min-delivered") {
+		t.Errorf("stderr does not say why:\n%s", stderr)
+	}
+}
+
+// Twenty fighters in one small room connect, move, shoot and kill; when
+// they have left and the server has stopped no goroutine is left behind.
+func TestFightersKill(t *testing.T) {
+	base := runtime.NumGoroutine()
+	t.Run("fight", func(t *testing.T) {
+		url := startServer(t)
+		cfg := defaultConfig()
+		cfg.Server, cfg.BotsPerRoom, cfg.Ramp = url, 20, 200*time.Millisecond
+		s := newSwarm(cfg)
+		if err := s.setup(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		sendCtx, stopSending := context.WithCancel(ctx)
+		s.launch(ctx, sendCtx)
+		checkFor(t, 15*time.Second, func() error {
+			sum := s.summarize(time.Now(), 0)
+			moved := 0
+			for _, b := range s.bots {
+				if b.moved.Load() {
+					moved++
+				}
+			}
+			if sum.Connected < 20 || moved < 20 || sum.hits == 0 || sum.kills == 0 {
+				return fmt.Errorf("%d connected, %d moved, %d hits, %d kills", sum.Connected, moved, sum.hits, sum.kills)
+			}
+			return nil
+		})
+		stopSending()
+		cancel()
+		s.stop(5 * time.Second)
+		if sum := s.summarize(time.Now(), 0); sum.Connected != 0 || sum.Disconnects != 0 || sum.ConnectErrors != 0 {
+			t.Errorf("after leaving: %+v", sum)
+		}
+	})
+	checkGoroutines(t, base)
+}
+
+func TestConfigEnvFallback(t *testing.T) {
+	env := map[string]string{"TICKBOT_BOTS_PER_ROOM": "5", "TICKBOT_BEHAVIOR": "wander", "TICKBOT_ROOMS": "9"}
+	cfg, err := parseConfig([]string{"-rooms", "2"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BotsPerRoom != 5 || cfg.Behavior != "wander" || cfg.Rooms != 2 {
+		t.Errorf("config %+v: want env for unset flags, flags over env", cfg)
+	}
+	for _, args := range [][]string{{"-behavior", "sleepy"}, {"-bots-per-room", "0"}, {"-ramp", "5s", "-duration", "2s"}, {"-tick-rate", "5"}} {
+		if _, err := parseConfig(args, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// A server that cannot be reached fails the run before any bot starts.
+func TestUnreachableServer(t *testing.T) {
+	code, _, stderr := runTickbot(t, "-server", "http://127.0.0.1:1", "-duration", "1s", "-quiet")
+	if code != exitError || !strings.Contains(stderr, "creating a room") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
