@@ -28,6 +28,10 @@ type APIOptions struct {
 	Heartbeat time.Duration
 	// Session configures every WebSocket session.
 	Session netcode.SessionOptions
+	// KeepaliveInterval is how often each client is pinged; one that does
+	// not answer within another interval is dropped. Default 10s;
+	// negative disables keepalive.
+	KeepaliveInterval time.Duration
 	// Limits bounds what each client may send and how many may connect.
 	Limits  Limits
 	Metrics *Metrics
@@ -59,6 +63,11 @@ func NewAPI(ctx context.Context, m *Manager, opts APIOptions) *API {
 		opts.Heartbeat = 15 * time.Second
 	}
 	opts.Limits = opts.Limits.withDefaults()
+	if opts.KeepaliveInterval >= 0 && opts.Session.Keepalive == nil {
+		// One goroutine pings every session; it ends with ctx.
+		opts.Session.Keepalive = netcode.NewKeepalive(opts.KeepaliveInterval)
+		go opts.Session.Keepalive.Run(ctx)
+	}
 	streams, endStreams := context.WithCancel(ctx)
 	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
 		conns: newIPConns(opts.Limits.MaxConnsPerIP)}
@@ -152,6 +161,7 @@ type createRoomRequest struct {
 	Mode       string `json:"mode"`
 	MaxPlayers *int   `json:"max_players"`
 	TickRate   *int   `json:"tick_rate"`
+	SendRate   *int   `json:"send_rate"`
 	Private    bool   `json:"private"`
 	JoinCode   string `json:"join_code"`
 	Labels     labels `json:"labels"`
@@ -171,6 +181,9 @@ func (req *createRoomRequest) config() (RoomConfig, error) {
 		return cfg, err
 	}
 	if cfg.TickRate, err = inRange(req.TickRate, "tick_rate", MinTickRate, MaxTickRate); err != nil {
+		return cfg, err
+	}
+	if cfg.SendRate, err = inRange(req.SendRate, "send_rate", 1, MaxTickRate); err != nil {
 		return cfg, err
 	}
 	if err := validateLabels(req.Labels); err != nil {

@@ -11,7 +11,11 @@ type RoomConfig struct {
 	Mode       string // game mode; default "ffa"
 	MaxPlayers int    // 1..64, default 8
 	TickRate   int    // 10..60 Hz, default 30
-	Seed       uint64 // game seed; default derived from the room id
+	// SendRate is how many snapshots a second players get: TickRate
+	// divided by a whole number (simulate at 60, send at 30 or 20).
+	// Default TickRate. Events are never held back.
+	SendRate int
+	Seed     uint64 // game seed; default derived from the room id
 	// Persistent rooms never close when idle (the default room).
 	Persistent bool
 	// Private rooms are never listed; joining needs JoinCode.
@@ -50,6 +54,9 @@ func (c RoomConfig) withDefaults() RoomConfig {
 	if c.TickRate == 0 {
 		c.TickRate = 30
 	}
+	if c.SendRate == 0 {
+		c.SendRate = c.TickRate
+	}
 	return c
 }
 
@@ -62,6 +69,8 @@ func (c RoomConfig) Validate() error {
 		return &FieldError{Field: "max_players", Detail: fmt.Sprintf("must be between 1 and %d", MaxMaxPlayers)}
 	case c.TickRate < MinTickRate || c.TickRate > MaxTickRate:
 		return &FieldError{Field: "tick_rate", Detail: fmt.Sprintf("must be between %d and %d", MinTickRate, MaxTickRate)}
+	case c.SendRate < 1 || c.SendRate > c.TickRate || c.TickRate%c.SendRate != 0:
+		return &FieldError{Field: "send_rate", Detail: fmt.Sprintf("must divide tick_rate (%d) evenly", c.TickRate)}
 	}
 	return nil
 }

@@ -21,8 +21,9 @@ type RoomInfo struct {
 	Mode       string            `json:"mode"`
 	MaxPlayers int               `json:"max_players"`
 	TickRate   int               `json:"tick_rate"`
-	Players    int               `json:"players"`  // seated players, reconnecting included
-	Reserved   int               `json:"reserved"` // seats held for joins not yet connected
+	SendRate   int               `json:"send_rate"` // snapshots per second
+	Players    int               `json:"players"`   // seated players, reconnecting included
+	Reserved   int               `json:"reserved"`  // seats held for joins not yet connected
 	Private    bool              `json:"private"`
 	Default    bool              `json:"default"`
 	Labels     map[string]string `json:"labels,omitempty"`

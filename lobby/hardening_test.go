@@ -262,7 +262,7 @@ func TestReconnectKeepsPlayer(t *testing.T) {
 // TestKeepaliveDropsSilentPeer: a peer that answers nothing is detected
 // within two keepalive intervals even though TCP still looks fine.
 func TestKeepaliveDropsSilentPeer(t *testing.T) {
-	ts := startServer(t, lobby.Options{SlowAfter: time.Minute}, lobby.APIOptions{Session: netcode.SessionOptions{KeepaliveInterval: 200 * time.Millisecond}})
+	ts := startServer(t, lobby.Options{SlowAfter: time.Minute}, lobby.APIOptions{KeepaliveInterval: 200 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)

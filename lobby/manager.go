@@ -111,9 +111,13 @@ func (m *Manager) Create(cfg RoomConfig) (*Room, error) {
 
 func (m *Manager) newRoom(id string, cfg RoomConfig) *Room {
 	now := time.Now()
+	period := time.Second / time.Duration(cfg.TickRate)
+	// Rooms created together must not all tick at the same instant: each
+	// takes its own phase within the period, from its seed.
+	phase := time.Duration(cfg.Seed % uint64(period))
 	r := &Room{
 		id: id, cfg: cfg, opts: m.opts, tokens: m.tokens, log: m.log,
-		period: time.Second / time.Duration(cfg.TickRate), created: now, clockZero: now,
+		period: period, created: now, clockZero: now.Add(-phase),
 		ctrl: make(chan request, 64), done: make(chan struct{}),
 		game: m.newGame(cfg), dirty: true,
 		publish: m.publish,

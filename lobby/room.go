@@ -228,7 +228,7 @@ func (r *Room) publishIfDirty() {
 	r.dirty = false
 	info := &RoomInfo{
 		ID: r.id, Name: r.cfg.Name, Mode: r.cfg.Mode, MaxPlayers: r.cfg.MaxPlayers,
-		TickRate: r.cfg.TickRate, Private: r.cfg.Private, Default: r.cfg.Persistent,
+		TickRate: r.cfg.TickRate, SendRate: r.cfg.SendRate, Private: r.cfg.Private, Default: r.cfg.Persistent,
 		Labels: r.cfg.Labels, State: "open", CreatedAt: r.created,
 	}
 	for _, s := range r.seats {

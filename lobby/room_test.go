@@ -175,3 +175,42 @@ func TestSlowReaderDoesNotDelayOthers(t *testing.T) {
 		return errors.New("stuck client not dropped")
 	})
 }
+
+// TestSendRateBelowTickRate: a room simulating at 60 Hz and sending at
+// 20 Hz sends every third tick, and the deltas still decode.
+func TestSendRateBelowTickRate(t *testing.T) {
+	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60, SendRate: 25}, nil); err == nil {
+		t.Fatal("send_rate 25 accepted for tick_rate 60")
+	}
+	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60, SendRate: 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := join(t, ctx, ts.URL, room.ID, "slowfeed")
+	other := join(t, ctx, ts.URL, room.ID, "runner")
+	go func() {
+		for ctx.Err() == nil {
+			other.SendInput(ctx, game.Input{Move: game.MoveRight})
+			time.Sleep(time.Second / 60)
+		}
+	}()
+	first := readSnapshot(t, ctx, c).Tick
+	start := time.Now()
+	var last uint32
+	for range 20 {
+		u := readSnapshot(t, ctx, c)
+		if u.Tick%3 != 0 {
+			t.Fatalf("snapshot at tick %d: not a multiple of 3", u.Tick)
+		}
+		last = u.Tick
+	}
+	if hz := float64(20) / time.Since(start).Seconds(); hz > 25 {
+		t.Fatalf("%.1f snapshots/s, want about 20", hz)
+	}
+	if last-first != 60 {
+		t.Fatalf("20 snapshots spanned ticks %d..%d, want 60 ticks", first, last)
+	}
+}

@@ -24,9 +24,11 @@ func (s seatState) String() string {
 	return [...]string{"reserved", "playing", "reconnecting"}[s]
 }
 
-// historyLen is how many past views a seat keeps as delta baselines
-// (about a second at 30 Hz); an older baseline means a full snapshot.
-const historyLen = 32
+// historyLen is how many past views a seat keeps as delta baselines (half
+// a second at 30 Hz): a reader that keeps up has its baseline one send
+// behind; one further behind than this gets a full snapshot, which costs
+// bandwidth once rather than memory for every player all the time.
+const historyLen = 16
 
 // maxInputBacklog bounds queued inputs per seat: a client whose clock runs
 // fast must not build up input lag.

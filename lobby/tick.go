@@ -27,9 +27,11 @@ func (r *Room) step(now time.Time) {
 	r.tick.Store(tick)
 	r.flushRecord(tick)
 	r.broadcastEvents()
-	for _, s := range r.seats {
-		if s.sess != nil {
-			r.sendSnapshot(s, tick)
+	if tick%uint32(r.cfg.TickRate/r.cfg.SendRate) == 0 {
+		for _, s := range r.seats {
+			if s.sess != nil {
+				r.sendSnapshot(s, tick)
+			}
 		}
 	}
 	r.dropSlow(tick)

@@ -67,6 +67,7 @@ type RoomSpec struct {
 	Name       string `json:"name,omitempty"`
 	MaxPlayers int    `json:"max_players,omitempty"`
 	TickRate   int    `json:"tick_rate,omitempty"`
+	SendRate   int    `json:"send_rate,omitempty"` // snapshots per second; divides TickRate
 }
 
 // Room is a room as the lobby describes it.

@@ -29,10 +29,9 @@ type SessionOptions struct {
 	// Clock answers pings with the room's tick and clock (ms). Nil answers
 	// with zeros.
 	Clock func() (tick uint32, serverMs float64)
-	// KeepaliveInterval is how often the server pings the client at the
-	// WebSocket level; a client that does not answer within another interval
-	// is dropped. Default 10s.
-	KeepaliveInterval time.Duration
+	// Keepalive pings the session to detect dead peers and measure RTT;
+	// nil disables it.
+	Keepalive *Keepalive
 	// Admit, when set, is asked before each decoded message is handled;
 	// false drops it (rate limiting; the caller counts it). A non-nil error
 	// closes the session with 1008 and the error as the reason.
@@ -52,9 +51,6 @@ func (o *SessionOptions) withDefaults() SessionOptions {
 	}
 	if c.InboxSize <= 0 {
 		c.InboxSize = 32
-	}
-	if c.KeepaliveInterval <= 0 {
-		c.KeepaliveInterval = 10 * time.Second
 	}
 	if c.MaxPendingFrames <= 0 {
 		c.MaxPendingFrames = 256
@@ -203,13 +199,14 @@ func (s *Session) Run(ctx context.Context) *CloseError {
 	defer stop()
 	var wg sync.WaitGroup
 	wg.Go(s.writeLoop)
-	kctx, stopKeepalive := context.WithCancel(ctx)
-	wg.Go(func() { s.keepalive(kctx) })
+	if k := s.opts.Keepalive; k != nil {
+		k.add(s)
+		defer k.remove(s)
+	}
 	// Reads must not end with ctx: cancelling a read cuts the connection
 	// before the writer can send the close reason.
 	err := s.readLoop(context.WithoutCancel(ctx))
 	s.finish(err)
-	stopKeepalive()
 	wg.Wait()
 	return s.Err()
 }
@@ -372,29 +369,4 @@ func (s *Session) closeConn(code websocket.StatusCode, reason string, stall *tim
 	stall.Reset(s.opts.WriteTimeout)
 	s.conn.Close(code, reason)
 	stall.Stop()
-}
-
-// keepalive detects dead peers: TCP alone can take minutes to notice.
-func (s *Session) keepalive(ctx context.Context) {
-	t := time.NewTicker(s.opts.KeepaliveInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		start := time.Now()
-		pctx, cancel := context.WithTimeout(ctx, s.opts.KeepaliveInterval)
-		err := s.conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() == nil {
-				s.Close(websocket.StatusPolicyViolation, "keepalive: no pong")
-				s.conn.CloseNow()
-			}
-			return
-		}
-		s.rtt.Store(int64(time.Since(start)))
-	}
 }

@@ -22,6 +22,7 @@ type config struct {
 	Ramp         time.Duration
 	InputHz      int
 	TickRate     int
+	SendRate     int
 	JSON         bool
 	MinDelivered float64
 	ExpectHz     float64
@@ -71,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.Ramp, "ramp", c.Ramp, "spread the connects evenly over this long")
 	fs.IntVar(&c.InputHz, "input-hz", c.InputHz, "inputs each moving bot sends per second")
 	fs.IntVar(&c.TickRate, "tick-rate", c.TickRate, "tick rate of the rooms tickbot creates, 10..60 Hz")
+	fs.IntVar(&c.SendRate, "send-rate", c.SendRate, "snapshots per second in the rooms tickbot creates; divides -tick-rate (0: every tick)")
 	fs.BoolVar(&c.JSON, "json", c.JSON, "print the summary as one JSON object on stdout")
 	fs.Float64Var(&c.MinDelivered, "min-delivered", c.MinDelivered, "exit with status 3 when the delivered ratio is below this")
 	fs.Float64Var(&c.ExpectHz, "expect-hz", c.ExpectHz, "snapshots per second a bot should receive (0: the tick rate in the welcome)")

@@ -81,8 +81,11 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 		secs := float64(max(to-from, 0)) / 1e9
 		sum.botSeconds += secs
 		rate := float64(b.tickRate.Load())
-		if s.cfg.ExpectHz > 0 {
+		switch {
+		case s.cfg.ExpectHz > 0:
 			rate = s.cfg.ExpectHz
+		case s.cfg.SendRate > 0 && s.cfg.Room == "":
+			rate = float64(s.cfg.SendRate)
 		}
 		expected += rate * secs
 		sum.snapshots += b.snapshots.Load()

@@ -91,7 +91,7 @@ func (r *room) create(ctx context.Context, s *swarm) error {
 		return r.err
 	default:
 	}
-	spec := netcode.RoomSpec{Name: fmt.Sprintf("tickbot %d", r.n+1), MaxPlayers: s.cfg.BotsPerRoom, TickRate: s.cfg.TickRate}
+	spec := netcode.RoomSpec{Name: fmt.Sprintf("tickbot %d", r.n+1), MaxPlayers: s.cfg.BotsPerRoom, TickRate: s.cfg.TickRate, SendRate: s.cfg.SendRate}
 	info, err := netcode.CreateRoom(ctx, s.cfg.Server, spec, s.fullOpts)
 	if err != nil {
 		r.err = err

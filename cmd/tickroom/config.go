@@ -18,6 +18,8 @@ type config struct {
 	LogLevel        string
 	DefaultRoom     string
 	DefaultTickRate int
+	DefaultSendRate int
+	PprofAddr       string
 	DefaultMax      int
 	TokenKey        string
 	AdminKey        string
@@ -61,6 +63,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.DefaultRoom, "default-room", c.DefaultRoom, "name of the always-open default room (empty: none)")
 	fs.IntVar(&c.DefaultTickRate, "default-tick-rate", c.DefaultTickRate, "tick rate of the default room, 10..60 Hz")
+	fs.IntVar(&c.DefaultSendRate, "default-send-rate", c.DefaultSendRate, "snapshots per second in the default room; divides its tick rate (0: every tick)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (empty: off)")
 	fs.IntVar(&c.DefaultMax, "default-max-players", c.DefaultMax, "seats in the default room")
 	fs.StringVar(&c.TokenKey, "token-key", c.TokenKey, "HMAC key for seat tokens (empty: random per process)")
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for admin endpoints (empty: disabled)")

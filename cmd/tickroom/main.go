@@ -59,6 +59,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("tickroom listening; open the URL to play", "url", browserURL(ln.Addr()), "default_room", cfg.DefaultRoom)
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			srv.Close(ctx)
+			return err
+		}
+		defer stopPprof()
+	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tickroom/tickroom/lobby"
-	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/web"
 )
 
@@ -50,12 +49,12 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 		reg: reg,
 		api: lobby.NewAPI(apiCtx, mgr, lobby.APIOptions{
 			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
-			Limits:  lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
-			Session: netcode.SessionOptions{KeepaliveInterval: cfg.Keepalive},
+			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
+			KeepaliveInterval: cfg.Keepalive,
 		}),
 	}
 	if cfg.DefaultRoom != "" {
-		r, err := mgr.Create(lobby.RoomConfig{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
+		r, err := mgr.Create(lobby.RoomConfig{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, SendRate: cfg.DefaultSendRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
 		if err != nil {
 			stop()
 			stopAPI()
