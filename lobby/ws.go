@@ -12,7 +12,9 @@ import (
 )
 
 // serveWS checks the seat token before upgrading, so a bad token gets an
-// HTTP error a client can read, then runs the session on this goroutine.
+// HTTP error a client can read, then hands the connection to a session
+// goroutine the API owns and returns: the HTTP handler's deep stack, the
+// request and the response buffers are not pinned for the whole game.
 func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 	release, err := a.conns.acquire(r)
 	if err != nil {
@@ -20,22 +22,27 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	defer release()
 	claims, room, err := a.claim(r, offersSubprotocol(r))
 	if err != nil {
+		release()
 		a.opts.Metrics.connection("refused")
 		writeError(w, err)
 		return
 	}
 	conn, err := a.accept(w, r)
 	if err != nil {
+		release()
 		a.opts.Metrics.connection("refused")
 		room.Release(claims.PlayerID)
 		return // accept has answered (403 for a foreign origin)
 	}
+	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
 	a.sessions.Add(1)
-	defer a.sessions.Done()
-	a.run(r, room, claims, conn)
+	go func() {
+		defer a.sessions.Done()
+		defer release()
+		a.run(room, claims, conn, uint32(lastEvent))
+	}()
 }
 
 func (a *API) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
@@ -44,13 +51,12 @@ func (a *API) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, e
 	})
 }
 
-func (a *API) run(r *http.Request, room *Room, claims Claims, conn *websocket.Conn) {
+func (a *API) run(room *Room, claims Claims, conn *websocket.Conn, lastEvent uint32) {
 	opts := a.opts.Session
 	opts.Clock = room.clock
 	opts.Admit = newAdmission(a.opts.Limits, a.opts.Metrics).admit
 	sess := netcode.NewSession(conn, &opts)
-	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
-	if err := room.Attach(r.Context(), claims.PlayerID, sess, uint32(lastEvent)); err != nil {
+	if err := room.Attach(a.ctx, claims.PlayerID, sess, lastEvent); err != nil {
 		a.opts.Metrics.connection("refused")
 		conn.Close(websocket.StatusPolicyViolation, closeReason(err))
 		return

@@ -20,8 +20,9 @@ type SessionOptions struct {
 	// WriteTimeout bounds one frame write; a client that does not take a
 	// frame within it is closed. Default 5s.
 	WriteTimeout time.Duration
-	// InboxSize bounds the client messages waiting for the room. Default 32;
-	// what does not fit is dropped and counted.
+	// InboxSize bounds the client messages waiting for the room. Default 8
+	// (the room drains it every tick); what does not fit is dropped and
+	// counted.
 	InboxSize int
 	// MaxPendingFrames bounds the reliable frames (events, welcome, errors)
 	// waiting to be written. Default 256; overflowing it closes the session.
@@ -50,7 +51,7 @@ func (o *SessionOptions) withDefaults() SessionOptions {
 		c.WriteTimeout = 5 * time.Second
 	}
 	if c.InboxSize <= 0 {
-		c.InboxSize = 32
+		c.InboxSize = 8
 	}
 	if c.MaxPendingFrames <= 0 {
 		c.MaxPendingFrames = 256
@@ -69,26 +70,31 @@ func (e *CloseError) Error() string {
 	return fmt.Sprintf("netcode: session closed: %d %s", int(e.Code), e.Reason)
 }
 
-// Session is the server side of one client connection. It owns two
-// goroutines: Run's caller reads, and a writer Run starts and waits for.
-// The room talks to it only through Inbox, SendSnapshot, SendFrame and Close,
-// none of which block.
+// Session is the server side of one client connection. Run's caller is
+// the one goroutine that parks per connection: it reads. Writes happen on a
+// flush goroutine that exists only while there is something to write, so an
+// idle connection pins no writer stack. The room talks to a session only
+// through Inbox, SendSnapshot, SendFrame and Close, none of which block.
 type Session struct {
 	// static after construction
-	conn  *websocket.Conn
-	opts  SessionOptions
-	inbox chan ClientMessage
-	wake  chan struct{} // cap 1: the writer has something to do
-	done  chan struct{} // closed when Run returns
+	conn    *websocket.Conn
+	opts    SessionOptions
+	inbox   chan ClientMessage
+	done    chan struct{} // closed when Run returns
+	flushed chan struct{} // closed when writing has stopped for good
+	stall   *time.Timer   // cuts a stuck write; used by the one running flush
 
-	// guarded by mu; handed between the room and the writer
-	mu        sync.Mutex
-	frames    [][]byte // reliable frames in order
-	snap      []byte   // newest snapshot not yet written
-	snapTick  uint32
-	spare     []byte // a written snapshot buffer for the room to reuse
-	closeWith *CloseError
-	closeOnce sync.Once
+	// guarded by mu; handed between the room and the flush goroutine
+	mu          sync.Mutex
+	frames      [][]byte // reliable frames in order
+	spareFrames [][]byte // the other frames slice, reused
+	snap        []byte   // newest snapshot not yet written
+	snapTick    uint32
+	spare       []byte // a written snapshot buffer for the room to reuse
+	closeWith   *CloseError
+	writing     bool // a flush goroutine is running
+	stopped     bool // writing is over: closed, or the connection failed
+	closeOnce   sync.Once
 
 	// atomics, read by the room
 	writtenTick atomic.Uint32 // tick of the last snapshot fully written
@@ -103,13 +109,16 @@ type Session struct {
 func NewSession(conn *websocket.Conn, opts *SessionOptions) *Session {
 	o := opts.withDefaults()
 	conn.SetReadLimit(o.ReadLimit)
-	return &Session{
-		conn:  conn,
-		opts:  o,
-		inbox: make(chan ClientMessage, o.InboxSize),
-		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
+	s := &Session{
+		conn:    conn,
+		opts:    o,
+		inbox:   make(chan ClientMessage, o.InboxSize),
+		done:    make(chan struct{}),
+		flushed: make(chan struct{}),
 	}
+	s.stall = time.AfterFunc(time.Hour, func() { s.conn.CloseNow() })
+	s.stall.Stop()
+	return s
 }
 
 // Inbox delivers the client's decoded messages (not pings, which the
@@ -182,23 +191,27 @@ func (s *Session) Close(code websocket.StatusCode, reason string) {
 	})
 }
 
+// poke starts a flush unless one is running; a running flush picks up what
+// was queued before it exits.
 func (s *Session) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	s.mu.Lock()
+	start := !s.writing && !s.stopped
+	s.writing = s.writing || start
+	s.mu.Unlock()
+	if start {
+		go s.flush()
 	}
 }
 
 // Run serves the session until the connection ends. When ctx is done the
-// session closes with 1001 after writing what is queued. Run owns the writer
-// goroutine and returns only after it.
+// session closes with 1001 after writing what is queued. Run returns only
+// after the last write.
 func (s *Session) Run(ctx context.Context) *CloseError {
 	defer close(s.done)
 	defer close(s.inbox)
 	stop := context.AfterFunc(ctx, func() { s.Close(websocket.StatusGoingAway, "server shutting down") })
 	defer stop()
-	var wg sync.WaitGroup
-	wg.Go(s.writeLoop)
+	defer s.stall.Stop()
 	if k := s.opts.Keepalive; k != nil {
 		k.add(s)
 		defer k.remove(s)
@@ -207,7 +220,7 @@ func (s *Session) Run(ctx context.Context) *CloseError {
 	// before the writer can send the close reason.
 	err := s.readLoop(context.WithoutCancel(ctx))
 	s.finish(err)
-	wg.Wait()
+	<-s.flushed
 	return s.Err()
 }
 
@@ -316,47 +329,67 @@ func readAll(buf []byte, r io.Reader) ([]byte, error) {
 	}
 }
 
-// writeLoop owns all writes to the connection. Writes use a context without
-// Done so they do not allocate; a stuck write is cut by a timer instead.
-func (s *Session) writeLoop() {
-	stall := time.AfterFunc(time.Hour, func() { s.conn.CloseNow() })
-	stall.Stop()
-	defer stall.Stop()
-	var frames [][]byte
+// flush owns the connection's writes while it runs and exits when nothing
+// is queued. Writes use a context without Done so they do not allocate; a
+// stuck write is cut by the stall timer instead.
+func (s *Session) flush() {
 	for {
-		<-s.wake
 		s.mu.Lock()
-		frames, s.frames = s.frames, frames[:0]
-		snap, tick := s.snap, s.snapTick
-		s.snap = nil
-		closeWith := s.closeWith
-		s.mu.Unlock()
-		for i, f := range frames {
-			if !s.write(f, stall) {
-				return
-			}
-			frames[i] = nil
-		}
-		if snap != nil {
-			if !s.write(snap, stall) {
-				return
-			}
-			s.writtenTick.Store(tick)
-			s.mu.Lock()
-			s.spare = snap
+		frames := s.frames
+		snap, tick, closeWith := s.snap, s.snapTick, s.closeWith
+		if len(frames) == 0 && snap == nil && closeWith == nil {
+			s.writing = false
 			s.mu.Unlock()
+			return
 		}
-		if closeWith != nil {
-			s.closeConn(closeWith.Code, closeWith.Reason, stall)
+		s.frames, s.snap = s.spareFrames[:0], nil
+		s.mu.Unlock()
+
+		ok := s.writeFrames(frames) && s.writeSnapshot(snap, tick)
+		s.mu.Lock()
+		clear(frames)
+		s.spareFrames = frames[:0]
+		s.mu.Unlock()
+		if ok && closeWith != nil {
+			s.closeConn(closeWith.Code, closeWith.Reason)
+		}
+		if !ok || closeWith != nil {
+			s.mu.Lock()
+			s.stopped, s.writing = true, false
+			s.mu.Unlock()
+			close(s.flushed)
 			return
 		}
 	}
 }
 
-func (s *Session) write(frame []byte, stall *time.Timer) bool {
-	stall.Reset(s.opts.WriteTimeout)
+func (s *Session) writeFrames(frames [][]byte) bool {
+	for _, f := range frames {
+		if !s.write(f) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Session) writeSnapshot(snap []byte, tick uint32) bool {
+	if snap == nil {
+		return true
+	}
+	if !s.write(snap) {
+		return false
+	}
+	s.writtenTick.Store(tick)
+	s.mu.Lock()
+	s.spare = snap
+	s.mu.Unlock()
+	return true
+}
+
+func (s *Session) write(frame []byte) bool {
+	s.stall.Reset(s.opts.WriteTimeout)
 	err := s.conn.Write(context.Background(), websocket.MessageBinary, frame)
-	stall.Stop()
+	s.stall.Stop()
 	if err != nil {
 		s.conn.CloseNow()
 		return false
@@ -365,8 +398,8 @@ func (s *Session) write(frame []byte, stall *time.Timer) bool {
 	return true
 }
 
-func (s *Session) closeConn(code websocket.StatusCode, reason string, stall *time.Timer) {
-	stall.Reset(s.opts.WriteTimeout)
+func (s *Session) closeConn(code websocket.StatusCode, reason string) {
+	s.stall.Reset(s.opts.WriteTimeout)
 	s.conn.Close(code, reason)
-	stall.Stop()
+	s.stall.Stop()
 }
