@@ -36,7 +36,7 @@ func (a *API) announce(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	text := strings.TrimSpace(cleanName(req.Text))
+	text := strings.TrimSpace(stripControl(req.Text))
 	if n := utf8.RuneCountInString(text); n == 0 || n > maxAnnounceLen {
 		writeError(w, &FieldError{Field: "text", Detail: fmt.Sprintf("must be 1 to %d characters", maxAnnounceLen)})
 		return

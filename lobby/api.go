@@ -170,7 +170,7 @@ type createRoomRequest struct {
 // config checks the request and returns the room it asks for. Numbers that
 // are given must be in range: an explicit 0 is not "the default".
 func (req *createRoomRequest) config() (RoomConfig, error) {
-	cfg := RoomConfig{Name: strings.TrimSpace(cleanName(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
+	cfg := RoomConfig{Name: strings.TrimSpace(stripControl(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
 	var err error
 	if req.Mode != "" {
 		if cfg.Mode, err = validMode(req.Mode, "mode"); err != nil {

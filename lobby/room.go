@@ -41,7 +41,6 @@ type Room struct {
 	info      atomic.Pointer[RoomInfo]
 	tick      atomic.Uint32
 	clockZero time.Time // tick 0 on the room's clock; set before run starts
-	stats     Stats
 
 	// owned by run
 	game     game.Game
@@ -54,12 +53,6 @@ type Room struct {
 	evBuf    []game.Event
 	rec      TickRecord // this tick's operations, for the Recorder
 	err      error      // why the room ended
-}
-
-// Stats are counters a room keeps for metrics. Read them with atomics.
-type Stats struct {
-	Ticks, LateTicks, SnapshotBytes, Drops atomic.Uint64
-	LastTickNanos, LastLateNanos           atomic.Int64
 }
 
 type request struct {
@@ -75,9 +68,6 @@ func (r *Room) Info() *RoomInfo { return r.info.Load() }
 
 // Done is closed when the room has ended.
 func (r *Room) Done() <-chan struct{} { return r.done }
-
-// Stats returns the room's live counters.
-func (r *Room) Stats() *Stats { return &r.stats }
 
 // Err reports why the room ended, once Done is closed (nil: closed normally).
 func (r *Room) Err() error {
@@ -170,13 +160,7 @@ func (r *Room) serve(fn func() error) error {
 }
 
 func (r *Room) account(start time.Time, late time.Duration) {
-	r.stats.Ticks.Add(1)
-	r.stats.LastTickNanos.Store(int64(time.Since(start)))
-	r.stats.LastLateNanos.Store(int64(max(late, 0)))
 	isLate := late > r.period/2
-	if isLate {
-		r.stats.LateTicks.Add(1)
-	}
 	r.opts.Metrics.observeTick(time.Since(start).Seconds(), max(late, 0).Seconds(), isLate)
 }
 

@@ -2,7 +2,6 @@ package lobby
 
 import (
 	"time"
-	"unicode"
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
@@ -63,7 +62,6 @@ func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
 	case netcode.MsgInput:
 		if len(s.inputs) >= maxInputBacklog {
 			s.inputs = append(s.inputs[:0], s.inputs[1:]...)
-			r.stats.Drops.Add(1)
 			r.opts.Metrics.inputDropped("backlog")
 		}
 		s.inputs = append(s.inputs, m.Input)
@@ -137,7 +135,6 @@ func (r *Room) sendSnapshot(s *seat, tick uint32) {
 		baseTick = 0
 	}
 	frame := netcode.AppendSnapshot(s.buf, tick, baseTick, s.ackSeq, base, v.ents)
-	r.stats.SnapshotBytes.Add(uint64(len(frame)))
 	s.buf = s.sess.SendSnapshot(tick, frame)
 }
 
@@ -155,15 +152,4 @@ func (r *Room) dropSlow(tick uint32) {
 			r.detach(s, time.Now())
 		}
 	}
-}
-
-// cleanName trims a player name and drops control characters.
-func cleanName(name string) string {
-	out := make([]rune, 0, len(name))
-	for _, c := range name {
-		if !unicode.IsControl(c) {
-			out = append(out, c)
-		}
-	}
-	return string(out)
 }

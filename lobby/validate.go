@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tickroom/tickroom/netcode"
@@ -107,7 +108,7 @@ func validateLabels(l map[string]string) error {
 }
 
 func validPlayerName(name string) (string, error) {
-	name = strings.TrimSpace(cleanName(name))
+	name = strings.TrimSpace(stripControl(name))
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
 		return "", &FieldError{Field: "name", Detail: "required"}
@@ -115,4 +116,14 @@ func validPlayerName(name string) (string, error) {
 		return "", &FieldError{Field: "name", Detail: fmt.Sprintf("longer than %d characters", netcode.MaxNameRunes)}
 	}
 	return name, nil
+}
+
+// stripControl drops control characters from user-supplied text.
+func stripControl(s string) string {
+	return strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return -1
+		}
+		return c
+	}, s)
 }
