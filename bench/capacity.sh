@@ -4,10 +4,11 @@
 # server delivers fewer than 99% of snapshots or its p99 tick lateness
 # passes 2 ms. Prints a Markdown table; see docs/performance.md.
 #
-#   bench/capacity.sh                          # the table
-#   bench/capacity.sh -loads 800 -modes tickroom -server-args '...'
-#   bench/capacity.sh -mem 4000                # ΔRSS per idle connection
-#   bench/capacity.sh -profile 800             # where tickroom's CPU goes
+#   bench/capacity.sh                                   # the table
+#   bench/capacity.sh -loads 800 -max 800 -tick-rate 60 -send-rate 20
+#   bench/capacity.sh -loads 800 -max 800 -tickbot-args -input-on-change
+#   bench/capacity.sh -mem 4000 -ramp 10s -settle 5s    # memory per idle connection
+#   bench/capacity.sh -profile 800                      # where tickroom's CPU goes
 #
 # Flags are those of bench/capacity (go run ./bench/capacity -help).
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 command -v taskset >/dev/null || { echo "capacity.sh: taskset (util-linux) is required" >&2; exit 1; }
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
-for cmd in ./cmd/tickroom ./cmd/tickbot ./bench/floor ./bench/tickroomprof ./bench/capacity; do
+for cmd in ./cmd/tickroom ./cmd/tickbot ./bench/floor ./bench/capacity; do
 	go build -o "$bin/" "$cmd"
 done
 "$bin/capacity" -bin "$bin" "$@"

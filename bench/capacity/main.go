@@ -5,7 +5,10 @@
 // bytes per bot per second, p99 tick lateness (from /metrics when the
 // server exports tickroom_tick_lateness_seconds) and player-ticks per
 // server-core-second. Each load runs against the bare floor server and
-// against tickroom, so the overhead above the floor is visible. See
+// against tickroom, so the overhead above the floor is visible. A step
+// disturbed by other work on the machine is measured again. -mem measures
+// memory per idle connection (with heap and goroutine profiles from the
+// servers' -pprof-addr) and -profile where tickroom's CPU goes. See
 // docs/performance.md.
 package main
 
@@ -29,7 +32,7 @@ import (
 )
 
 type options struct {
-	bin         string // directory with tickroom, tickbot, floor, tickroomprof
+	bin         string // directory with tickroom, tickbot and floor
 	modes       []string
 	loads       []int
 	step, max   int
@@ -39,6 +42,7 @@ type options struct {
 	behavior    string
 	perRoom     int
 	tickRate    int
+	sendRate    int
 	inputHz     int
 	serverArgs  []string
 	tickbotArgs []string
@@ -46,12 +50,14 @@ type options struct {
 	profile     int
 	keep        string
 	quietWait   time.Duration
+	maxOther    float64
+	retries     int
 }
 
 func main() {
 	var o options
 	var modes, loads, serverArgs, tickbotArgs string
-	flag.StringVar(&o.bin, "bin", "", "directory holding the tickroom, tickbot, floor and tickroomprof binaries")
+	flag.StringVar(&o.bin, "bin", "", "directory holding the tickroom, tickbot and floor binaries")
 	flag.StringVar(&modes, "modes", "floor,tickroom", "servers to measure, in order")
 	flag.StringVar(&loads, "loads", "400,800,1600", "fixed loads (players); then steps up while a server passes")
 	flag.IntVar(&o.step, "step", 400, "players added per step after the fixed loads")
@@ -62,12 +68,15 @@ func main() {
 	flag.StringVar(&o.behavior, "behavior", "fighter", "tickbot -behavior")
 	flag.IntVar(&o.perRoom, "bots-per-room", 8, "tickbot -bots-per-room")
 	flag.IntVar(&o.tickRate, "tick-rate", 30, "tick rate of the rooms")
+	flag.IntVar(&o.sendRate, "send-rate", 0, "snapshots per second of the rooms; divides -tick-rate (0: every tick)")
 	flag.IntVar(&o.inputHz, "input-hz", 30, "tickbot -input-hz")
 	flag.StringVar(&serverArgs, "server-args", "", "extra tickroom flags (space-separated)")
 	flag.StringVar(&tickbotArgs, "tickbot-args", "", "extra tickbot flags (space-separated)")
 	flag.IntVar(&o.mem, "mem", 0, "instead: memory per connection with this many idle bots")
-	flag.IntVar(&o.profile, "profile", 0, "instead: CPU profile of tickroom's lobby at this load")
+	flag.IntVar(&o.profile, "profile", 0, "instead: CPU profile of tickroom at this load")
 	flag.DurationVar(&o.quietWait, "quiet-wait", 2*time.Minute, "before each step, wait up to this long for the rest of the machine to go idle")
+	flag.Float64Var(&o.maxOther, "max-other", 0.1, "measure a step again when the rest of the machine used more than this many cores during it")
+	flag.IntVar(&o.retries, "retries", 2, "how many times a disturbed step is measured again")
 	flag.StringVar(&o.keep, "keep", "", "keep logs and profiles in this directory (default: a temporary one)")
 	flag.Parse()
 	o.modes = strings.Split(modes, ",")
@@ -88,6 +97,8 @@ func main() {
 		}
 		defer os.RemoveAll(dir)
 		o.keep = dir
+	} else if err := os.MkdirAll(o.keep, 0o755); err != nil {
+		log.Fatal(err)
 	}
 	switch {
 	case o.mem > 0:
@@ -110,6 +121,7 @@ type result struct {
 	delivered, bytesBot float64
 	lateP99ms           float64 // NaN: the server has no lateness histogram
 	gapP99ms, rttP99ms  float64
+	lagP50ms, lagP99ms  float64 // input lag (tickbot's human summary); 0: not measured
 	disconnects         int
 }
 
@@ -125,8 +137,8 @@ func (r result) passed() bool {
 }
 
 func capacity(o options) {
-	fmt.Printf("| server | players | server CPU (%% of a core) | RSS (MB) | delivered | bytes/bot/s | p99 tick lateness (ms) | p99 snapshot gap (ms) | player-ticks per core-second | tickbot CPU | other load (cores) |\n")
-	fmt.Printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| server | players | tick/send (Hz) | server CPU (%% of a core) | RSS (MB) | delivered | bytes/bot/s | p99 tick lateness (ms) | p99 snapshot gap (ms) | input lag p50/p99 (ms) | player-ticks per core-second | tickbot CPU | other load (cores) |\n")
+	fmt.Printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	failed := map[string]bool{}
 	for i, players := 0, 0; ; i++ {
 		fixed := i < len(o.loads)
@@ -143,7 +155,7 @@ func capacity(o options) {
 			if failed[mode] && !fixed {
 				continue
 			}
-			r, err := measure(o, mode, players)
+			r, err := measureQuiet(o, mode, players)
 			if err != nil {
 				log.Printf("%s at %d players: %v", mode, players, err)
 				failed[mode] = true
@@ -152,29 +164,52 @@ func capacity(o options) {
 			if !r.passed() {
 				failed[mode] = true
 			}
-			printRow(r, o.tickRate)
+			printRow(r, o)
 		}
 	}
 }
 
-func printRow(r result, tickRate int) {
+// measureQuiet measures a step, and again (up to o.retries times) while
+// the rest of the machine disturbed it; the last try counts.
+func measureQuiet(o options, mode string, players int) (result, error) {
+	for try := 0; ; try++ {
+		r, err := measure(o, mode, players)
+		if err != nil || r.otherCPU <= o.maxOther || try == o.retries {
+			return r, err
+		}
+		log.Printf("%s at %d players: other load %.2f cores; measuring again", mode, players, r.otherCPU)
+	}
+}
+
+func printRow(r result, o options) {
 	late := "n/a"
 	if !math.IsNaN(r.lateP99ms) {
 		late = fmt.Sprintf("%.2f", r.lateP99ms)
 	}
-	fmt.Printf("| %s | %d | %.0f | %.0f | %.4f | %.0f | %s | %.1f | %.0f | %.0f%% | %.2f |\n",
-		r.mode, r.connected, 100*r.cpu, r.rssMB, r.delivered, r.bytesBot, late, r.gapP99ms,
-		r.playerTicksPerCoreSec(tickRate), 100*r.tickbotCPU, r.otherCPU)
+	lag := "n/a"
+	if r.lagP99ms > 0 {
+		lag = fmt.Sprintf("%.1f / %.1f", r.lagP50ms, r.lagP99ms)
+	}
+	send := o.sendRate
+	if send == 0 {
+		send = o.tickRate
+	}
+	fmt.Printf("| %s | %d | %d/%d | %.0f | %.0f | %.4f | %.0f | %s | %.1f | %s | %.0f | %.0f%% | %.2f |\n",
+		r.mode, r.connected, o.tickRate, send, 100*r.cpu, r.rssMB, r.delivered, r.bytesBot, late, r.gapP99ms, lag,
+		r.playerTicksPerCoreSec(o.tickRate), 100*r.tickbotCPU, r.otherCPU)
 }
 
 // server is a running server process.
 type server struct {
-	cmd  *exec.Cmd
-	url  string
-	mode string
+	cmd   *exec.Cmd
+	url   string
+	pprof string // http://host:port of its net/http/pprof; "" when off
+	mode  string
 }
 
-func startServer(o options, mode string, extra ...string) (*server, error) {
+// startServer starts a server on CPU 0; withPprof serves its profiles on
+// another port (both servers have -pprof-addr).
+func startServer(o options, mode string, withPprof bool) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -185,13 +220,21 @@ func startServer(o options, mode string, extra ...string) (*server, error) {
 	case "floor":
 		args = []string{filepath.Join(o.bin, "floor"), "-addr", addr}
 	case "tickroom":
-		bin := filepath.Join(o.bin, "tickroom")
-		args = append([]string{bin, "-addr", addr, "-default-room", "", "-log-level", "warn", "-max-rooms", "10000"}, tickroomLimits(bin)...)
+		args = []string{filepath.Join(o.bin, "tickroom"), "-addr", addr, "-default-room", "", "-log-level", "warn",
+			"-max-rooms", "10000", "-max-conns-per-ip", "-1"}
 		args = append(args, o.serverArgs...)
-	case "tickroomprof":
-		args = append([]string{filepath.Join(o.bin, "tickroomprof"), "-addr", addr}, extra...)
 	default:
 		return nil, fmt.Errorf("unknown mode %q", mode)
+	}
+	pprofURL := ""
+	if withPprof {
+		pport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		pprofAddr := fmt.Sprintf("127.0.0.1:%d", pport)
+		args = append(args, "-pprof-addr", pprofAddr)
+		pprofURL = "http://" + pprofAddr
 	}
 	logf, err := os.Create(filepath.Join(o.keep, mode+".log"))
 	if err != nil {
@@ -199,10 +242,15 @@ func startServer(o options, mode string, extra ...string) (*server, error) {
 	}
 	cmd := exec.Command("taskset", append([]string{"-c", "0"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if withPprof {
+		// Sample the heap profile every 4 KB rather than 512 KB: per
+		// connection sizes need the small allocations too.
+		cmd.Env = append(os.Environ(), "GODEBUG=memprofilerate=4096")
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, url: "http://" + addr, mode: mode}
+	s := &server{cmd: cmd, url: "http://" + addr, pprof: pprofURL, mode: mode}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(s.url + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -213,16 +261,6 @@ func startServer(o options, mode string, extra ...string) (*server, error) {
 			return nil, fmt.Errorf("%s did not come up on %s", mode, addr)
 		}
 	}
-}
-
-// tickroomLimits lifts tickroom's per-address connection cap, which would
-// refuse a load generator on one address, when the binary has it.
-func tickroomLimits(bin string) []string {
-	out, _ := exec.Command(bin, "-help").CombinedOutput()
-	if bytes.Contains(out, []byte("-max-conns-per-ip")) {
-		return []string{"-max-conns-per-ip", "-1"}
-	}
-	return nil
 }
 
 func (s *server) stop() {
@@ -258,27 +296,28 @@ type tickbotSummary struct {
 	BytesPerBot    float64 `json:"bytes_per_bot_per_sec"`
 	RTTP99         float64 `json:"rtt_p99_ms"`
 	GapP99         float64 `json:"snapshot_gap_p99_ms"`
+	LagP50, LagP99 float64 // from the human summary
 }
 
 // bots is a running tickbot.
 type bots struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
+	cmd      *exec.Cmd
+	out, log bytes.Buffer
 }
 
-func startBots(o options, url string, players int, behavior string, tickRate int, extra ...string) (*bots, error) {
+func startBots(o options, s *server, players int, behavior string, tickRate, sendRate int) (*bots, error) {
 	rooms := (players + o.perRoom - 1) / o.perRoom
-	args := []string{"-c", "1", filepath.Join(o.bin, "tickbot"), "-server", url, "-rooms", strconv.Itoa(rooms),
+	args := []string{"-c", "1", filepath.Join(o.bin, "tickbot"), "-server", s.url, "-rooms", strconv.Itoa(rooms),
 		"-bots-per-room", strconv.Itoa(o.perRoom), "-behavior", behavior, "-duration", o.duration.String(),
-		"-ramp", o.ramp.String(), "-tick-rate", strconv.Itoa(tickRate), "-input-hz", strconv.Itoa(o.inputHz),
-		"-json", "-quiet"}
-	args = append(append(args, o.tickbotArgs...), extra...)
+		"-ramp", o.ramp.String(), "-tick-rate", strconv.Itoa(tickRate), "-send-rate", strconv.Itoa(sendRate),
+		"-input-hz", strconv.Itoa(o.inputHz), "-json", "-quiet"}
+	args = append(args, o.tickbotArgs...)
 	b := &bots{cmd: exec.Command("taskset", args...)}
-	logf, err := os.Create(filepath.Join(o.keep, fmt.Sprintf("tickbot-%d.log", players)))
+	logf, err := os.Create(filepath.Join(o.keep, fmt.Sprintf("tickbot-%s-%d.log", s.mode, players)))
 	if err != nil {
 		return nil, err
 	}
-	b.cmd.Stdout, b.cmd.Stderr = &b.out, logf
+	b.cmd.Stdout, b.cmd.Stderr = &b.out, io.MultiWriter(logf, &b.log)
 	return b, b.cmd.Start()
 }
 
@@ -288,7 +327,19 @@ func (b *bots) wait() (tickbotSummary, error) {
 	if jerr := json.Unmarshal(b.out.Bytes(), &s); jerr != nil {
 		return s, fmt.Errorf("tickbot: %v (exit: %v)", jerr, err)
 	}
+	s.LagP50, s.LagP99 = parseInputLag(b.log.String())
 	return s, nil
+}
+
+// parseInputLag reads the input lag line of tickbot's human summary
+// ("input lag  p50 X ms, p99 Y ms ..."); zeros when there is none.
+func parseInputLag(summary string) (p50, p99 float64) {
+	for line := range strings.SplitSeq(summary, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "input lag"); ok {
+			fmt.Sscanf(strings.TrimSpace(rest), "p50 %g ms, p99 %g ms", &p50, &p99)
+		}
+	}
+	return p50, p99
 }
 
 // sample is what a window's start and end are measured from.
@@ -303,18 +354,22 @@ func takeSample(s *server, b *bots) sample {
 		busy: machineBusy(), late: scrapeLateness(s.url)}
 }
 
-// waitQuiet waits, up to a limit, until the rest of the machine uses less
-// than a quarter of a core: on a shared machine, other work on the two
-// pinned CPUs makes ticks late and snapshots slow.
+// waitQuiet waits, up to a limit, until the rest of the machine has used
+// less than a quarter of a core for three seconds in a row: on a shared
+// machine, other work on the two pinned CPUs makes ticks late and
+// snapshots slow.
 func waitQuiet(limit time.Duration) {
-	for deadline := time.Now().Add(limit); ; {
+	quiet := 0
+	for deadline := time.Now().Add(limit); quiet < 3; {
 		b0 := machineBusy()
 		time.Sleep(time.Second)
 		busy := machineBusy() - b0
-		if busy < 0.25 {
-			return
+		if busy >= 0.25 {
+			quiet = 0
+		} else {
+			quiet++
 		}
-		if time.Now().After(deadline) {
+		if quiet < 3 && time.Now().After(deadline) {
 			log.Printf("the machine is still busy (%.2f cores); measuring anyway", busy)
 			return
 		}
@@ -324,12 +379,12 @@ func waitQuiet(limit time.Duration) {
 func measure(o options, mode string, players int) (result, error) {
 	r := result{mode: mode, players: players}
 	waitQuiet(o.quietWait)
-	s, err := startServer(o, mode)
+	s, err := startServer(o, mode, false)
 	if err != nil {
 		return r, err
 	}
 	defer s.stop()
-	b, err := startBots(o, s.url, players, o.behavior, o.tickRate)
+	b, err := startBots(o, s, players, o.behavior, o.tickRate, o.sendRate)
 	if err != nil {
 		return r, err
 	}
@@ -348,60 +403,175 @@ func measure(o options, mode string, players int) (result, error) {
 	r.otherCPU = max((s1.busy-s0.busy)/secs-r.cpu-r.tickbotCPU, 0)
 	r.connected, r.disconnects = sum.Connected, sum.Disconnects
 	r.delivered, r.bytesBot, r.gapP99ms, r.rttP99ms = sum.DeliveredRatio, sum.BytesPerBot, sum.GapP99, sum.RTTP99
+	r.lagP50ms, r.lagP99ms = sum.LagP50, sum.LagP99
 	r.lateP99ms = latenessP99(s0.late, s1.late) * 1000
-	log.Printf("%s %d players: cpu %.0f%%, delivered %.4f, late p99 %.2f ms, gap p99 %.1f ms, rtt p99 %.1f ms, %d disconnects",
-		mode, players, 100*r.cpu, r.delivered, r.lateP99ms, r.gapP99ms, r.rttP99ms, r.disconnects)
+	log.Printf("%s %d players: cpu %.0f%%, delivered %.4f, late p99 %.2f ms, gap p99 %.1f ms, rtt p99 %.1f ms, input lag p50 %.1f p99 %.1f ms, %d disconnects, other load %.2f",
+		mode, players, 100*r.cpu, r.delivered, r.lateP99ms, r.gapP99ms, r.rttP99ms, r.lagP50ms, r.lagP99ms, r.disconnects, r.otherCPU)
 	return r, nil
 }
 
 // memory measures ΔRSS per connection with o.mem idle bots at 10 Hz (the
-// lowest tick rate, so the one-core server keeps up while they connect).
+// lowest tick rate, so the one-core server keeps up while they connect),
+// then, with the bots still connected, what the server holds: goroutines,
+// stacks and the live heap (after a GC) from its -pprof-addr, and the top
+// of the heap profile by in-use space.
 func memory(o options) {
-	fmt.Printf("| server | idle bots connected | RSS before (MB) | RSS with bots (MB) | ΔRSS per connection (KB) |\n|---|---:|---:|---:|---:|\n")
+	type row struct {
+		mode                   string
+		connected              int
+		before, with           float64 // RSS, bytes
+		goroutines, goroutine0 int
+		stack, heap            float64 // after the bots connected, bytes
+		stack0, heap0          float64 // before
+	}
+	var rows []row
+	var heapProfiles []string
 	for _, mode := range o.modes {
-		s, err := startServer(o, mode)
+		waitQuiet(o.quietWait)
+		s, err := startServer(o, mode, true)
 		if err != nil {
 			log.Fatal(err)
 		}
 		time.Sleep(time.Second)
-		before := procRSS(s.pid())
-		b, err := startBots(o, s.url, o.mem, "idle", 10)
+		r := row{mode: mode, before: procRSS(s.pid())}
+		r.goroutine0 = goroutines(s.pprof)
+		r.stack0, r.heap0 = memStats(s.pprof)
+		b, err := startBots(o, s, o.mem, "idle", 10, 0)
 		if err != nil {
 			log.Fatal(err)
 		}
 		time.Sleep(o.ramp + o.settle)
-		with := procRSS(s.pid())
+		r.with = procRSS(s.pid())
+		r.goroutines = goroutines(s.pprof)
+		prof := filepath.Join(o.keep, mode+"-heap.pb.gz")
+		if err := fetch(s.pprof+"/debug/pprof/heap?gc=1", prof); err != nil {
+			log.Printf("%s: heap profile: %v", mode, err)
+		} else {
+			heapProfiles = append(heapProfiles, mode, prof)
+		}
+		r.stack, r.heap = memStats(s.pprof)
 		sum, err := b.wait()
 		s.stop()
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("| %s | %d | %.1f | %.1f | %.1f |\n", mode, sum.Connected, before/(1<<20), with/(1<<20),
-			(with-before)/float64(max(sum.Connected, 1))/1024)
+		r.connected = sum.Connected
+		rows = append(rows, r)
 	}
-}
-
-// profile runs tickroom's lobby with a CPU profile at one load and prints
-// the profile's top entries.
-func profile(o options) {
-	prof := filepath.Join(o.keep, "tickroom.prof")
-	s, err := startServer(o, "tickroomprof", "-cpuprofile", prof)
-	if err != nil {
-		log.Fatal(err)
+	fmt.Printf("| server | idle bots connected | RSS before (MB) | RSS with bots (MB) | ΔRSS per connection (KB) | goroutines per connection | Δstack per connection (KB) | Δlive heap per connection (KB) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		n := float64(max(r.connected, 1))
+		fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f |\n", r.mode, r.connected, r.before/(1<<20), r.with/(1<<20),
+			(r.with-r.before)/n/1024, float64(r.goroutines-r.goroutine0)/n, (r.stack-r.stack0)/n/1024, (r.heap-r.heap0)/n/1024)
 	}
-	b, err := startBots(o, s.url, o.profile, o.behavior, o.tickRate)
-	if err != nil {
-		log.Fatal(err)
-	}
-	sum, err := b.wait()
-	s.stop()
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Printf("%d players, delivered %.4f; profile in %s", sum.Connected, sum.DeliveredRatio, prof)
-	for _, args := range [][]string{{"-top", "-nodecount", "30"}, {"-top", "-cum", "-nodecount", "30"}} {
-		cmd := exec.Command("go", append(append([]string{"tool", "pprof"}, args...), filepath.Join(o.bin, "tickroomprof"), prof)...)
+	for i := 0; i < len(heapProfiles); i += 2 {
+		fmt.Printf("\n%s: live heap by allocation site (go tool pprof -sample_index=inuse_space -top)\n", heapProfiles[i])
+		cmd := exec.Command("go", "tool", "pprof", "-sample_index=inuse_space", "-top", "-nodecount", "25",
+			filepath.Join(o.bin, heapProfiles[i]), heapProfiles[i+1])
 		cmd.Stdout, cmd.Stderr = os.Stdout, io.Discard
 		cmd.Run()
 	}
+}
+
+// profile runs tickroom at one load and takes a CPU profile over the
+// steady window from its -pprof-addr, then a heap profile while the bots
+// still play, and prints the CPU profile's top entries.
+func profile(o options) {
+	waitQuiet(o.quietWait)
+	s, err := startServer(o, "tickroom", true)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.stop()
+	b, err := startBots(o, s, o.profile, o.behavior, o.tickRate, o.sendRate)
+	if err != nil {
+		log.Fatal(err)
+	}
+	time.Sleep(o.ramp + o.settle)
+	secs := int((o.duration - o.ramp - o.settle - time.Second).Seconds())
+	prof := filepath.Join(o.keep, "tickroom-cpu.pb.gz")
+	perr := fetch(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.pprof, secs), prof)
+	// While the bots still play: what the server holds for them.
+	rss := procRSS(s.pid())
+	n := goroutines(s.pprof)
+	heap := filepath.Join(o.keep, "tickroom-heap.pb.gz")
+	herr := fetch(s.pprof+"/debug/pprof/heap?gc=1", heap)
+	stack, live := memStats(s.pprof)
+	sum, err := b.wait()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if perr != nil {
+		log.Fatal(perr)
+	}
+	log.Printf("%d players, delivered %.4f; %d s profile in %s", sum.Connected, sum.DeliveredRatio, secs, prof)
+	if herr == nil {
+		log.Printf("while playing: RSS %.1f MB, %d goroutines, stacks %.1f MB, live heap %.1f MB; heap profile in %s",
+			rss/(1<<20), n, stack/(1<<20), live/(1<<20), heap)
+	}
+	for _, args := range [][]string{{"-top", "-nodecount", "30"}, {"-top", "-cum", "-nodecount", "40"}} {
+		cmd := exec.Command("go", append(append([]string{"tool", "pprof"}, args...), filepath.Join(o.bin, "tickroom"), prof)...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, io.Discard
+		cmd.Run()
+	}
+}
+
+// fetch saves what url answers in path.
+func fetch(url, path string) error {
+	c := http.Client{Timeout: 2 * time.Minute}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// goroutines is the server's goroutine count, from the first line of its
+// goroutine profile ("goroutine profile: total N"); 0 when unknown.
+func goroutines(pprofURL string) int {
+	text := get(pprofURL + "/debug/pprof/goroutine?debug=1")
+	var n int
+	fmt.Sscanf(text, "goroutine profile: total %d", &n)
+	return n
+}
+
+// memStats reads the stack in use and the live heap (HeapInuse) from the
+// runtime.MemStats that the heap profile's text form ends with.
+func memStats(pprofURL string) (stack, heap float64) {
+	return parseMemStats(get(pprofURL + "/debug/pprof/heap?debug=1&gc=1"))
+}
+
+func parseMemStats(text string) (stack, heap float64) {
+	for line := range strings.SplitSeq(text, "\n") {
+		switch {
+		case strings.HasPrefix(line, "# Stack = "):
+			fmt.Sscanf(line, "# Stack = %g", &stack)
+		case strings.HasPrefix(line, "# HeapInuse = "):
+			fmt.Sscanf(line, "# HeapInuse = %g", &heap)
+		}
+	}
+	return stack, heap
+}
+
+func get(url string) string {
+	c := http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -39,3 +39,18 @@ func TestProc(t *testing.T) {
 		t.Error("no CPU time for this process")
 	}
 }
+
+func TestParseSummaries(t *testing.T) {
+	summary := "tickbot: 8 bots for 3.0s\n  rtt        p50 0.20 ms, p99 0.90 ms\n" +
+		"  input lag  p50 21.50 ms, p99 40.25 ms from sending an input to the first snapshot acknowledging it (90 inputs)\n"
+	if p50, p99 := parseInputLag(summary); p50 != 21.5 || p99 != 40.25 {
+		t.Errorf("input lag %v/%v, want 21.5/40.25", p50, p99)
+	}
+	if p50, p99 := parseInputLag("tickbot: no fighters\n"); p50 != 0 || p99 != 0 {
+		t.Errorf("input lag %v/%v without the line", p50, p99)
+	}
+	heap := "heap profile: 1: 2 [3: 4] @ heap/1048576\n\n# runtime.MemStats\n# Alloc = 123\n# HeapInuse = 4202496\n# Stack = 1114112 / 1114112\n"
+	if stack, live := parseMemStats(heap); stack != 1114112 || live != 4202496 {
+		t.Errorf("stack %v heap %v", stack, live)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netcode"
@@ -54,5 +55,39 @@ func TestFloor(t *testing.T) {
 	f.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if !strings.Contains(rec.Body.String(), `tickroom_tick_lateness_seconds_bucket{le="+Inf"}`) {
 		t.Fatalf("metrics:\n%s", rec.Body)
+	}
+}
+
+// A room with a send_rate below its tick_rate sends every
+// tick_rate/send_rate-th tick.
+func TestFloorSendRate(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f := newFloor(ctx)
+	hs := httptest.NewServer(f.handler())
+	defer hs.Close()
+	room, err := netcode.CreateRoom(ctx, hs.URL, netcode.RoomSpec{TickRate: 60, SendRate: 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := netcode.JoinRoom(ctx, hs.URL, room.ID, "bot", &netcode.ClientOptions{SkipEntities: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	var snaps int
+	start := time.Now()
+	for snaps < 10 {
+		u, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Type == netcode.MsgSnapshot {
+			snaps++
+		}
+	}
+	// 10 frames at 20 Hz take 450 ms or more; at 60 Hz they would take 150.
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("10 snapshots in %v: not sent at 20 Hz", d)
 	}
 }

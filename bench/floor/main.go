@@ -3,7 +3,8 @@
 // and one writing goroutine per connection, one ticking goroutine per room)
 // that does no game at all. Each tick it writes every player one
 // pre-encoded 120-byte snapshot frame, the same bytes for everyone and
-// every tick; it reads and discards inputs, answers pings with pongs and
+// every tick (every tick_rate/send_rate-th tick when a room asks for a
+// send_rate); it reads and discards inputs, answers pings with pongs and
 // closes on leave. It speaks just enough of the lobby API (create room,
 // join, /ws) for tickbot, and exports the tick lateness histogram
 // tickroom_tick_lateness_seconds on /metrics.
@@ -12,7 +13,7 @@
 // loopback TCP put under any server on this transport: see
 // docs/performance.md.
 //
-//	go run ./bench/floor -addr 127.0.0.1:8090
+//	go run ./bench/floor -addr 127.0.0.1:8090 [-pprof-addr 127.0.0.1:6061]
 package main
 
 import (
@@ -21,7 +22,9 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math/rand/v2"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -41,9 +44,15 @@ const frameBytes = 120
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
+	pprofAddr := flag.String("pprof-addr", "", "serve net/http/pprof on this address (empty: off)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *pprofAddr != "" {
+		// net/http/pprof registers on http.DefaultServeMux, which the
+		// floor's own listener does not serve.
+		go func() { log.Print(http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 	f := newFloor(ctx)
 	hs := &http.Server{Addr: *addr, Handler: f.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -101,10 +110,11 @@ func (f *floor) handler() http.Handler {
 // room ticks and wakes its players' writers. Its goroutine owns nothing
 // but the schedule; players come and go under mu.
 type room struct {
-	id       string
-	tickRate int
-	maxSeats int
-	nextID   atomic.Uint32
+	id        string
+	tickRate  int
+	sendEvery int // ticks per frame sent: tick_rate / send_rate
+	maxSeats  int
+	nextID    atomic.Uint32
 
 	mu      sync.Mutex
 	players map[*player]struct{} // guarded by mu
@@ -119,21 +129,27 @@ func (f *floor) createRoom(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		MaxPlayers int `json:"max_players"`
 		TickRate   int `json:"tick_rate"`
+		SendRate   int `json:"send_rate"`
 	}
 	json.NewDecoder(r.Body).Decode(&req)
 	if req.TickRate < 10 || req.TickRate > 60 {
 		req.TickRate = 30
+	}
+	if req.SendRate < 1 || req.SendRate > req.TickRate || req.TickRate%req.SendRate != 0 {
+		req.SendRate = req.TickRate
 	}
 	if req.MaxPlayers < 1 {
 		req.MaxPlayers = 8
 	}
 	f.mu.Lock()
 	f.next++
-	rm := &room{id: "floor-" + strconv.Itoa(f.next), tickRate: req.TickRate, maxSeats: req.MaxPlayers, players: map[*player]struct{}{}}
+	rm := &room{id: "floor-" + strconv.Itoa(f.next), tickRate: req.TickRate, sendEvery: req.TickRate / req.SendRate,
+		maxSeats: req.MaxPlayers, players: map[*player]struct{}{}}
 	f.rooms[rm.id] = rm
 	f.mu.Unlock()
 	go rm.run(f.ctx, f.late.observe)
-	writeJSON(w, http.StatusCreated, map[string]any{"id": rm.id, "name": rm.id, "max_players": rm.maxSeats, "tick_rate": rm.tickRate})
+	writeJSON(w, http.StatusCreated, map[string]any{"id": rm.id, "name": rm.id, "max_players": rm.maxSeats,
+		"tick_rate": rm.tickRate, "send_rate": rm.tickRate / rm.sendEvery})
 }
 
 func (f *floor) room(id string) *room {
@@ -255,14 +271,27 @@ func (rm *room) remove(p *player) {
 	rm.mu.Unlock()
 }
 
-// run ticks on the same schedule as a tickroom room: a timer to the next
-// tick's time, lateness measured against it.
+func (rm *room) wakeAll() {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	for p := range rm.players {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// run ticks on the same schedule as a tickroom room: its own phase, a
+// timer to the next tick's time, lateness measured against it. Every sendEvery-th tick (a
+// room's send_rate below its tick_rate) it wakes the players' writers.
 func (rm *room) run(ctx context.Context, observe func(time.Duration)) {
 	period := time.Second / time.Duration(rm.tickRate)
 	timer := time.NewTimer(period)
 	defer timer.Stop()
-	next := time.Now().Add(period)
-	for {
+	// Like a tickroom room, each room ticks at its own phase.
+	next := time.Now().Add(period - rand.N(period))
+	for tick := 1; ; tick++ {
 		timer.Reset(time.Until(next))
 		select {
 		case <-ctx.Done():
@@ -271,14 +300,9 @@ func (rm *room) run(ctx context.Context, observe func(time.Duration)) {
 		}
 		now := time.Now()
 		observe(now.Sub(next))
-		rm.mu.Lock()
-		for p := range rm.players {
-			select {
-			case p.wake <- struct{}{}:
-			default:
-			}
+		if tick%rm.sendEvery == 0 {
+			rm.wakeAll()
 		}
-		rm.mu.Unlock()
 		next = next.Add(period)
 		if now.Sub(next) > 5*period {
 			next = now.Add(period)

@@ -39,8 +39,13 @@ type bot struct {
 	moved     atomic.Bool // a fighter has seen its avatar move
 	gaps      hist        // time between two snapshots
 
+	// sent[seq%sentRing] is packSent(seq, when) of the inputs sent lately:
+	// written by the sender, read by the reader to measure input lag.
+	sent [sentRing]atomic.Uint64
+
 	// owned by the reader
-	pilot pilot
+	pilot   pilot
+	lastAck uint32 // the newest input sequence a snapshot acknowledged
 
 	// owned by the room's sender
 	rng      *rand.Rand
@@ -143,6 +148,7 @@ func (b *bot) read(s *swarm, c *netcode.Client) {
 			}
 			last = now
 			if b.kind == fighter {
+				b.acked(s, u.AckSeq, now)
 				b.intent.Store(packInput(b.pilot.fight(me, u.Entities, now)))
 				if b.pilot.moving && !b.moved.Load() {
 					b.moved.Store(true)
@@ -223,10 +229,46 @@ func (b *bot) act(s *swarm, now time.Time) {
 	if s.cfg.OnChange && in == b.lastIn && now.Sub(b.lastSent) < s.cfg.Keepalive {
 		return
 	}
-	if _, err := c.SendInput(ctx, in); err == nil {
+	sentAt := s.since(time.Now())
+	if seq, err := c.SendInput(ctx, in); err == nil {
 		s.stats.inputs.Add(1)
+		b.sent[seq%sentRing].Store(packSent(seq, sentAt))
 	}
 	b.lastIn, b.lastSent = in, now
+}
+
+// sentRing is how many sent inputs a bot remembers for measuring input lag:
+// two seconds at 30 inputs a second.
+const sentRing = 64
+
+// packSent packs the low 24 bits of an input's sequence number with when
+// it was sent (µs since the swarm started, 40 bits: 12 days) in one word.
+func packSent(seq uint32, sinceStart int64) uint64 {
+	return uint64(seq&0xffffff)<<40 | uint64(sinceStart/1000)&(1<<40-1)
+}
+
+// acked measures the input lag of the inputs a snapshot acknowledges for
+// the first time: for each, the time from sending it to this snapshot's
+// arrival (the room applied it, then sent the first snapshot showing it).
+// Inputs the room passed over, or that left the ring, are not counted.
+func (b *bot) acked(s *swarm, ack uint32, now time.Time) {
+	prev := b.lastAck
+	if ack == prev || ack-prev > 1<<31 { // nothing new, or an older ack
+		return
+	}
+	b.lastAck = ack
+	nowUs := s.since(now) / 1000
+	from := prev + 1
+	if ack-prev > sentRing {
+		from = ack - sentRing + 1
+	}
+	for seq := from; seq != ack+1; seq++ {
+		v := b.sent[seq%sentRing].Load()
+		if v>>40 != uint64(seq&0xffffff) {
+			continue
+		}
+		s.stats.inputLag.Add(time.Duration(nowUs-int64(v&(1<<40-1))) * time.Microsecond)
+	}
 }
 
 func (b *bot) chat(c *netcode.Client, now time.Time) {

@@ -75,7 +75,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.SendRate, "send-rate", c.SendRate, "snapshots per second in the rooms tickbot creates; divides -tick-rate (0: every tick)")
 	fs.BoolVar(&c.JSON, "json", c.JSON, "print the summary as one JSON object on stdout")
 	fs.Float64Var(&c.MinDelivered, "min-delivered", c.MinDelivered, "exit with status 3 when the delivered ratio is below this")
-	fs.Float64Var(&c.ExpectHz, "expect-hz", c.ExpectHz, "snapshots per second a bot should receive (0: the tick rate in the welcome)")
+	fs.Float64Var(&c.ExpectHz, "expect-hz", c.ExpectHz, "snapshots per second a bot should receive (0: the room's send rate)")
 	fs.BoolVar(&c.OnChange, "input-on-change", c.OnChange, "send an input only when it changed, plus one per -keepalive")
 	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "with -input-on-change, the longest time between two inputs")
 	fs.DurationVar(&c.PingEvery, "ping-every", c.PingEvery, "how often each bot pings to measure its round trip")
@@ -129,6 +129,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-input-hz: %d is not within 1..120", c.InputHz)
 	case c.TickRate < 10 || c.TickRate > 60:
 		return fmt.Errorf("-tick-rate: %d is not within 10..60", c.TickRate)
+	case c.SendRate < 0 || (c.SendRate > 0 && c.TickRate%c.SendRate != 0):
+		return fmt.Errorf("-send-rate: %d does not divide -tick-rate %d", c.SendRate, c.TickRate)
 	case c.ExpectHz < 0:
 		return fmt.Errorf("-expect-hz: %v is negative", c.ExpectHz)
 	case c.Keepalive <= 0 || c.PingEvery <= 0:

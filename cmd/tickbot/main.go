@@ -9,7 +9,7 @@
 // It creates -rooms rooms through the lobby's REST API (or joins -room),
 // connects -bots-per-room bots to each, spread over -ramp, and runs them
 // for -duration. Each room is created when its first bot's turn in the
-// ramp comes, so rooms do not all tick in step. Behaviours: idle bots only read and ping; wander bots walk
+// ramp comes. Behaviours: idle bots only read and ping; wander bots walk
 // in random directions; fighter bots steer toward the nearest enemy in
 // their snapshots, aim where it will be and shoot; chatty bots wander and
 // chat; mixed gives every eight bots four fighters, two wanderers, a chatty
@@ -25,7 +25,9 @@
 //	rtt_p50_ms, rtt_p99_ms, snapshot_gap_p99_ms, duration_s
 //
 // delivered_ratio is the snapshots received over those expected (the
-// room's tick rate, or -expect-hz, times each bot's connected seconds).
+// room's send rate, or -expect-hz, times each bot's connected seconds).
+// The human summary also gives fighters' input lag: from sending an input
+// to the first snapshot that acknowledges it.
 // With -min-delivered R tickbot exits with status 3 when it is below R.
 // Every flag has a TICKBOT_<FLAG> environment fallback.
 package main

@@ -20,6 +20,7 @@ type stats struct {
 	serverErrors  atomic.Uint64
 	inputs        atomic.Uint64
 	rtt           hist
+	inputLag      hist // input sent → first snapshot that acknowledges it (fighters)
 
 	mu    sync.Mutex
 	notes map[string]int // distinct problems and how often; guarded by mu
@@ -58,6 +59,9 @@ type summary struct {
 	inputs      uint64
 	hits, kills uint64
 	gapP50ms    float64
+	lagP50ms    float64 // input lag: see stats.inputLag
+	lagP99ms    float64
+	lagN        uint64
 	cpu         float64 // tickbot's own CPU, fraction of one core
 	notes       map[string]int
 }
@@ -68,7 +72,7 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	sum := summary{Bots: len(s.bots), Connected: s.stats.connected.Load(), cpu: cpu}
 	endNs := s.since(end)
 	var expected float64
-	var gaps, rtt counts
+	var gaps, rtt, lag counts
 	for _, b := range s.bots {
 		from := b.connectedAt.Load()
 		if from == 0 {
@@ -84,8 +88,8 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 		switch {
 		case s.cfg.ExpectHz > 0:
 			rate = s.cfg.ExpectHz
-		case s.cfg.SendRate > 0 && s.cfg.Room == "":
-			rate = float64(s.cfg.SendRate)
+		case s.sendRate > 0:
+			rate = float64(s.sendRate)
 		}
 		expected += rate * secs
 		sum.snapshots += b.snapshots.Load()
@@ -95,6 +99,8 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 		b.gaps.addTo(&gaps)
 	}
 	s.stats.rtt.addTo(&rtt)
+	s.stats.inputLag.addTo(&lag)
+	sum.lagP50ms, sum.lagP99ms, sum.lagN = round(lag.quantile(0.5), 3), round(lag.quantile(0.99), 3), lag.total()
 	sum.ConnectErrors = s.stats.connectErrors.Load()
 	sum.Disconnects = s.stats.disconnects.Load()
 	sum.inputs = s.stats.inputs.Load()
@@ -133,6 +139,10 @@ func (sum *summary) writeHuman(w io.Writer) {
 	fmt.Fprintf(w, "  gaps       p50 %.1f ms, p99 %.1f ms between snapshots\n", sum.gapP50ms, sum.GapP99ms)
 	fmt.Fprintf(w, "  traffic    %.0f B per bot per second received; %d inputs sent\n", sum.BytesPerBotPerSec, sum.inputs)
 	fmt.Fprintf(w, "  rtt        p50 %.2f ms, p99 %.2f ms\n", sum.RTTP50ms, sum.RTTP99ms)
+	if sum.lagN > 0 {
+		fmt.Fprintf(w, "  input lag  p50 %.2f ms, p99 %.2f ms from sending an input to the first snapshot acknowledging it (%d inputs)\n",
+			sum.lagP50ms, sum.lagP99ms, sum.lagN)
+	}
 	fmt.Fprintf(w, "  fighting   %d hits, %d kills\n", sum.hits, sum.kills)
 	fmt.Fprintf(w, "  tickbot    %.0f%% of one core\n", 100*sum.cpu)
 	for msg, n := range sum.notes {

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +29,7 @@ type swarm struct {
 	fullOpts *netcode.ClientOptions // fighters decode snapshots
 	skipOpts *netcode.ClientOptions // the others only count them
 
+	sendRate   int           // snapshots per second the rooms send; 0: their tick rate
 	connecting chan struct{} // semaphore of maxConnecting
 	stopping   atomic.Bool   // set before the bots leave: ends are not disconnects
 	readers    sync.WaitGroup
@@ -73,9 +78,11 @@ func (s *swarm) setup(ctx context.Context) error {
 		}
 		s.rooms = append(s.rooms, r)
 	}
+	s.sendRate = s.cfg.SendRate
 	if s.cfg.Room != "" {
 		s.rooms[0].id = s.cfg.Room
 		close(s.rooms[0].ready)
+		s.sendRate = lookupSendRate(ctx, s.cfg.Server, s.cfg.Room, s.fullOpts.HTTPClient)
 		return nil
 	}
 	if err := s.rooms[0].create(ctx, s); err != nil {
@@ -118,7 +125,8 @@ func (s *swarm) launch(ctx context.Context, sendCtx context.Context) {
 }
 
 // run creates the room when its first bot's turn comes, then is the
-// room's sender: every input period each connected bot gets its turn.
+// room's sender: every input period, from a random phase, each connected
+// bot gets its turn.
 // One goroutine and one ticker per room, not per bot.
 func (r *room) run(ctx context.Context, s *swarm, at time.Time, period time.Duration) {
 	t := time.NewTimer(time.Until(at))
@@ -130,6 +138,17 @@ func (r *room) run(ctx context.Context, s *swarm, at time.Time, period time.Dura
 	}
 	if r.create(ctx, s) != nil {
 		return
+	}
+	// Start sending at a random point of the input period: real clients'
+	// clocks are not in step with the server's, and inputs that arrive
+	// exactly when the room ticks would share its wake-ups and flatter it.
+	rng := rand.New(rand.NewPCG(s.cfg.Seed, uint64(r.n)|1<<63))
+	t.Reset(durN(rng, period))
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return
+	case <-t.C:
 	}
 	tick := time.NewTicker(period)
 	defer tick.Stop()
@@ -172,4 +191,27 @@ func (s *swarm) stop(timeout time.Duration) {
 		}
 		<-done
 	}
+}
+
+// lookupSendRate asks the lobby for an existing room's send_rate (the
+// welcome only tells the tick rate); 0 when the lobby does not say.
+func lookupSendRate(ctx context.Context, server, id string, hc *http.Client) int {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+"/api/rooms/"+url.PathEscape(id), nil)
+	if err != nil {
+		return 0
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var room struct {
+		SendRate int `json:"send_rate"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&room) != nil {
+		return 0
+	}
+	return room.SendRate
 }

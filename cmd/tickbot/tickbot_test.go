@@ -201,3 +201,57 @@ func TestUnreachableServer(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// In rooms that simulate at 60 Hz and send at 20, delivery is counted
+// against 20 snapshots a second, and fighters measure their input lag.
+func TestSendRate(t *testing.T) {
+	url := startServer(t)
+	code, stdout, stderr := runTickbot(t, "-server", url, "-rooms", "1", "-bots-per-room", "4",
+		"-tick-rate", "60", "-send-rate", "20", "-duration", "2s", "-ramp", "200ms", "-json", "-quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var got map[string]float64
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["expected_snapshot_rate"] != 20 || got["delivered_ratio"] < 0.85 || got["delivered_ratio"] > 1.1 {
+		t.Errorf("expected %v snapshots/s, delivered %v; want 20 and about 1", got["expected_snapshot_rate"], got["delivered_ratio"])
+	}
+	if !strings.Contains(stderr, "input lag  p50") {
+		t.Errorf("no input lag in the summary:\n%s", stderr)
+	}
+	for _, args := range [][]string{{"-tick-rate", "60", "-send-rate", "25"}, {"-send-rate", "-1"}} {
+		if _, err := parseConfig(args, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// acked measures each newly acknowledged input once, from when it was sent.
+func TestInputLag(t *testing.T) {
+	s := &swarm{start: time.Now()}
+	b := &bot{}
+	for seq := uint32(1); seq <= 3; seq++ {
+		b.sent[seq%sentRing].Store(packSent(seq, int64(seq)*int64(10*time.Millisecond)))
+	}
+	at := s.start.Add(50 * time.Millisecond)
+	b.acked(s, 2, at) // inputs 1 and 2: 40 and 30 ms
+	b.acked(s, 2, at) // nothing new
+	b.acked(s, 1, at) // older
+	b.acked(s, 3, s.start.Add(45*time.Millisecond))
+	var c counts
+	s.stats.inputLag.addTo(&c)
+	if n := c.total(); n != 3 {
+		t.Fatalf("%d inputs measured, want 3", n)
+	}
+	if p50 := c.quantile(0.5); p50 < 29 || p50 > 31 {
+		t.Errorf("p50 %.2f ms, want 30", p50)
+	}
+	b.acked(s, 1000, at) // beyond the ring: stale entries do not count
+	c = counts{}
+	s.stats.inputLag.addTo(&c)
+	if n := c.total(); n != 3 {
+		t.Errorf("%d inputs measured after a jump, want 3", n)
+	}
+}
