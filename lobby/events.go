@@ -13,18 +13,18 @@ const chatHistoryLen = 50
 // newest chatHistoryLen chat messages apart so hits and kills cannot push
 // them out. Owned by the room's run goroutine.
 type eventLog struct {
-	ring  [eventLogLen]game.Event
-	seq   uint32 // the newest sequence number given out
-	chats [chatHistoryLen]game.Event
+	ring  []game.Event // grows to eventLogLen, then wraps: a quiet room holds little
+	seq   uint32       // the newest sequence number given out
+	chats []game.Event // grows to chatHistoryLen, then wraps
 	nchat int
 }
 
 func (l *eventLog) add(e game.Event) uint32 {
 	l.seq++
 	e.Seq = l.seq
-	l.ring[l.seq%eventLogLen] = e
+	l.ring = put(l.ring, int((l.seq-1)%eventLogLen), eventLogLen, e)
 	if e.Kind == game.EventChat || e.Kind == game.EventSystem {
-		l.chats[l.nchat%chatHistoryLen] = e
+		l.chats = put(l.chats, l.nchat%chatHistoryLen, chatHistoryLen, e)
 		l.nchat++
 	}
 	return l.seq
@@ -40,7 +40,7 @@ func (l *eventLog) since(seq uint32) []game.Event {
 	first := max(seq+1, l.seq-min(l.seq, eventLogLen-1))
 	out := make([]game.Event, 0, l.seq-first+1)
 	for s := first; s <= l.seq; s++ {
-		out = append(out, l.ring[s%eventLogLen])
+		out = append(out, l.ring[(s-1)%eventLogLen])
 	}
 	return out
 }
@@ -53,4 +53,14 @@ func (l *eventLog) chatHistory() []game.Event {
 		out = append(out, l.chats[i%chatHistoryLen])
 	}
 	return out
+}
+
+// put stores e at slot i of a ring that grows by appending until it holds
+// n events; slots are only ever written in order.
+func put(ring []game.Event, i, n int, e game.Event) []game.Event {
+	if len(ring) < n {
+		return append(ring, e)
+	}
+	ring[i] = e
+	return ring
 }

@@ -124,18 +124,25 @@ func (r *Room) countScore(e *game.Event) {
 // sendSnapshot encodes what the seat's player sees against the last
 // snapshot its connection actually wrote (or in full when that is unknown).
 func (r *Room) sendSnapshot(s *seat, tick uint32) {
-	v := &s.views[tick%historyLen]
+	v := r.view(s, tick)
 	v.ents = r.game.View(s.id, v.ents[:0])
 	v.tick = tick
 	baseTick := s.sess.WrittenTick()
 	var base []game.Entity
-	if b := &s.views[baseTick%historyLen]; baseTick != 0 && b.tick == baseTick && baseTick != tick {
+	if b := r.view(s, baseTick); baseTick != 0 && b.tick == baseTick && baseTick != tick {
 		base = b.ents
 	} else {
 		baseTick = 0
 	}
 	frame := netcode.AppendSnapshot(s.buf, tick, baseTick, s.ackSeq, base, v.ents)
 	s.buf = s.sess.SendSnapshot(tick, frame)
+}
+
+// view is the history slot for a sent tick. Slots go by send number, not
+// tick, so a room sending every k-th tick still keeps historyLen sends.
+func (r *Room) view(s *seat, tick uint32) *view {
+	every := uint32(r.cfg.TickRate / r.cfg.SendRate)
+	return &s.views[tick/every%historyLen]
 }
 
 // dropSlow closes clients that have not taken a snapshot for SlowAfter.
