@@ -136,7 +136,7 @@ func closeReason(err error) string {
 // hundred. A larger frame still goes through, in more than one syscall.
 const (
 	connReadBuffer  = 512
-	connWriteBuffer = 2048
+	connWriteBuffer = 1024
 )
 
 // smallBuffers hands coder/websocket buffers sized for game frames instead

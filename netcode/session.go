@@ -249,7 +249,7 @@ type malformedClose struct{ CloseError }
 func (m *malformedClose) Error() string { return m.CloseError.Error() }
 
 func (s *Session) readLoop(ctx context.Context) error {
-	buf := make([]byte, 0, 512)
+	buf := make([]byte, 0, 64) // grows to the largest frame this client sends
 	for {
 		typ, r, err := s.conn.Reader(ctx)
 		if err != nil {
