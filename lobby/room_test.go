@@ -190,6 +190,9 @@ func TestSendRateBelowTickRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := join(t, ctx, ts.URL, room.ID, "slowfeed")
+	if w := c.Welcome(); w.TickRate != 60 || w.SendRate != 20 {
+		t.Fatalf("welcome says %d Hz ticks, %d Hz snapshots; want 60 and 20", w.TickRate, w.SendRate)
+	}
 	other := join(t, ctx, ts.URL, room.ID, "runner")
 	go func() {
 		for ctx.Err() == nil {

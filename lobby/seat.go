@@ -181,6 +181,7 @@ func (r *Room) welcome(s *seat, lastEvent uint32) {
 		PlayerID: s.id, RoomID: r.id, TickRate: uint8(r.cfg.TickRate), Tick: tick, ServerTime: ms,
 		ReconnectToken: r.tokens.Sign(Claims{TokenReconnect, r.id, s.id, s.nonce, time.Now().Add(time.Hour).Unix()}),
 		LastEventSeq:   r.events.last(),
+		SendRate:       uint8(r.cfg.SendRate),
 		Map:            r.game.Map(),
 	}
 	for _, o := range r.seats {

@@ -42,10 +42,11 @@ func goldenCases() []goldenCase {
 	welcome := &Welcome{
 		PlayerID: 2, RoomID: "r-7f3a", TickRate: 20, Tick: 1200, ServerTime: 60000.5,
 		ReconnectToken: "tok-1b2c", LastEventSeq: 17,
-		Map:    game.Map{W: 1600, H: 1200, Walls: []game.Wall{{X: 0, Y: 0, W: 1600, H: 16}, {X: 400, Y: 300, W: 32, H: 600}}},
-		Roster: []RosterEntry{{ID: 1, Name: "ada", Score: 3}, {ID: 2, Name: "bob", Score: -1}},
+		Map:      game.Map{W: 1600, H: 1200, Walls: []game.Wall{{X: 0, Y: 0, W: 1600, H: 16}, {X: 400, Y: 300, W: 32, H: 600}}},
+		Roster:   []RosterEntry{{ID: 1, Name: "ada", Score: 3}, {ID: 2, Name: "bob", Score: -1}},
+		SendRate: 10,
 	}
-	empty := &Welcome{PlayerID: 1, RoomID: "r", TickRate: 30, ServerTime: 0, ReconnectToken: "t"}
+	empty := &Welcome{PlayerID: 1, RoomID: "r", TickRate: 30, ServerTime: 0, ReconnectToken: "t", SendRate: 30}
 	return []goldenCase{
 		cl("input", AppendInput(nil, game.Input{Seq: 1, Move: game.MoveUp | game.MoveRight, Aim: 16384, Buttons: game.ButtonFire})),
 		cl("input-large", AppendInput(nil, game.Input{Seq: 70000, Move: 0, Aim: 65535, Buttons: 0})),

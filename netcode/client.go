@@ -76,6 +76,7 @@ type Room struct {
 	Name       string `json:"name"`
 	MaxPlayers int    `json:"max_players"`
 	TickRate   int    `json:"tick_rate"`
+	SendRate   int    `json:"send_rate"`
 	Players    int    `json:"players"`
 	Default    bool   `json:"default"`
 }

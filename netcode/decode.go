@@ -138,7 +138,7 @@ func (m *ServerMessage) reset(t MsgType) {
 
 func (d *reader) welcome(n int, w *Welcome) (err error) {
 	d.msg = "welcome"
-	if err := d.arity(n, 10); err != nil {
+	if err := d.arity(n, 11); err != nil {
 		return err
 	}
 	if w.PlayerID, err = d.uint32("playerID"); err != nil {
@@ -170,8 +170,18 @@ func (d *reader) welcome(n int, w *Welcome) (err error) {
 	if err := d.gameMap(&w.Map); err != nil {
 		return err
 	}
-	w.Roster, err = d.roster(w.Roster)
-	return err
+	if w.Roster, err = d.roster(w.Roster); err != nil {
+		return err
+	}
+	send, err := d.uint("sendRate", uint64(w.TickRate))
+	if err != nil {
+		return err
+	}
+	if send == 0 || w.TickRate%uint8(send) != 0 {
+		return d.errorf("sendRate: %d does not divide tickRate %d", send, w.TickRate)
+	}
+	w.SendRate = uint8(send)
+	return nil
 }
 
 func (d *reader) uint32(field string) (uint32, error) {

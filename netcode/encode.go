@@ -88,7 +88,7 @@ func AppendLeave(b []byte) []byte {
 // [10, playerID, roomID, tickRate, tick, serverTime, reconnectToken,
 // lastEventSeq, [mapW, mapH, [x,y,w,h, ...]], [[id, name, score], ...]].
 func AppendWelcome(b []byte, w *Welcome) []byte {
-	e := startMsg(b, MsgWelcome, 10)
+	e := startMsg(b, MsgWelcome, 11)
 	_ = e.EncodeUint(uint64(w.PlayerID))
 	_ = e.EncodeString(w.RoomID)
 	_ = e.EncodeUint(uint64(w.TickRate))
@@ -104,6 +104,11 @@ func AppendWelcome(b []byte, w *Welcome) []byte {
 		_ = e.EncodeString(r.Name)
 		_ = e.EncodeInt(int64(r.Score))
 	}
+	send := w.SendRate
+	if send == 0 {
+		send = w.TickRate // a snapshot every tick
+	}
+	_ = e.EncodeUint(uint64(send))
 	return e.finish()
 }
 

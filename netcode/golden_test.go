@@ -60,6 +60,7 @@ type (
 		LastEventSeq   uint32    `json:"lastEventSeq"`
 		Map            jMap      `json:"map"`
 		Roster         []jRoster `json:"roster"`
+		SendRate       uint8     `json:"sendRate"`
 	}
 	jMap struct {
 		W     int32   `json:"w"`
@@ -177,7 +178,7 @@ func serverJSON(m *ServerMessage) any {
 
 func welcomeJSON(w *Welcome) jWelcome {
 	j := jWelcome{MsgWelcome, w.PlayerID, w.RoomID, w.TickRate, w.Tick, w.ServerTime, w.ReconnectToken,
-		w.LastEventSeq, jMap{w.Map.W, w.Map.H, []jWall{}}, []jRoster{}}
+		w.LastEventSeq, jMap{w.Map.W, w.Map.H, []jWall{}}, []jRoster{}, w.SendRate}
 	for _, wl := range w.Map.Walls {
 		j.Map.Walls = append(j.Map.Walls, jWall(wl))
 	}
@@ -255,7 +256,7 @@ func encodeVector(v *vector) ([]byte, error) {
 		var j jWelcome
 		err := un(&j)
 		w := Welcome{j.PlayerID, j.RoomID, j.TickRate, j.Tick, j.ServerTime, j.ReconnectToken, j.LastEventSeq,
-			game.Map{W: j.Map.W, H: j.Map.H}, nil}
+			game.Map{W: j.Map.W, H: j.Map.H}, nil, j.SendRate}
 		for _, wl := range j.Map.Walls {
 			w.Map.Walls = append(w.Map.Walls, game.Wall(wl))
 		}

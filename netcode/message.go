@@ -65,6 +65,7 @@ type Welcome struct {
 	LastEventSeq   uint32 // the newest event this connection has already accounted for
 	Map            game.Map
 	Roster         []RosterEntry
+	SendRate       uint8 // snapshots per second; divides TickRate (a snapshot every TickRate/SendRate ticks)
 }
 
 // Pong answers a ping.

@@ -55,9 +55,11 @@ export class ServerClock {
 // SnapshotBuffer holds recent world states by server time and samples them
 // at a render time that runs smoothly behind the server clock.
 export class SnapshotBuffer {
-  constructor(tickMs) {
+  // tickMs is the simulation step; sendMs the time between snapshots (a
+  // room may send every few ticks). The delay covers two snapshot gaps.
+  constructor(tickMs, sendMs = tickMs) {
     this.tickMs = tickMs;
-    this.delay = Math.max(INTERP_DELAY_MS, tickMs * 2);
+    this.delay = Math.max(INTERP_DELAY_MS, sendMs * 2);
     this.frames = []; // {time, tick, state}, ascending by time
     this.renderTime = null;
     this.lastWall = null;

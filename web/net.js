@@ -95,6 +95,7 @@ function decodeWelcome(a) {
     lastEventSeq: a[7],
     map: { w, h, walls },
     roster: (a[9] || []).map(([id, name, score]) => ({ id, name, score })),
+    sendRate: a[10] || a[3], // snapshots per second; a snapshot every tickRate/sendRate ticks
   };
 }
 

@@ -191,7 +191,7 @@ export class Session {
     this.clock = new ServerClock();
     this.clock.seed(w.serverTime);
     this.baselines.clear();
-    this.buffer = new SnapshotBuffer(this.tickMs);
+    this.buffer = new SnapshotBuffer(this.tickMs, 1000 / (w.sendRate || w.tickRate));
     this.predictor = new Predictor(w.tickRate, w.map.walls);
     this.ghosts = [];
     this.fireReady = 0;

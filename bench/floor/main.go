@@ -190,7 +190,7 @@ func (f *floor) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(netcode.MaxFrameBytes)
 	welcome := netcode.AppendWelcome(nil, &netcode.Welcome{PlayerID: uint32(id), RoomID: rm.id,
-		TickRate: uint8(rm.tickRate), ReconnectToken: "-", Map: game.Map{W: 2400, H: 1600}})
+		TickRate: uint8(rm.tickRate), SendRate: uint8(rm.tickRate / rm.sendEvery), ReconnectToken: "-", Map: game.Map{W: 2400, H: 1600}})
 	if conn.Write(r.Context(), websocket.MessageBinary, welcome) != nil {
 		conn.CloseNow()
 		return
