@@ -26,9 +26,9 @@ type bot struct {
 	// set once by the reader when connected; read by the sender and the
 	// status loop
 	client      atomic.Pointer[netcode.Client]
-	connectedAt atomic.Int64 // ns since the swarm started; 0 until connected
-	endedAt     atomic.Int64 // ns since the swarm started; 0 while connected
-	tickRate    atomic.Uint32
+	connectedAt atomic.Int64  // ns since the swarm started; 0 until connected
+	endedAt     atomic.Int64  // ns since the swarm started; 0 while connected
+	sendRate    atomic.Uint32 // snapshots per second, from the welcome
 
 	// written by the reader, read by anyone
 	intent    atomic.Uint32 // a fighter's chosen input (packInput)
@@ -120,7 +120,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*netcode.Client, error) {
 	if s.cfg.OnChange {
 		b.pilot.aimStep = 256 // 1.4°: a moving target does not change the input every tick
 	}
-	b.tickRate.Store(uint32(w.TickRate))
+	b.sendRate.Store(uint32(w.SendRate))
 	now := time.Now()
 	b.connectedAt.Store(s.since(now))
 	b.client.Store(c)

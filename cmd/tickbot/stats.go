@@ -84,12 +84,9 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 		}
 		secs := float64(max(to-from, 0)) / 1e9
 		sum.botSeconds += secs
-		rate := float64(b.tickRate.Load())
-		switch {
-		case s.cfg.ExpectHz > 0:
+		rate := float64(b.sendRate.Load())
+		if s.cfg.ExpectHz > 0 {
 			rate = s.cfg.ExpectHz
-		case s.sendRate > 0:
-			rate = float64(s.sendRate)
 		}
 		expected += rate * secs
 		sum.snapshots += b.snapshots.Load()

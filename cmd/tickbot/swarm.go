@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +26,6 @@ type swarm struct {
 	fullOpts *netcode.ClientOptions // fighters decode snapshots
 	skipOpts *netcode.ClientOptions // the others only count them
 
-	sendRate   int           // snapshots per second the rooms send; 0: their tick rate
 	connecting chan struct{} // semaphore of maxConnecting
 	stopping   atomic.Bool   // set before the bots leave: ends are not disconnects
 	readers    sync.WaitGroup
@@ -78,11 +74,9 @@ func (s *swarm) setup(ctx context.Context) error {
 		}
 		s.rooms = append(s.rooms, r)
 	}
-	s.sendRate = s.cfg.SendRate
 	if s.cfg.Room != "" {
 		s.rooms[0].id = s.cfg.Room
 		close(s.rooms[0].ready)
-		s.sendRate = lookupSendRate(ctx, s.cfg.Server, s.cfg.Room, s.fullOpts.HTTPClient)
 		return nil
 	}
 	if err := s.rooms[0].create(ctx, s); err != nil {
@@ -191,27 +185,4 @@ func (s *swarm) stop(timeout time.Duration) {
 		}
 		<-done
 	}
-}
-
-// lookupSendRate asks the lobby for an existing room's send_rate (the
-// welcome only tells the tick rate); 0 when the lobby does not say.
-func lookupSendRate(ctx context.Context, server, id string, hc *http.Client) int {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+"/api/rooms/"+url.PathEscape(id), nil)
-	if err != nil {
-		return 0
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	var room struct {
-		SendRate int `json:"send_rate"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&room) != nil {
-		return 0
-	}
-	return room.SendRate
 }
