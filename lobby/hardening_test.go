@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -374,4 +376,33 @@ func TestProbeWithoutSubprotocolKeepsSeat(t *testing.T) {
 		t.Fatalf("token spent by a probe: %v", err)
 	}
 	c.CloseNow()
+}
+
+// TestFrameInHandshakePacket: a client that sends its first frame in the
+// same TCP write as the upgrade request (net/http has already buffered it)
+// must not lose it or corrupt the stream.
+func TestFrameInHandshakePacket(t *testing.T) {
+	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+	observer := join(t, ctx, ts.URL, room.ID, "observer")
+	seat, err := netcode.Reserve(ctx, ts.URL, room.ID, "eager", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(seat.WSURL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: " + netcode.Subprotocol + "\r\n\r\n"
+	payload := netcode.AppendChat(nil, "same packet")
+	frame := append([]byte{0x82, 0x80 | byte(len(payload)), 0, 0, 0, 0}, payload...) // masked with a zero key
+	if _, err := conn.Write(append([]byte(req), frame...)); err != nil {
+		t.Fatal(err)
+	}
+	waitForText(t, ctx, observer, "same packet")
 }

@@ -155,11 +155,20 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		conn.Close()
 		return nil, nil, err
 	}
-	var r io.Reader = conn
 	if n := brw.Reader.Buffered(); n > 0 {
-		// Bytes the client sent right after its handshake.
+		// Bytes the client sent right after its handshake: the connection
+		// itself must yield them first, since coder/websocket re-points
+		// its reader at the connection.
 		b, _ := brw.Reader.Peek(n)
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)
+		conn = &prefixConn{Conn: conn, r: io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn)}
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(r, connReadBuffer), bufio.NewWriterSize(conn, connWriteBuffer)), nil
+	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, connReadBuffer), bufio.NewWriterSize(conn, connWriteBuffer)), nil
 }
+
+// prefixConn reads bytes already taken off the socket before the socket.
+type prefixConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) { return c.r.Read(p) }
