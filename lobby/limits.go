@@ -54,25 +54,26 @@ func (l Limits) withDefaults() Limits {
 var ErrFlooding = errors.New("flooding: sending far more messages than allowed")
 
 // admission rate-limits one connection's messages; it runs on the
-// session's read goroutine only.
+// session's read goroutine only. The chat and flood buckets are made on
+// first need: most connections never chat or flood, and every connected
+// player pays for what it holds.
 type admission struct {
+	limits               *Limits
 	inputs, chats, flood *rate.Limiter
 	metrics              *Metrics
 }
 
-func newAdmission(l Limits, m *Metrics) *admission {
-	return &admission{
-		inputs:  rate.NewLimiter(rate.Limit(l.InputRate), l.InputBurst),
-		chats:   rate.NewLimiter(rate.Limit(l.ChatRate), l.ChatBurst),
-		flood:   rate.NewLimiter(rate.Limit(l.FloodRate), l.FloodBurst),
-		metrics: m,
-	}
+func newAdmission(l *Limits, m *Metrics) *admission {
+	return &admission{limits: l, inputs: rate.NewLimiter(rate.Limit(l.InputRate), l.InputBurst), metrics: m}
 }
 
 func (a *admission) admit(m *netcode.ClientMessage) (bool, error) {
 	lim := a.inputs
 	switch m.Type {
 	case netcode.MsgChat:
+		if a.chats == nil {
+			a.chats = rate.NewLimiter(rate.Limit(a.limits.ChatRate), a.limits.ChatBurst)
+		}
 		lim = a.chats
 	case netcode.MsgLeave:
 		return true, nil
@@ -81,6 +82,9 @@ func (a *admission) admit(m *netcode.ClientMessage) (bool, error) {
 		return true, nil
 	}
 	a.metrics.inputDropped("rate")
+	if a.flood == nil {
+		a.flood = rate.NewLimiter(rate.Limit(a.limits.FloodRate), a.limits.FloodBurst)
+	}
 	if !a.flood.Allow() {
 		return false, ErrFlooding
 	}

@@ -24,11 +24,11 @@ func (s seatState) String() string {
 	return [...]string{"reserved", "playing", "reconnecting"}[s]
 }
 
-// historyLen is how many past views a seat keeps as delta baselines (half
-// a second at 30 Hz): a reader that keeps up has its baseline one send
-// behind; one further behind than this gets a full snapshot, which costs
+// historyLen is how many past sends a seat keeps as delta baselines (a
+// quarter second at 30 Hz): a reader that keeps up has its baseline one
+// send behind; one further behind than this gets a full snapshot, which costs
 // bandwidth once rather than memory for every player all the time.
-const historyLen = 16
+const historyLen = 8
 
 // maxInputBacklog bounds queued inputs per seat: a client whose clock runs
 // fast must not build up input lag.

@@ -58,7 +58,7 @@ func (a *API) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, e
 func (a *API) run(room *Room, claims Claims, conn *websocket.Conn, lastEvent uint32) {
 	opts := a.opts.Session
 	opts.Clock = room.clock
-	opts.Admit = newAdmission(a.opts.Limits, a.opts.Metrics).admit
+	opts.Admit = newAdmission(&a.opts.Limits, a.opts.Metrics).admit
 	sess := netcode.NewSession(conn, &opts)
 	if err := room.Attach(a.ctx, claims.PlayerID, sess, lastEvent); err != nil {
 		a.opts.Metrics.connection("refused")
@@ -136,7 +136,7 @@ func closeReason(err error) string {
 // hundred. A larger frame still goes through, in more than one syscall.
 const (
 	connReadBuffer  = 512
-	connWriteBuffer = 1024
+	connWriteBuffer = 512
 )
 
 // smallBuffers hands coder/websocket buffers sized for game frames instead
