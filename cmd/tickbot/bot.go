@@ -72,12 +72,8 @@ func (b *bot) live() bool { return b.connectedAt.Load() != 0 && b.endedAt.Load()
 // run waits for the bot's turn in the ramp, connects and reads until the
 // connection ends.
 func (b *bot) run(ctx context.Context, s *swarm, at time.Time) {
-	t := time.NewTimer(time.Until(at))
-	select {
-	case <-ctx.Done():
-		t.Stop()
+	if !sleepUntil(ctx, at) {
 		return
-	case <-t.C:
 	}
 	select {
 	case <-ctx.Done():

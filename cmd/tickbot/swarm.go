@@ -123,12 +123,8 @@ func (s *swarm) launch(ctx context.Context, sendCtx context.Context) {
 // bot gets its turn.
 // One goroutine and one ticker per room, not per bot.
 func (r *room) run(ctx context.Context, s *swarm, at time.Time, period time.Duration) {
-	t := time.NewTimer(time.Until(at))
-	select {
-	case <-ctx.Done():
-		t.Stop()
+	if !sleepUntil(ctx, at) {
 		return
-	case <-t.C:
 	}
 	if r.create(ctx, s) != nil {
 		return
@@ -137,12 +133,8 @@ func (r *room) run(ctx context.Context, s *swarm, at time.Time, period time.Dura
 	// clocks are not in step with the server's, and inputs that arrive
 	// exactly when the room ticks would share its wake-ups and flatter it.
 	rng := rand.New(rand.NewPCG(s.cfg.Seed, uint64(r.n)|1<<63))
-	t.Reset(durN(rng, period))
-	select {
-	case <-ctx.Done():
-		t.Stop()
+	if !sleepUntil(ctx, time.Now().Add(durN(rng, period))) {
 		return
-	case <-t.C:
 	}
 	tick := time.NewTicker(period)
 	defer tick.Stop()
@@ -184,5 +176,17 @@ func (s *swarm) stop(timeout time.Duration) {
 			}
 		}
 		<-done
+	}
+}
+
+// sleepUntil waits for at; false when ctx ended first.
+func sleepUntil(ctx context.Context, at time.Time) bool {
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
