@@ -5,15 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/game"
-	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/lobbytest"
 )
 
 // startServer runs a real lobby (rooms, sessions, REST API) on a loopback
@@ -21,60 +19,13 @@ import (
 // waits for every session and room, when the test ends.
 func startServer(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	mgr := lobby.NewManager(ctx, lobby.Options{}, smallArena, nil)
-	api := lobby.NewAPI(ctx, mgr, lobby.APIOptions{})
-	hs := httptest.NewServer(api.Handler())
-	t.Cleanup(func() {
-		cancel()
-		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer wcancel()
-		if err := api.WaitSessions(wctx); err != nil {
-			t.Errorf("sessions did not end: %v", err)
-		}
-		mgr.Wait()
-		hs.Close()
-	})
-	return hs.URL
+	return lobbytest.Start(t, lobbytest.Config{}).URL
 }
 
-func smallArena(cfg lobby.RoomConfig) game.Game {
-	m := game.Map{W: 800, H: 600, Walls: []game.Wall{
-		{X: 0, Y: 0, W: 800, H: 16}, {X: 0, Y: 584, W: 800, H: 16},
-		{X: 0, Y: 0, W: 16, H: 600}, {X: 784, Y: 0, W: 16, H: 600},
-	}}
-	spawns := []game.Point{{X: 200, Y: 300}, {X: 600, Y: 300}, {X: 400, Y: 150}, {X: 400, Y: 450}}
-	return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: &m, Spawns: spawns})
-}
-
-// checkFor polls cond until it returns nil or total passes.
-func checkFor(t *testing.T, total time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// checkGoroutines fails the test if goroutines started after base are
-// still running once everything has stopped.
-func checkGoroutines(t *testing.T, base int) {
-	t.Helper()
-	checkFor(t, 5*time.Second, func() error {
-		if n := runtime.NumGoroutine(); n > base {
-			buf := make([]byte, 1<<16)
-			return fmt.Errorf("%d goroutines, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
-		}
-		return nil
-	})
-}
+var (
+	checkFor        = lobbytest.CheckFor
+	checkGoroutines = lobbytest.CheckGoroutines
+)
 
 func runTickbot(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -1,0 +1,111 @@
+// Package lobbytest runs a real lobby on a loopback port for tests, the way
+// net/http/httptest runs a real HTTP server: rooms, sessions and the REST
+// and WebSocket API, stopped and waited for when the test ends.
+package lobbytest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby"
+)
+
+// Config shapes a test server. The zero value runs SmallArena rooms with
+// the lobby's defaults.
+type Config struct {
+	Options lobby.Options
+	API     lobby.APIOptions
+	NewGame lobby.NewGame // default SmallArena
+	// Listener, when set, wraps the server's listener (to shape sockets).
+	Listener func(net.Listener) net.Listener
+}
+
+// Server is a running lobby.
+type Server struct {
+	URL     string
+	Manager *lobby.Manager
+	API     *lobby.API
+
+	stopOnce sync.Once
+	stop     func()
+}
+
+// Start runs a lobby until the test ends (or Close).
+func Start(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.NewGame == nil {
+		cfg.NewGame = SmallArena
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr := lobby.NewManager(ctx, cfg.Options, cfg.NewGame, nil)
+	api := lobby.NewAPI(ctx, mgr, cfg.API)
+	hs := httptest.NewUnstartedServer(api.Handler())
+	if cfg.Listener != nil {
+		hs.Listener = cfg.Listener(hs.Listener)
+	}
+	hs.Start()
+	s := &Server{URL: hs.URL, Manager: mgr, API: api}
+	s.stop = func() {
+		cancel()
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer wcancel()
+		if err := api.WaitSessions(wctx); err != nil {
+			t.Errorf("sessions did not end: %v", err)
+		}
+		mgr.Wait()
+		hs.Close()
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops every room and session and waits for them.
+func (s *Server) Close() { s.stopOnce.Do(s.stop) }
+
+// SmallArena keeps every player within sight of the others, so tests can
+// watch each other move.
+func SmallArena(cfg lobby.RoomConfig) game.Game {
+	m := game.Map{W: 800, H: 600, Walls: []game.Wall{
+		{X: 0, Y: 0, W: 800, H: 16}, {X: 0, Y: 584, W: 800, H: 16},
+		{X: 0, Y: 0, W: 16, H: 600}, {X: 784, Y: 0, W: 16, H: 600},
+	}}
+	spawns := []game.Point{{X: 200, Y: 300}, {X: 600, Y: 300}, {X: 400, Y: 150}, {X: 400, Y: 450}}
+	return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: &m, Spawns: spawns})
+}
+
+// CheckFor polls cond until it returns nil, failing the test with cond's
+// last error once total has passed.
+func CheckFor(t testing.TB, total time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// CheckGoroutines fails when goroutines stay above base (counted before
+// the test started its servers and clients) after they are gone.
+func CheckGoroutines(t testing.TB, base int) {
+	t.Helper()
+	CheckFor(t, 5*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n > base {
+			buf := make([]byte, 1<<16)
+			return fmt.Errorf("goroutines: %d, baseline %d\n%s", n, base, buf[:runtime.Stack(buf, true)])
+		}
+		return nil
+	})
+}
