@@ -79,8 +79,7 @@ func (k *Keepalive) ping(ctx context.Context, s *Session) {
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
-			s.Close(websocket.StatusPolicyViolation, "keepalive: no pong")
-			s.conn.CloseNow()
+			s.abort(websocket.StatusPolicyViolation, "keepalive: no pong")
 		}
 		return
 	}

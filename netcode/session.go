@@ -92,6 +92,7 @@ type Session struct {
 	snapTick    uint32
 	spare       []byte // a written snapshot buffer for the room to reuse
 	closeWith   *CloseError
+	aborted     bool // closeWith is recorded only: the connection was cut
 	writing     bool // a flush goroutine is running
 	stopped     bool // writing is over: closed, or the connection failed
 	closeOnce   sync.Once
@@ -189,6 +190,20 @@ func (s *Session) Close(code websocket.StatusCode, reason string) {
 		s.mu.Unlock()
 		s.poke()
 	})
+}
+
+// abort cuts a connection whose peer is gone, recording code and reason as
+// how the session ended. No close handshake: waiting for a dead peer's
+// close frame would hold the session for coder/websocket's 5 s.
+func (s *Session) abort(code websocket.StatusCode, reason string) {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closeWith = &CloseError{Code: code, Reason: reason}
+		s.aborted = true
+		s.mu.Unlock()
+	})
+	s.conn.CloseNow()
+	s.poke()
 }
 
 // poke starts a flush unless one is running; a running flush picks up what
@@ -336,7 +351,7 @@ func (s *Session) flush() {
 	for {
 		s.mu.Lock()
 		frames := s.frames
-		snap, tick, closeWith := s.snap, s.snapTick, s.closeWith
+		snap, tick, closeWith, aborted := s.snap, s.snapTick, s.closeWith, s.aborted
 		if len(frames) == 0 && snap == nil && closeWith == nil {
 			s.writing = false
 			s.mu.Unlock()
@@ -350,7 +365,7 @@ func (s *Session) flush() {
 		clear(frames)
 		s.spareFrames = frames[:0]
 		s.mu.Unlock()
-		if ok && closeWith != nil {
+		if ok && closeWith != nil && !aborted {
 			s.closeConn(closeWith.Code, closeWith.Reason)
 		}
 		if !ok || closeWith != nil {
