@@ -32,6 +32,11 @@ type APIOptions struct {
 	// not answer within another interval is dropped. Default 10s;
 	// negative disables keepalive.
 	KeepaliveInterval time.Duration
+	// NoPoller keeps a reader goroutine parked for every connection's
+	// whole life, as on systems without epoll. By default NewAPI starts a
+	// netcode.Poller (unless Session.Poller is set), so a connection whose
+	// client has gone quiet pins no goroutine.
+	NoPoller bool
 	// Limits bounds what each client may send and how many may connect.
 	Limits  Limits
 	Metrics *Metrics
@@ -67,6 +72,15 @@ func NewAPI(ctx context.Context, m *Manager, opts APIOptions) *API {
 		// One goroutine pings every session; it ends with ctx.
 		opts.Session.Keepalive = netcode.NewKeepalive(opts.KeepaliveInterval)
 		go opts.Session.Keepalive.Run(ctx)
+	}
+	if !opts.NoPoller && opts.Session.Poller == nil {
+		// One goroutine watches every quiet connection; it ends with ctx.
+		if p, err := netcode.NewPoller(); err != nil {
+			opts.Logger.Warn("idle connections will each keep a goroutine", "err", err)
+		} else {
+			opts.Session.Poller = p
+			go p.Run(ctx)
+		}
 	}
 	streams, endStreams := context.WithCancel(ctx)
 	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,

@@ -37,6 +37,16 @@ type SessionOptions struct {
 	// false drops it (rate limiting; the caller counts it). A non-nil error
 	// closes the session with 1008 and the error as the reason.
 	Admit func(m *ClientMessage) (bool, error)
+	// Poller, when set, takes over the socket of a session whose client
+	// has gone quiet, so that it parks no goroutine (see AcceptSession,
+	// which such sessions need). Nil: each session keeps a reader
+	// goroutine parked for its whole life.
+	Poller *Poller
+	// IdleAfter is how long a client that was sending steadily must be
+	// silent before its session is handed to the Poller. Default 250ms.
+	// A client sending less often than that (a ping a second) is handed
+	// back after each frame.
+	IdleAfter time.Duration
 }
 
 func (o *SessionOptions) withDefaults() SessionOptions {
@@ -56,6 +66,9 @@ func (o *SessionOptions) withDefaults() SessionOptions {
 	if c.MaxPendingFrames <= 0 {
 		c.MaxPendingFrames = 256
 	}
+	if c.IdleAfter <= 0 {
+		c.IdleAfter = 250 * time.Millisecond
+	}
 	return c
 }
 
@@ -70,19 +83,27 @@ func (e *CloseError) Error() string {
 	return fmt.Sprintf("netcode: session closed: %d %s", int(e.Code), e.Reason)
 }
 
-// Session is the server side of one client connection. Run's caller is
-// the one goroutine that parks per connection: it reads. Writes happen on a
-// flush goroutine that exists only while there is something to write, so an
-// idle connection pins no writer stack. The room talks to a session only
-// through Inbox, SendSnapshot, SendFrame and Close, none of which block.
+// Session is the server side of one client connection. A reader goroutine
+// exists while the client is sending; with a Poller it exits when the
+// client goes quiet and the Poller starts another when bytes arrive.
+// Writes happen on a flush goroutine that exists only while there is
+// something to write. So an idle connection can pin no goroutine at all.
+// The room talks to a session only through Inbox, SendSnapshot, SendFrame
+// and Close, none of which block.
 type Session struct {
-	// static after construction
+	// static after construction (pc, readCtx, onEnd and stop: after Start)
 	conn    *websocket.Conn
+	pc      *pollConn // nil unless made by AcceptSession
 	opts    SessionOptions
 	inbox   chan ClientMessage
-	done    chan struct{} // closed when Run returns
+	done    chan struct{} // closed when the session has ended
 	flushed chan struct{} // closed when writing has stopped for good
 	stall   *time.Timer   // cuts a stuck write; used by the one running flush
+	readCtx context.Context
+	onEnd   func(*CloseError)
+	stop    func() bool // stops the shutdown hook on the Start context
+
+	reading atomic.Int32 // readRunning, readParked or readNotStarted
 
 	// guarded by mu; handed between the room and the flush goroutine
 	mu          sync.Mutex
@@ -218,25 +239,98 @@ func (s *Session) poke() {
 	}
 }
 
+const (
+	readNotStarted = iota
+	readRunning
+	readParked
+)
+
 // Run serves the session until the connection ends. When ctx is done the
 // session closes with 1001 after writing what is queued. Run returns only
 // after the last write.
 func (s *Session) Run(ctx context.Context) *CloseError {
-	defer close(s.done)
-	defer close(s.inbox)
-	stop := context.AfterFunc(ctx, func() { s.Close(websocket.StatusGoingAway, "server shutting down") })
-	defer stop()
-	defer s.stall.Stop()
-	if k := s.opts.Keepalive; k != nil {
-		k.add(s)
-		defer k.remove(s)
-	}
+	s.Start(ctx, nil)
+	<-s.done
+	return s.Err()
+}
+
+// Start serves the session on goroutines of its own and returns at once.
+// When the connection has ended and the last write is done, Done is closed
+// and then onEnd (if not nil) is called with how it ended. When ctx is
+// done the session closes with 1001 after writing what is queued.
+func (s *Session) Start(ctx context.Context, onEnd func(*CloseError)) {
+	s.onEnd = onEnd
 	// Reads must not end with ctx: cancelling a read cuts the connection
 	// before the writer can send the close reason.
-	err := s.readLoop(context.WithoutCancel(ctx))
+	s.readCtx = context.WithoutCancel(ctx)
+	s.stop = context.AfterFunc(ctx, func() { s.Close(websocket.StatusGoingAway, "server shutting down") })
+	if k := s.opts.Keepalive; k != nil {
+		k.add(s)
+	}
+	if s.parkable() {
+		s.pc.parked() // the first read probes: a client says nothing until it plays
+	}
+	s.reading.Store(readRunning)
+	go s.serve()
+}
+
+func (s *Session) parkable() bool { return s.pc != nil && s.pc.idleAfter > 0 }
+
+// serve reads until the client goes quiet (and the session parks on the
+// Poller) or the connection ends.
+func (s *Session) serve() {
+	for {
+		err := s.readLoop(s.readCtx)
+		if !errors.Is(err, errIdle) {
+			s.endRead(err)
+			return
+		}
+		if s.park() {
+			return
+		}
+	}
+}
+
+// park hands the socket to the Poller and reports whether this goroutine
+// may return. If the Poller cannot take it, reads go on blocking here.
+func (s *Session) park() bool {
+	s.pc.parked()
+	s.reading.Store(readParked)
+	if err := s.opts.Poller.arm(s); err != nil {
+		if !s.reading.CompareAndSwap(readParked, readRunning) {
+			return true // a close woke the session meanwhile; that reader goes on
+		}
+		s.pc.stopIdling()
+		return false
+	}
+	return true
+}
+
+// wake starts a reader for a parked session: bytes arrived, or the
+// connection was closed.
+func (s *Session) wake() {
+	if s.reading.CompareAndSwap(readParked, readRunning) {
+		go s.serve()
+	}
+}
+
+// endRead runs once, on the last reader, when the connection has ended.
+func (s *Session) endRead(err error) {
 	s.finish(err)
 	<-s.flushed
-	return s.Err()
+	s.stall.Stop()
+	s.stop()
+	if k := s.opts.Keepalive; k != nil {
+		k.remove(s)
+	}
+	if s.parkable() {
+		s.opts.Poller.remove(s)
+	}
+	close(s.inbox)
+	close(s.done)
+	if s.onEnd != nil {
+		s.onEnd(s.Err())
+	}
 }
 
 func (s *Session) finish(err error) {
@@ -264,11 +358,17 @@ type malformedClose struct{ CloseError }
 func (m *malformedClose) Error() string { return m.CloseError.Error() }
 
 func (s *Session) readLoop(ctx context.Context) error {
-	buf := make([]byte, 0, 64) // grows to the largest frame this client sends
+	var buf []byte // grows to the largest frame this client sends
 	for {
+		if s.pc != nil {
+			s.pc.markBoundary()
+		}
 		typ, r, err := s.conn.Reader(ctx)
 		if err != nil {
 			return err
+		}
+		if buf == nil {
+			buf = make([]byte, 0, 64)
 		}
 		buf, err = readAll(buf[:0], r)
 		if err != nil {
@@ -277,6 +377,9 @@ func (s *Session) readLoop(ctx context.Context) error {
 		s.bytesIn.Add(uint64(len(buf)))
 		if typ != websocket.MessageBinary {
 			return &malformedClose{CloseError{websocket.StatusUnsupportedData, "text frames are not accepted; send binary MessagePack"}}
+		}
+		if s.pc != nil {
+			s.pc.dataFrame()
 		}
 		if err := s.handle(buf); err != nil {
 			return err
@@ -414,6 +517,9 @@ func (s *Session) write(frame []byte) bool {
 }
 
 func (s *Session) closeConn(code websocket.StatusCode, reason string) {
+	if s.pc != nil {
+		s.pc.stopIdling()
+	}
 	s.stall.Reset(s.opts.WriteTimeout)
 	s.conn.Close(code, reason)
 	s.stall.Stop()

@@ -28,6 +28,7 @@ type config struct {
 	MaxConnsPerIP   int
 	InputRate       float64
 	Keepalive       time.Duration
+	IdleAfter       time.Duration
 	IdleTimeout     time.Duration
 	ReconnectGrace  time.Duration
 	ShutdownTimeout time.Duration
@@ -45,6 +46,7 @@ func defaultConfig() config {
 		MaxConnsPerIP:   64,
 		InputRate:       90,
 		Keepalive:       10 * time.Second,
+		IdleAfter:       250 * time.Millisecond,
 		IdleTimeout:     60 * time.Second,
 		ReconnectGrace:  20 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
@@ -73,6 +75,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "most WebSockets from one address (negative: no cap)")
 	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
 	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a peer silent for two intervals is dropped")
+	fs.DurationVar(&c.IdleAfter, "idle-after", c.IdleAfter, "a connection whose client sent nothing for this long parks no goroutine until it does (0: every connection keeps a reader goroutine)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close an empty room after this long")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "deadline for a graceful shutdown")
@@ -105,6 +108,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-log-format: %q is not text or json", c.LogFormat)
 	case c.DefaultTickRate < 10 || c.DefaultTickRate > 60:
 		return fmt.Errorf("-default-tick-rate: %d is not within 10..60", c.DefaultTickRate)
+	case c.IdleAfter < 0:
+		return fmt.Errorf("-idle-after: must not be negative")
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("-shutdown-timeout: must be positive")
 	}

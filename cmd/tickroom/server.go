@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/web"
 )
 
@@ -51,6 +52,8 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
 			KeepaliveInterval: cfg.Keepalive,
+			Session:           netcode.SessionOptions{IdleAfter: cfg.IdleAfter},
+			NoPoller:          cfg.IdleAfter == 0,
 		}),
 	}
 	if cfg.DefaultRoom != "" {

@@ -1,0 +1,183 @@
+package netcode
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// errIdle is what a pollConn read returns, at a frame boundary, when the
+// client has gone quiet: coder/websocket hands it back from Reader without
+// touching its state (nothing of a frame was consumed), and the session
+// parks the connection on its Poller instead of a goroutine.
+var errIdle = errors.New("netcode: connection idle")
+
+var errPollerStopped = errors.New("netcode: poller stopped")
+
+// pollConn is the TCP connection under a session's coder/websocket Conn.
+// It yields the bytes read before the upgrade first, and it is how a quiet
+// session gives up its reader goroutine.
+//
+// A read is in one of two modes:
+//   - probe (after waking from the Poller): at a frame boundary, one
+//     non-blocking read; nothing there means errIdle, so a client that
+//     sends a frame now and then (a ping a second) costs a goroutine only
+//     while that frame is handled.
+//   - active (two frames within idleAfter: a client that is playing): a
+//     normal blocking read under a read deadline renewed every idleAfter;
+//     a deadline that finds the client silent since the last one, at a
+//     frame boundary, means errIdle.
+//
+// Mid-frame, reads always block: a frame is never left half-read.
+type pollConn struct {
+	net.Conn
+	raw       syscall.RawConn // nil when the connection has no descriptor to poll
+	br        *bufio.Reader   // coder/websocket's reader over this conn
+	prefix    []byte          // bytes read off the socket before the upgrade finished
+	idleAfter time.Duration   // 0: never idle (no Poller)
+	slot      int32           // the Poller's slot, -1 when unregistered; guarded by the Poller's mu
+	onClose   func()          // wakes a parked session, which then sees the close
+
+	// mu orders boundary checks, made between messages outside
+	// coder/websocket's read lock, before a close handshake's own reads.
+	mu      sync.Mutex
+	closing bool // a close handshake has begun: never idle again
+
+	boundary atomic.Bool   // the next byte off the socket starts a frame
+	probe    atomic.Bool   // at a boundary, do not wait
+	reads    atomic.Uint64 // socket reads that returned bytes
+
+	// used only by whichever goroutine holds coder/websocket's read lock
+	seen     uint64    // reads at the last deadline
+	lastData time.Time // when the last data frame arrived in probe mode
+}
+
+func (c *pollConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		c.gotBytes()
+		return n, nil
+	}
+	if c.boundary.Load() && c.probe.Load() {
+		return c.tryRead(p)
+	}
+	for {
+		n, err := c.Conn.Read(p)
+		if n > 0 {
+			c.gotBytes()
+			return n, err
+		}
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		if c.idleNow() {
+			return 0, errIdle
+		}
+		c.Conn.SetReadDeadline(time.Now().Add(c.idleAfter))
+	}
+}
+
+func (c *pollConn) gotBytes() {
+	c.boundary.Store(false)
+	c.reads.Add(1)
+}
+
+// idleNow decides, when a read deadline passes, whether the client is
+// idle: silent since the previous deadline, and not in the middle of a
+// frame.
+func (c *pollConn) idleNow() bool {
+	reads := c.reads.Load()
+	quiet := reads == c.seen
+	c.seen = reads
+	return quiet && c.boundary.Load()
+}
+
+// tryRead reads what is there without waiting; nothing there means errIdle.
+func (c *pollConn) tryRead(p []byte) (int, error) {
+	var n int
+	var rerr error
+	err := c.raw.Control(func(fd uintptr) {
+		for {
+			n, rerr = syscall.Read(int(fd), p)
+			if rerr != syscall.EINTR {
+				return
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr == syscall.EAGAIN:
+		return 0, errIdle
+	case rerr != nil:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("read", rerr)}
+	case n == 0:
+		return 0, io.EOF
+	}
+	c.gotBytes()
+	return n, nil
+}
+
+// markBoundary records, between frames, whether the next byte off the
+// socket starts one: true unless coder/websocket has bytes buffered (a
+// frame, or part of one, already read). Called by the goroutine that
+// reads, or from inside a control frame's callback.
+func (c *pollConn) markBoundary() {
+	if c.idleAfter == 0 {
+		return
+	}
+	c.mu.Lock()
+	if !c.closing {
+		c.boundary.Store(c.br.Buffered() == 0)
+	}
+	c.mu.Unlock()
+}
+
+// dataFrame is told of each data frame. In probe mode, a second one within
+// idleAfter switches to active mode: the client is playing.
+func (c *pollConn) dataFrame() {
+	if c.idleAfter == 0 || !c.probe.Load() {
+		return
+	}
+	now := time.Now()
+	if !c.lastData.IsZero() && now.Sub(c.lastData) < c.idleAfter {
+		c.probe.Store(false)
+		c.Conn.SetReadDeadline(now.Add(c.idleAfter))
+	}
+	c.lastData = now
+}
+
+// parked resets the read mode for the next wake-up: probe, no deadline.
+func (c *pollConn) parked() {
+	c.Conn.SetReadDeadline(time.Time{})
+	c.probe.Store(true)
+}
+
+// stopIdling makes every later read block: a close handshake is reading
+// for the peer's close frame, and must neither idle nor race the
+// session's boundary checks.
+func (c *pollConn) stopIdling() {
+	if c.idleAfter == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.closing = true
+	c.boundary.Store(false)
+	c.mu.Unlock()
+	c.Conn.SetReadDeadline(time.Time{})
+}
+
+func (c *pollConn) Close() error {
+	err := c.Conn.Close()
+	if c.onClose != nil {
+		c.onClose()
+	}
+	return err
+}

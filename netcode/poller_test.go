@@ -1,0 +1,377 @@
+package netcode
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/tickroom/tickroom/game"
+)
+
+// pollServer is a real server on loopback whose sessions come from
+// AcceptSession with a Poller; the test takes each session from accepted.
+type pollServer struct {
+	url      string
+	poller   *Poller
+	accepted chan *Session
+	stop     func()
+}
+
+func startPollServer(t *testing.T, opts SessionOptions) *pollServer {
+	t.Helper()
+	p, err := NewPoller()
+	if err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pollerDone := make(chan struct{})
+	go func() { p.Run(ctx); close(pollerDone) }()
+	opts.Poller = p
+	ps := &pollServer{poller: p, accepted: make(chan *Session, 64)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := AcceptSession(w, r, &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}}, &opts)
+		if err != nil {
+			return
+		}
+		s.Start(ctx, nil)
+		ps.accepted <- s
+	}))
+	ps.url = "ws" + strings.TrimPrefix(srv.URL, "http")
+	var once sync.Once
+	ps.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-pollerDone
+			srv.Close()
+		})
+	}
+	t.Cleanup(ps.stop)
+	return ps
+}
+
+func (ps *pollServer) session(t *testing.T) *Session {
+	t.Helper()
+	select {
+	case s := <-ps.accepted:
+		return s
+	case <-time.After(5 * time.Second):
+		t.Fatal("no session accepted")
+		return nil
+	}
+}
+
+func (ps *pollServer) dial(t *testing.T) (*websocket.Conn, *Session) {
+	t.Helper()
+	c, _, err := websocket.Dial(context.Background(), ps.url, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ps.session(t)
+}
+
+func sendInput(t *testing.T, c *websocket.Conn, seq uint32) {
+	t.Helper()
+	if err := c.Write(context.Background(), websocket.MessageBinary, AppendInput(nil, game.Input{Seq: seq, Move: 1})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantInput(t *testing.T, s *Session, seq uint32) {
+	t.Helper()
+	select {
+	case m, ok := <-s.Inbox():
+		if !ok {
+			t.Fatalf("session ended waiting for input %d: %v", seq, s.Err())
+		}
+		if m.Type != MsgInput || m.Input.Seq != seq {
+			t.Fatalf("got %+v, want input %d", m, seq)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("input %d never arrived", seq)
+	}
+}
+
+// waitGoroutines waits until at most want goroutines run.
+func waitGoroutines(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > want {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), want, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestQuietSessionsParkNoGoroutine(t *testing.T) {
+	ps := startPollServer(t, SessionOptions{IdleAfter: 20 * time.Millisecond})
+	base := runtime.NumGoroutine()
+	const n = 30
+	clients := make([]*websocket.Conn, n)
+	sessions := make([]*Session, n)
+	for i := range clients {
+		clients[i], sessions[i] = ps.dial(t)
+	}
+	// The clients do not read, so they run no goroutine: every one above
+	// base would be a session's.
+	waitGoroutines(t, base)
+	if got := ps.poller.Sessions(); got != n {
+		t.Fatalf("poller holds %d sessions, want %d", got, n)
+	}
+
+	// A burst of steady input (active mode), then quiet again.
+	for seq := uint32(1); seq <= 20; seq++ {
+		for i, c := range clients {
+			sendInput(t, c, seq)
+			wantInput(t, sessions[i], seq)
+		}
+	}
+	waitGoroutines(t, base)
+
+	// One frame now and then (probe mode) is read and handed back.
+	for i, c := range clients {
+		sendInput(t, c, 100)
+		wantInput(t, sessions[i], 100)
+	}
+	waitGoroutines(t, base)
+
+	for _, c := range clients {
+		c.Close(websocket.StatusNormalClosure, "bye")
+	}
+	for _, s := range sessions {
+		<-s.Done()
+		if e := s.Err(); e.Code != websocket.StatusNormalClosure || !strings.Contains(e.Reason, "bye") {
+			t.Errorf("session ended with %v, want the client's 1000 bye", e)
+		}
+	}
+	if got := ps.poller.Sessions(); got != 0 {
+		t.Errorf("poller still holds %d sessions", got)
+	}
+}
+
+// A frame that arrives in pieces, with pauses longer than IdleAfter, is
+// still read whole, whether the session was probing (a frame now and then)
+// or active (steady input, blocking reads under a deadline): a session
+// parks only between frames.
+func TestParkedSessionReadsSplitFrames(t *testing.T) {
+	const idleAfter = 30 * time.Millisecond
+	ps := startPollServer(t, SessionOptions{IdleAfter: idleAfter})
+	conn := rawDial(t, ps.url)
+	s := ps.session(t)
+	in := game.Input{Seq: 7, Move: 2, Aim: 300}
+	frame := maskedFrame(AppendInput(nil, in))
+	recv := func(want uint32) {
+		t.Helper()
+		select {
+		case m := <-s.Inbox():
+			if m.Type != MsgInput || m.Input.Seq != want {
+				t.Fatalf("got %+v, want input %d (session: %v)", m, want, s.Err())
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("input %d never arrived (%v)", want, s.Err())
+		}
+	}
+	cuts := [][]int{
+		{1},              // after the first header byte
+		{2},              // after the length
+		{4},              // inside the mask key
+		{len(frame) - 1}, // inside the payload
+		{1, 3, 6, 8},     // byte by byte, nearly
+	}
+	for _, active := range []bool{false, true} {
+		for i, cut := range cuts {
+			if active {
+				// Frames back to back: the session switches to blocking reads.
+				burst := maskedFrame(AppendInput(nil, game.Input{Seq: 1}))
+				for range 3 {
+					conn.Write(burst)
+					recv(1)
+				}
+			}
+			prev := 0
+			for _, at := range append(cut, len(frame)) {
+				if _, err := conn.Write(frame[prev:at]); err != nil {
+					t.Fatal(err)
+				}
+				prev = at
+				time.Sleep(3 * idleAfter)
+			}
+			t.Logf("active %v cut %d", active, i)
+			recv(7)
+		}
+	}
+	// Two frames in one write, the second cut short and finished later.
+	two := append(maskedFrame(AppendInput(nil, game.Input{Seq: 8})), frame...)
+	conn.Write(two[:len(two)-3])
+	time.Sleep(3 * idleAfter)
+	conn.Write(two[len(two)-3:])
+	recv(8)
+	recv(7)
+	conn.Close()
+	<-s.Done()
+}
+
+func TestParkedSessionAnswersKeepalive(t *testing.T) {
+	k := NewKeepalive(30 * time.Millisecond)
+	kctx, kstop := context.WithCancel(context.Background())
+	kdone := make(chan struct{})
+	go func() { k.Run(kctx); close(kdone) }()
+	defer func() { kstop(); <-kdone }()
+	ps := startPollServer(t, SessionOptions{IdleAfter: 10 * time.Millisecond, Keepalive: k})
+	c, s := ps.dial(t)
+	// The client reads (to answer pings) on a goroutine of its own.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	readDone := make(chan struct{})
+	go func() { c.Read(ctx); close(readDone) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.RTT() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no keepalive round trip on a parked session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Pongs keep coming and the session stays up.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-s.Done():
+		t.Fatalf("session ended: %v", s.Err())
+	default:
+	}
+	cancel()
+	<-readDone
+	<-s.Done()
+}
+
+func TestParkedSessionCloses(t *testing.T) {
+	ps := startPollServer(t, SessionOptions{IdleAfter: 10 * time.Millisecond})
+	base := runtime.NumGoroutine() + 1 // each subtest runs on a goroutine of its own
+
+	t.Run("server closes", func(t *testing.T) {
+		c, s := ps.dial(t)
+		waitGoroutines(t, base)
+		s.Close(websocket.StatusPolicyViolation, "rules")
+		_, _, err := c.Read(context.Background())
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "rules") {
+			t.Fatalf("client read %v, want 1008 rules", err)
+		}
+		<-s.Done()
+	})
+	t.Run("connection cut", func(t *testing.T) {
+		c, s := ps.dial(t)
+		waitGoroutines(t, base)
+		s.abort(websocket.StatusPolicyViolation, "keepalive: no pong")
+		<-s.Done()
+		if e := s.Err(); e.Reason != "keepalive: no pong" {
+			t.Fatalf("ended with %v", e)
+		}
+		c.CloseNow()
+	})
+	t.Run("client vanishes", func(t *testing.T) {
+		conn := rawDial(t, ps.url)
+		s := ps.session(t)
+		waitGoroutines(t, base)
+		conn.Close()
+		select {
+		case <-s.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("session outlived its TCP connection")
+		}
+	})
+	t.Run("shutdown", func(t *testing.T) {
+		c, s := ps.dial(t)
+		waitGoroutines(t, base)
+		ps.stop() // ends the sessions' context and the poller
+		_, _, err := c.Read(context.Background())
+		if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+			t.Fatalf("client read %v, want 1001", err)
+		}
+		<-s.Done()
+	})
+	waitGoroutines(t, base-3) // and the poller and the HTTP server have stopped
+}
+
+// Without its Poller, a session reads on a goroutine of its own again.
+func TestSessionsOutliveTheirPoller(t *testing.T) {
+	p, err := NewPoller()
+	if err != nil {
+		t.Skip(err)
+	}
+	pctx, pstop := context.WithCancel(context.Background())
+	pdone := make(chan struct{})
+	go func() { p.Run(pctx); close(pdone) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	accepted := make(chan *Session, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := AcceptSession(w, r, nil, &SessionOptions{Poller: p, IdleAfter: 10 * time.Millisecond})
+		if err == nil {
+			s.Start(ctx, nil)
+			accepted <- s
+		}
+	}))
+	defer srv.Close()
+	c, _, err := websocket.Dial(context.Background(), srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := <-accepted
+	time.Sleep(50 * time.Millisecond) // parked
+	pstop()
+	<-pdone
+	for seq := uint32(1); seq <= 3; seq++ {
+		sendInput(t, c, seq)
+		wantInput(t, s, seq)
+		time.Sleep(30 * time.Millisecond)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	<-s.Done()
+}
+
+// rawDial opens a WebSocket by hand, so a test can write frames byte by
+// byte.
+func rawDial(t *testing.T, wsURL string) net.Conn {
+	t.Helper()
+	host := strings.TrimPrefix(wsURL, "ws://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
+		"Sec-WebSocket-Protocol: %s\r\n\r\n", host, Subprotocol)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %s", resp.Status)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// maskedFrame is a client's binary frame (short payloads only).
+func maskedFrame(payload []byte) []byte {
+	if len(payload) > 125 {
+		panic(errors.New("maskedFrame: payload too long"))
+	}
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	f := []byte{0x82, 0x80 | byte(len(payload))}
+	f = append(f, key[:]...)
+	for i, b := range payload {
+		f = append(f, b^key[i%4])
+	}
+	return f
+}
