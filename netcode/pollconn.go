@@ -30,9 +30,10 @@ var errPollerStopped = errors.New("netcode: poller stopped")
 //     sends a frame now and then (a ping a second) costs a goroutine only
 //     while that frame is handled.
 //   - active (two frames within idleAfter: a client that is playing): a
-//     normal blocking read under a read deadline renewed every idleAfter;
-//     a deadline that finds the client silent since the last one, at a
-//     frame boundary, means errIdle.
+//     normal blocking read under a read deadline that data frames push
+//     back (at most every idleAfter/2, so it costs no syscall and no
+//     wake-up per frame); when it passes with the client silent, at a
+//     frame boundary, that means errIdle.
 //
 // Mid-frame, reads always block: a frame is never left half-read.
 type pollConn struct {
@@ -47,14 +48,16 @@ type pollConn struct {
 	// mu orders boundary checks, made between messages outside
 	// coder/websocket's read lock, before a close handshake's own reads.
 	mu      sync.Mutex
-	closing bool // a close handshake has begun: never idle again
+	closing atomic.Bool // a close handshake has begun: never idle again; set under mu
 
 	boundary atomic.Bool   // the next byte off the socket starts a frame
 	probe    atomic.Bool   // at a boundary, do not wait
 	reads    atomic.Uint64 // socket reads that returned bytes
 
-	// used only by whichever goroutine holds coder/websocket's read lock
-	seen     uint64    // reads at the last deadline
+	// used only by the session's reader (a close handshake, which may
+	// read concurrently, sets closing first and leaves them alone)
+	seen     uint64    // reads when the deadline last passed
+	deadline time.Time // the read deadline in active mode
 	lastData time.Time // when the last data frame arrived in probe mode
 }
 
@@ -77,11 +80,20 @@ func (c *pollConn) Read(p []byte) (int, error) {
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return n, err
 		}
+		if c.closing.Load() {
+			c.Conn.SetReadDeadline(time.Time{})
+			continue
+		}
 		if c.idleNow() {
 			return 0, errIdle
 		}
-		c.Conn.SetReadDeadline(time.Now().Add(c.idleAfter))
+		c.renew(time.Now())
 	}
+}
+
+func (c *pollConn) renew(now time.Time) {
+	c.deadline = now.Add(c.idleAfter)
+	c.Conn.SetReadDeadline(c.deadline)
 }
 
 func (c *pollConn) gotBytes() {
@@ -134,22 +146,29 @@ func (c *pollConn) markBoundary() {
 		return
 	}
 	c.mu.Lock()
-	if !c.closing {
+	if !c.closing.Load() {
 		c.boundary.Store(c.br.Buffered() == 0)
 	}
 	c.mu.Unlock()
 }
 
 // dataFrame is told of each data frame. In probe mode, a second one within
-// idleAfter switches to active mode: the client is playing.
+// idleAfter switches to active mode: the client is playing. In active
+// mode it pushes the deadline back.
 func (c *pollConn) dataFrame() {
-	if c.idleAfter == 0 || !c.probe.Load() {
+	if c.idleAfter == 0 {
 		return
 	}
 	now := time.Now()
+	if !c.probe.Load() {
+		if c.deadline.Sub(now) < c.idleAfter/2 {
+			c.renew(now)
+		}
+		return
+	}
 	if !c.lastData.IsZero() && now.Sub(c.lastData) < c.idleAfter {
 		c.probe.Store(false)
-		c.Conn.SetReadDeadline(now.Add(c.idleAfter))
+		c.renew(now)
 	}
 	c.lastData = now
 }
@@ -168,7 +187,7 @@ func (c *pollConn) stopIdling() {
 		return
 	}
 	c.mu.Lock()
-	c.closing = true
+	c.closing.Store(true)
 	c.boundary.Store(false)
 	c.mu.Unlock()
 	c.Conn.SetReadDeadline(time.Time{})

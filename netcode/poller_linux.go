@@ -4,10 +4,11 @@ package netcode
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,14 +16,18 @@ import (
 // Poller lets idle sessions park no goroutine. A session that has gone
 // quiet hands its socket to the Poller and its reader goroutine returns;
 // when bytes (or a hang-up) arrive, the Poller starts a new reader. One
-// goroutine (Run) serves every session, blocked in epoll_wait.
+// goroutine (Run) serves every session.
 //
-// It watches sockets with its own epoll instance, level-triggered and
+// It watches sockets with an epoll instance of its own, level-triggered and
 // one-shot, next to the Go runtime's edge-triggered one: the runtime still
-// does every read, the Poller only says when one is worth starting.
+// does every read, the Poller only says when one is worth starting. The
+// epoll descriptor is itself in the runtime's poller, so Run parks like any
+// goroutine waiting for a socket instead of holding a thread in
+// epoll_wait (which, on one core, delays every other goroutine's wake-ups).
 type Poller struct {
-	epfd int // static
-	wake int // eventfd that interrupts epoll_wait when Run's context ends
+	epfd int      // static
+	file *os.File // epfd, for the runtime's poller; closing it stops Run
+	raw  syscall.RawConn
 
 	mu     sync.Mutex
 	slots  []pollSlot // indexed by the event's Fd field; guarded by mu
@@ -37,55 +42,50 @@ type pollSlot struct {
 	s   *Session
 }
 
-const wakeSlot = -1
-
 // NewPoller creates a Poller; call Run to serve it.
 func NewPoller() (*Poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("netcode: poller: %w", err)
 	}
-	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("netcode: poller: %w", err)
+	}
+	file := os.NewFile(uintptr(epfd), "tickroom-poller")
+	raw, err := file.SyscallConn()
 	if err != nil {
-		unix.Close(epfd)
+		file.Close()
 		return nil, fmt.Errorf("netcode: poller: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: wakeSlot}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(wake)
-		return nil, fmt.Errorf("netcode: poller: %w", err)
-	}
-	return &Poller{epfd: epfd, wake: wake}, nil
+	return &Poller{epfd: epfd, file: file, raw: raw}, nil
 }
 
 // Run waits for readiness and wakes sessions until ctx ends. Then it wakes
 // every session it holds, which go back to reading on a goroutine of their
-// own, and releases its descriptors.
+// own, and releases its descriptor.
 func (p *Poller) Run(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() {
-		var one [8]byte
-		binary.NativeEndian.PutUint64(one[:], 1)
-		unix.Write(p.wake, one[:])
-	})
+	stop := context.AfterFunc(ctx, func() { p.file.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 	defer p.close()
 	events := make([]unix.EpollEvent, 256)
 	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
-		if errors.Is(err, unix.EINTR) {
-			continue
+		var n int
+		var werr error
+		err := p.raw.Read(func(fd uintptr) bool {
+			n, werr = unix.EpollWait(int(fd), events, 0)
+			return n > 0 || (werr != nil && werr != unix.EINTR)
+		})
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = werr
 		}
 		if err != nil {
 			return fmt.Errorf("netcode: poller: %w", err)
 		}
 		for _, ev := range events[:n] {
-			if ev.Fd == wakeSlot {
-				if ctx.Err() != nil {
-					return nil
-				}
-				continue
-			}
 			if s := p.session(ev.Fd, uint32(ev.Pad)); s != nil {
 				s.wake()
 			}
@@ -111,8 +111,7 @@ func (p *Poller) close() {
 			held = append(held, sl.s)
 		}
 	}
-	unix.Close(p.epfd)
-	unix.Close(p.wake)
+	p.file.Close()
 	p.mu.Unlock()
 	for _, s := range held {
 		s.wake()
