@@ -80,6 +80,9 @@ func NewAPI(ctx context.Context, m *Manager, opts APIOptions) *API {
 		} else {
 			opts.Session.Poller = p
 			go p.Run(ctx)
+			if opts.Metrics != nil {
+				opts.Metrics.poller.Store(p)
+			}
 		}
 	}
 	streams, endStreams := context.WithCancel(ctx)

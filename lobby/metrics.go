@@ -22,6 +22,7 @@ type Metrics struct {
 	inputDrops   *prometheus.CounterVec // by reason
 	panics       prometheus.Counter
 	mgr          atomic.Pointer[Manager]
+	poller       atomic.Pointer[netcode.Poller]
 
 	// WebSocket payload bytes: ended sessions' totals plus live sessions,
 	// summed at scrape time so the counter moves while sessions last.
@@ -65,6 +66,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			func() float64 { return m.count(func(*RoomInfo) int { return 1 }) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_players", Help: "Seated players on this node, reconnecting included."},
 			func() float64 { return m.count(func(i *RoomInfo) int { return i.Players }) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_connections_parked", Help: "Connections whose client is quiet, holding no goroutine (see -idle-after)."},
+			func() float64 {
+				if p := m.poller.Load(); p != nil {
+					return float64(p.Parked())
+				}
+				return 0
+			}),
 	)
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +29,8 @@ type Poller struct {
 	epfd int      // static
 	file *os.File // epfd, for the runtime's poller; closing it stops Run
 	raw  syscall.RawConn
+
+	parked atomic.Int64 // sessions parked now, holding no goroutine
 
 	mu     sync.Mutex
 	slots  []pollSlot // indexed by the event's Fd field; guarded by mu
@@ -180,6 +183,10 @@ func (p *Poller) remove(s *Session) {
 	}
 	pc.slot = -1
 }
+
+// Parked is how many sessions are parked now: connected, quiet, and
+// holding no goroutine.
+func (p *Poller) Parked() int { return int(p.parked.Load()) }
 
 // Sessions is how many sessions the Poller holds: registered once and not
 // yet ended, whether parked now or reading.

@@ -129,6 +129,9 @@ func TestQuietSessionsParkNoGoroutine(t *testing.T) {
 	if got := ps.poller.Sessions(); got != n {
 		t.Fatalf("poller holds %d sessions, want %d", got, n)
 	}
+	if got := ps.poller.Parked(); got != n {
+		t.Fatalf("%d sessions parked, want %d", got, n)
+	}
 
 	// A burst of steady input (active mode), then quiet again.
 	for seq := uint32(1); seq <= 20; seq++ {
@@ -155,8 +158,8 @@ func TestQuietSessionsParkNoGoroutine(t *testing.T) {
 			t.Errorf("session ended with %v, want the client's 1000 bye", e)
 		}
 	}
-	if got := ps.poller.Sessions(); got != 0 {
-		t.Errorf("poller still holds %d sessions", got)
+	if got, parked := ps.poller.Sessions(), ps.poller.Parked(); got != 0 || parked != 0 {
+		t.Errorf("poller still holds %d sessions, %d parked", got, parked)
 	}
 }
 

@@ -295,11 +295,13 @@ func (s *Session) serve() {
 // may return. If the Poller cannot take it, reads go on blocking here.
 func (s *Session) park() bool {
 	s.pc.parked()
+	s.opts.Poller.parked.Add(1)
 	s.reading.Store(readParked)
 	if err := s.opts.Poller.arm(s); err != nil {
 		if !s.reading.CompareAndSwap(readParked, readRunning) {
 			return true // a close woke the session meanwhile; that reader goes on
 		}
+		s.opts.Poller.parked.Add(-1)
 		s.pc.stopIdling()
 		return false
 	}
@@ -310,6 +312,7 @@ func (s *Session) park() bool {
 // connection was closed.
 func (s *Session) wake() {
 	if s.reading.CompareAndSwap(readParked, readRunning) {
+		s.opts.Poller.parked.Add(-1)
 		go s.serve()
 	}
 }

@@ -74,6 +74,15 @@ func TestMetricsAndHealth(t *testing.T) {
 	if strings.Contains(body, srv.defaultRoom.ID()) {
 		t.Error("/metrics carries a room id as a label")
 	}
+	// The client sends nothing: its connection parks, holding no goroutine.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(body, "\ntickroom_connections_parked 1\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("/metrics never shows the quiet client's connection parked")
+		}
+		time.Sleep(20 * time.Millisecond)
+		_, body = get(t, base+"/metrics")
+	}
 	srv.drain()
 	if code, _ := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz after drain: %d, want 503", code)
