@@ -20,6 +20,7 @@ type Metrics struct {
 	connections  *prometheus.CounterVec // by result
 	closes       *prometheus.CounterVec // by close code
 	inputDrops   *prometheus.CounterVec // by reason
+	backlog      [maxInputBacklog + 1]prometheus.Counter // by inputs queued
 	panics       prometheus.Counter
 	mgr          atomic.Pointer[Manager]
 	poller       atomic.Pointer[netcode.Poller]
@@ -57,6 +58,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "tickroom_room_panics_total", Help: "Rooms closed because their game panicked.",
 		}),
 	}
+	backlog := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tickroom_input_backlog_total",
+		Help: "Connected players' ticks by how many inputs were queued when the tick took one: 0 (none came; the last input holds), 1 (on time), 2 or 3 (each input past the first waits a tick).",
+	}, []string{"queued"})
+	for i := range m.backlog {
+		m.backlog[i] = backlog.WithLabelValues(strconv.Itoa(i))
+	}
+	reg.MustRegister(backlog)
 	reg.MustRegister(m.tickDuration, m.tickLateness, m.lateTicks, m.connections, m.closes, m.inputDrops, m.panics,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_received_total", Help: "WebSocket payload bytes received."},
 			func() float64 { return m.sumBytes(true) }),
@@ -144,6 +153,19 @@ func (m *Metrics) inputDropped(reason string) {
 	if m != nil {
 		m.inputDrops.WithLabelValues(reason).Inc()
 	}
+}
+
+// inputBacklog adds a room's counts, kept by the room between flushes so
+// that a tick costs no shared-counter update per player, and zeroes them.
+func (m *Metrics) inputBacklog(counts *[maxInputBacklog + 1]uint64) {
+	if m != nil {
+		for i, n := range counts {
+			if n > 0 {
+				m.backlog[i].Add(float64(n))
+			}
+		}
+	}
+	*counts = [maxInputBacklog + 1]uint64{}
 }
 
 func (m *Metrics) panicked() {

@@ -53,6 +53,7 @@ type Room struct {
 	evBuf    []game.Event
 	rec      TickRecord // this tick's operations, for the Recorder
 	err      error      // why the room ended
+	backlog  [maxInputBacklog + 1]uint64 // connected seat-ticks by inputs queued, since the last flush to Metrics
 }
 
 type request struct {

@@ -34,6 +34,9 @@ func (r *Room) step(now time.Time) {
 		}
 	}
 	r.dropSlow(tick)
+	if tick%uint32(r.cfg.TickRate) == 0 {
+		r.opts.Metrics.inputBacklog(&r.backlog)
+	}
 	r.publishIfDirty()
 }
 
@@ -83,6 +86,9 @@ func (r *Room) removeLeavers() {
 // applyInput feeds the game one input per tick: the oldest queued. With none
 // queued the player keeps following the last one.
 func (r *Room) applyInput(s *seat) {
+	if s.sess != nil && s.inGame {
+		r.backlog[len(s.inputs)]++
+	}
 	if len(s.inputs) == 0 || !s.inGame {
 		return
 	}

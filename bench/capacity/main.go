@@ -346,12 +346,12 @@ func parseInputLag(summary string) (p50, p99 float64) {
 type sample struct {
 	at                    time.Time
 	server, tickbot, busy float64 // CPU seconds
-	late                  map[float64]float64
+	metrics
 }
 
 func takeSample(s *server, b *bots) sample {
 	return sample{at: time.Now(), server: procCPU(s.pid()), tickbot: procCPU(b.cmd.Process.Pid),
-		busy: machineBusy(), late: scrapeLateness(s.url)}
+		busy: machineBusy(), metrics: scrapeMetrics(s.url)}
 }
 
 // waitQuiet waits, up to a limit, until the rest of the machine has used
@@ -405,8 +405,12 @@ func measure(o options, mode string, players int) (result, error) {
 	r.delivered, r.bytesBot, r.gapP99ms, r.rttP99ms = sum.DeliveredRatio, sum.BytesPerBot, sum.GapP99, sum.RTTP99
 	r.lagP50ms, r.lagP99ms = sum.LagP50, sum.LagP99
 	r.lateP99ms = latenessP99(s0.late, s1.late) * 1000
-	log.Printf("%s %d players: cpu %.0f%%, delivered %.4f, late p99 %.2f ms, gap p99 %.1f ms, rtt p99 %.1f ms, input lag p50 %.1f p99 %.1f ms, %d disconnects, other load %.2f",
-		mode, players, 100*r.cpu, r.delivered, r.lateP99ms, r.gapP99ms, r.rttP99ms, r.lagP50ms, r.lagP99ms, r.disconnects, r.otherCPU)
+	waiting := "n/a"
+	if w := waitingShare(s0.backlog, s1.backlog); !math.IsNaN(w) {
+		waiting = fmt.Sprintf("%.1f%%", 100*w)
+	}
+	log.Printf("%s %d players: cpu %.0f%%, delivered %.4f, late p99 %.2f ms, gap p99 %.1f ms, rtt p99 %.1f ms, input lag p50 %.1f p99 %.1f ms, inputs waiting a tick %s, %d disconnects, other load %.2f",
+		mode, players, 100*r.cpu, r.delivered, r.lateP99ms, r.gapP99ms, r.rttP99ms, r.lagP50ms, r.lagP99ms, waiting, r.disconnects, r.otherCPU)
 	return r, nil
 }
 

@@ -66,49 +66,88 @@ func machineBusy() float64 {
 	return busy / clockTicks
 }
 
-const latenessMetric = "tickroom_tick_lateness_seconds_bucket"
+const (
+	latenessMetric = "tickroom_tick_lateness_seconds_bucket"
+	backlogMetric  = "tickroom_input_backlog_total"
+)
 
-// scrapeLateness reads the cumulative lateness buckets (upper bound in
-// seconds → count, summed over label sets) from url/metrics; nil when the
-// server does not export them.
-func scrapeLateness(url string) map[float64]float64 {
+// metrics is what the harness reads from a server's /metrics.
+type metrics struct {
+	late    map[float64]float64 // cumulative lateness buckets: upper bound in seconds → count; nil when not exported
+	backlog map[string]float64  // player-ticks by inputs queued ("0".."3"); nil when not exported
+}
+
+// scrapeMetrics reads url/metrics; zero when it cannot.
+func scrapeMetrics(url string) metrics {
 	c := http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Get(url + "/metrics")
 	if err != nil {
-		return nil
+		return metrics{}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil
+		return metrics{}
 	}
-	return parseLateness(resp.Body)
+	return parseMetrics(resp.Body)
 }
 
-func parseLateness(r io.Reader) map[float64]float64 {
-	var out map[float64]float64
+func parseMetrics(r io.Reader) metrics {
+	var m metrics
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, latenessMetric+"{") {
-			continue
+		switch {
+		case strings.HasPrefix(line, latenessMetric+"{"):
+			if bound, count, ok := labelled(line, "le"); ok {
+				b, err := strconv.ParseFloat(bound, 64) // "+Inf" parses as +Inf
+				if err != nil {
+					continue
+				}
+				if m.late == nil {
+					m.late = map[float64]float64{}
+				}
+				m.late[b] += count
+			}
+		case strings.HasPrefix(line, backlogMetric+"{"):
+			if queued, count, ok := labelled(line, "queued"); ok {
+				if m.backlog == nil {
+					m.backlog = map[string]float64{}
+				}
+				m.backlog[queued] += count
+			}
 		}
-		i := strings.Index(line, `le="`)
-		j := strings.LastIndexByte(line, ' ')
-		if i < 0 || j < 0 {
-			continue
-		}
-		le, _, _ := strings.Cut(line[i+4:], `"`)
-		bound, err := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
-		count, err2 := strconv.ParseFloat(line[j+1:], 64)
-		if err != nil || err2 != nil {
-			continue
-		}
-		if out == nil {
-			out = map[float64]float64{}
-		}
-		out[bound] += count
 	}
-	return out
+	return m
+}
+
+// labelled splits a sample line into one label's value and the sample.
+func labelled(line, label string) (value string, sample float64, ok bool) {
+	i := strings.Index(line, label+`="`)
+	j := strings.LastIndexByte(line, ' ')
+	if i < 0 || j < 0 {
+		return "", 0, false
+	}
+	value, _, _ = strings.Cut(line[i+len(label)+2:], `"`)
+	sample, err := strconv.ParseFloat(line[j+1:], 64)
+	return value, sample, err == nil
+}
+
+// waitingShare is the share of player-ticks, between two scrapes, whose
+// input had waited behind another (2 or more queued): each such input
+// reached the game a tick or more after it arrived. NaN without data.
+func waitingShare(before, after map[string]float64) float64 {
+	var total, waiting float64
+	for q, n := range after {
+		d := n - before[q]
+		total += d
+		if q != "0" && q != "1" {
+			waiting += d
+		}
+	}
+	if total <= 0 {
+		return math.NaN()
+	}
+	return waiting / total
 }
 
 // latenessP99 is the p99 in seconds of the ticks observed between two

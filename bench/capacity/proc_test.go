@@ -16,7 +16,7 @@ func TestParseLateness(t *testing.T) {
 			text += `tickroom_tick_lateness_seconds_bucket{le="` + le + `"} ` + strconv.Itoa(counts[i]) + "\n"
 		}
 		text += "tickroom_tick_lateness_seconds_count 1\n"
-		return parseLateness(strings.NewReader(text))
+		return parseMetrics(strings.NewReader(text)).late
 	}
 	before := scrape(10, 10, 10, 10, 10)
 	after := scrape(10, 910, 1000, 1010, 1010) // 900 under 1 ms, 90 in 1..2 ms, 10 in 2..5 ms
@@ -26,6 +26,24 @@ func TestParseLateness(t *testing.T) {
 	}
 	if !math.IsNaN(latenessP99(nil, nil)) {
 		t.Error("p99 without a histogram is not NaN")
+	}
+}
+
+func TestParseBacklog(t *testing.T) {
+	scrape := func(counts ...int) map[string]float64 {
+		text := "# TYPE tickroom_input_backlog_total counter\n"
+		for i, n := range counts {
+			text += `tickroom_input_backlog_total{queued="` + strconv.Itoa(i) + `"} ` + strconv.Itoa(n) + "\n"
+		}
+		return parseMetrics(strings.NewReader(text)).backlog
+	}
+	before := scrape(5, 100, 0, 0)
+	after := scrape(105, 900, 80, 20) // 100 none, 800 on time, 100 waiting
+	if got := waitingShare(before, after); math.Abs(got-0.1) > 1e-9 {
+		t.Errorf("waiting share %v, want 0.1", got)
+	}
+	if !math.IsNaN(waitingShare(nil, nil)) {
+		t.Error("share without the counter is not NaN")
 	}
 }
 

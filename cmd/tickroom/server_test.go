@@ -74,11 +74,13 @@ func TestMetricsAndHealth(t *testing.T) {
 	if strings.Contains(body, srv.defaultRoom.ID()) {
 		t.Error("/metrics carries a room id as a label")
 	}
-	// The client sends nothing: its connection parks, holding no goroutine.
+	// The client sends nothing: its connection parks, holding no goroutine,
+	// and every tick finds no input queued for it.
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(body, "\ntickroom_connections_parked 1\n") {
+	for !strings.Contains(body, "\ntickroom_connections_parked 1\n") ||
+		strings.Contains(body, `tickroom_input_backlog_total{queued="0"} 0`+"\n") {
 		if time.Now().After(deadline) {
-			t.Fatal("/metrics never shows the quiet client's connection parked")
+			t.Fatal("/metrics never shows the quiet client's connection parked and its ticks without input")
 		}
 		time.Sleep(20 * time.Millisecond)
 		_, body = get(t, base+"/metrics")
