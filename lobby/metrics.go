@@ -17,9 +17,9 @@ type Metrics struct {
 	tickDuration prometheus.Histogram
 	tickLateness prometheus.Histogram
 	lateTicks    prometheus.Counter
-	connections  *prometheus.CounterVec // by result
-	closes       *prometheus.CounterVec // by close code
-	inputDrops   *prometheus.CounterVec // by reason
+	connections  *prometheus.CounterVec                  // by result
+	closes       *prometheus.CounterVec                  // by close code
+	inputDrops   *prometheus.CounterVec                  // by reason
 	backlog      [maxInputBacklog + 1]prometheus.Counter // by inputs queued
 	panics       prometheus.Counter
 	mgr          atomic.Pointer[Manager]

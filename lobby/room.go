@@ -51,8 +51,8 @@ type Room struct {
 	dirty    bool         // info needs publishing
 	idleFrom time.Time
 	evBuf    []game.Event
-	rec      TickRecord // this tick's operations, for the Recorder
-	err      error      // why the room ended
+	rec      TickRecord                  // this tick's operations, for the Recorder
+	err      error                       // why the room ended
 	backlog  [maxInputBacklog + 1]uint64 // connected seat-ticks by inputs queued, since the last flush to Metrics
 }
 
