@@ -30,10 +30,6 @@ func (s seatState) String() string {
 // bandwidth once rather than memory for every player all the time.
 const historyLen = 8
 
-// maxInputBacklog bounds queued inputs per seat: a client whose clock runs
-// fast must not build up input lag.
-const maxInputBacklog = 3
-
 // seat is one player's place in a room. Owned by the room's run goroutine.
 type seat struct {
 	id       uint32
@@ -47,7 +43,7 @@ type seat struct {
 
 	sess      *netcode.Session
 	attachTik uint32 // tick the session attached at
-	inputs    []game.Input
+	inputs    inputQueue
 	ackSeq    uint32
 	buf       []byte // spare snapshot buffer
 	views     [historyLen]view
@@ -164,7 +160,7 @@ func (r *Room) Attach(ctx context.Context, playerID uint32, sess *netcode.Sessio
 		r.game.SetFlags(s.id, 0)
 		r.record(Op{Kind: OpFlags, Player: s.id})
 		s.state, s.sess, s.attachTik = seatPlaying, sess, r.tick.Load()
-		s.inputs = s.inputs[:0]
+		s.inputs.reset()
 		for i := range s.views {
 			s.views[i].tick = 0
 		}

@@ -63,11 +63,9 @@ func (r *Room) drain(s *seat, now time.Time) {
 func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
 	switch m.Type {
 	case netcode.MsgInput:
-		if len(s.inputs) >= maxInputBacklog {
-			s.inputs = append(s.inputs[:0], s.inputs[1:]...)
+		if s.inputs.push(m.Input) {
 			r.opts.Metrics.inputDropped("backlog")
 		}
-		s.inputs = append(s.inputs, m.Input)
 	case netcode.MsgChat:
 		r.pending = append(r.pending, game.Event{Kind: game.EventChat, A: s.id, Text: m.Text})
 	case netcode.MsgLeave:
@@ -86,14 +84,19 @@ func (r *Room) removeLeavers() {
 // applyInput feeds the game one input per tick: the oldest queued. With none
 // queued the player keeps following the last one.
 func (r *Room) applyInput(s *seat) {
-	if s.sess != nil && s.inGame {
-		r.backlog[len(s.inputs)]++
-	}
-	if len(s.inputs) == 0 || !s.inGame {
+	if !s.inGame {
 		return
 	}
-	in := s.inputs[0]
-	s.inputs = append(s.inputs[:0], s.inputs[1:]...)
+	in, ok, queued, trimmed := s.inputs.take(r.cfg.TickRate)
+	if s.sess != nil {
+		r.backlog[queued]++
+	}
+	if trimmed {
+		r.opts.Metrics.inputDropped("standing")
+	}
+	if !ok {
+		return
+	}
 	r.game.SetInput(s.id, in)
 	r.record(Op{Kind: OpInput, Player: s.id, Input: in})
 	s.ackSeq = in.Seq

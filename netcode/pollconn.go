@@ -54,8 +54,8 @@ type pollConn struct {
 	probe    atomic.Bool   // at a boundary, do not wait
 	reads    atomic.Uint64 // socket reads that returned bytes
 
-	// used only by the session's reader (a close handshake, which may
-	// read concurrently, sets closing first and leaves them alone)
+	// used only by the session's reader goroutine (a close handshake,
+	// which may read concurrently, sets closing first and leaves them alone)
 	seen     uint64    // reads when the deadline last passed
 	deadline time.Time // the read deadline in active mode
 	lastData time.Time // when the last data frame arrived in probe mode
@@ -156,7 +156,7 @@ func (c *pollConn) markBoundary() {
 // idleAfter switches to active mode: the client is playing. In active
 // mode it pushes the deadline back.
 func (c *pollConn) dataFrame() {
-	if c.idleAfter == 0 {
+	if c.idleAfter == 0 || c.closing.Load() {
 		return
 	}
 	now := time.Now()

@@ -21,10 +21,11 @@ import (
 // pollServer is a real server on loopback whose sessions come from
 // AcceptSession with a Poller; the test takes each session from accepted.
 type pollServer struct {
-	url      string
-	poller   *Poller
-	accepted chan *Session
-	stop     func()
+	url        string
+	poller     *Poller
+	accepted   chan *Session
+	stopPoller func() // stops the Poller alone
+	stop       func() // ends the sessions' context, the Poller and the server
 }
 
 func startPollServer(t *testing.T, opts SessionOptions) *pollServer {
@@ -34,8 +35,9 @@ func startPollServer(t *testing.T, opts SessionOptions) *pollServer {
 		t.Skip(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	pctx, pcancel := context.WithCancel(ctx)
 	pollerDone := make(chan struct{})
-	go func() { p.Run(ctx); close(pollerDone) }()
+	go func() { p.Run(pctx); close(pollerDone) }()
 	opts.Poller = p
 	ps := &pollServer{poller: p, accepted: make(chan *Session, 64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +49,10 @@ func startPollServer(t *testing.T, opts SessionOptions) *pollServer {
 		ps.accepted <- s
 	}))
 	ps.url = "ws" + strings.TrimPrefix(srv.URL, "http")
+	ps.stopPoller = func() {
+		pcancel()
+		<-pollerDone
+	}
 	var once sync.Once
 	ps.stop = func() {
 		once.Do(func() {
@@ -307,36 +313,21 @@ func TestParkedSessionCloses(t *testing.T) {
 
 // Without its Poller, a session reads on a goroutine of its own again.
 func TestSessionsOutliveTheirPoller(t *testing.T) {
-	p, err := NewPoller()
-	if err != nil {
-		t.Skip(err)
-	}
-	pctx, pstop := context.WithCancel(context.Background())
-	pdone := make(chan struct{})
-	go func() { p.Run(pctx); close(pdone) }()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	accepted := make(chan *Session, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := AcceptSession(w, r, nil, &SessionOptions{Poller: p, IdleAfter: 10 * time.Millisecond})
-		if err == nil {
-			s.Start(ctx, nil)
-			accepted <- s
+	ps := startPollServer(t, SessionOptions{IdleAfter: 10 * time.Millisecond})
+	c, s := ps.dial(t)
+	for deadline := time.Now().Add(5 * time.Second); ps.poller.Parked() != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d parked, want 1", ps.poller.Parked())
 		}
-	}))
-	defer srv.Close()
-	c, _, err := websocket.Dial(context.Background(), srv.URL, nil)
-	if err != nil {
-		t.Fatal(err)
 	}
-	s := <-accepted
-	time.Sleep(50 * time.Millisecond) // parked
-	pstop()
-	<-pdone
+	ps.stopPoller()
+	if ps.poller.Parked() != 0 {
+		t.Fatalf("%d parked after the Poller stopped, want 0", ps.poller.Parked())
+	}
 	for seq := uint32(1); seq <= 3; seq++ {
 		sendInput(t, c, seq)
 		wantInput(t, s, seq)
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(30 * time.Millisecond) // longer than IdleAfter: it would park
 	}
 	c.Close(websocket.StatusNormalClosure, "")
 	<-s.Done()
