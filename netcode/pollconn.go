@@ -31,8 +31,9 @@ var errPollerStopped = errors.New("netcode: poller stopped")
 //     while that frame is handled.
 //   - active (two frames within idleAfter: a client that is playing): a
 //     normal blocking read under a read deadline that data frames push
-//     back (at most every idleAfter/2, so it costs no syscall and no
-//     wake-up per frame); when it passes with the client silent, at a
+//     back to idleAfter ahead whenever it is less than idleAfter/2 away
+//     (so it costs no syscall and no wake-up per frame). When it passes,
+//     the client has sent no data frame for idleAfter/2 to idleAfter; at a
 //     frame boundary, that means errIdle.
 //
 // Mid-frame, reads always block: a frame is never left half-read.
@@ -50,13 +51,11 @@ type pollConn struct {
 	mu      sync.Mutex
 	closing atomic.Bool // a close handshake has begun: never idle again; set under mu
 
-	boundary atomic.Bool   // the next byte off the socket starts a frame
-	probe    atomic.Bool   // at a boundary, do not wait
-	reads    atomic.Uint64 // socket reads that returned bytes
+	boundary atomic.Bool // the next byte off the socket starts a frame
+	probe    atomic.Bool // at a boundary, do not wait
 
 	// used only by the session's reader goroutine (a close handshake,
 	// which may read concurrently, sets closing first and leaves them alone)
-	seen     uint64    // reads when the deadline last passed
 	deadline time.Time // the read deadline in active mode
 	lastData time.Time // when the last data frame arrived in probe mode
 }
@@ -84,10 +83,12 @@ func (c *pollConn) Read(p []byte) (int, error) {
 			c.Conn.SetReadDeadline(time.Time{})
 			continue
 		}
-		if c.idleNow() {
+		if c.boundary.Load() {
+			// Silent for at least idleAfter/2: dataFrame would have
+			// pushed the deadline back otherwise.
 			return 0, errIdle
 		}
-		c.renew(time.Now())
+		c.renew(time.Now()) // mid-frame: wait for the rest
 	}
 }
 
@@ -96,20 +97,7 @@ func (c *pollConn) renew(now time.Time) {
 	c.Conn.SetReadDeadline(c.deadline)
 }
 
-func (c *pollConn) gotBytes() {
-	c.boundary.Store(false)
-	c.reads.Add(1)
-}
-
-// idleNow decides, when a read deadline passes, whether the client is
-// idle: silent since the previous deadline, and not in the middle of a
-// frame.
-func (c *pollConn) idleNow() bool {
-	reads := c.reads.Load()
-	quiet := reads == c.seen
-	c.seen = reads
-	return quiet && c.boundary.Load()
-}
+func (c *pollConn) gotBytes() { c.boundary.Store(false) }
 
 // tryRead reads what is there without waiting; nothing there means errIdle.
 func (c *pollConn) tryRead(p []byte) (int, error) {

@@ -43,9 +43,9 @@ type SessionOptions struct {
 	// goroutine parked for its whole life.
 	Poller *Poller
 	// IdleAfter is how long a client that was sending steadily must be
-	// silent before its session is handed to the Poller. Default 250ms.
-	// A client sending less often than that (a ping a second) is handed
-	// back after each frame.
+	// silent (between half of it and all of it) before its session is
+	// handed to the Poller. Default 250ms. A client whose frames come
+	// further apart than that (a ping a second) is handed back after each.
 	IdleAfter time.Duration
 }
 
