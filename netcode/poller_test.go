@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -368,4 +369,33 @@ func maskedFrame(payload []byte) []byte {
 		f = append(f, b^key[i%4])
 	}
 	return f
+}
+
+// Frames cut at random places and sent with random pauses around
+// IdleAfter, so that parking, probing and active reads meet every kind of
+// split, arrive whole and in order.
+func TestParkedSessionRandomSplits(t *testing.T) {
+	const idleAfter = 5 * time.Millisecond
+	ps := startPollServer(t, SessionOptions{IdleAfter: idleAfter})
+	conn := rawDial(t, ps.url)
+	s := ps.session(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var stream []byte
+	const frames = 120
+	for seq := uint32(1); seq <= frames; seq++ {
+		stream = append(stream, maskedFrame(AppendInput(nil, game.Input{Seq: seq, Aim: uint16(rng.Uint32())}))...)
+	}
+	go func() {
+		for len(stream) > 0 {
+			n := min(1+rng.IntN(12), len(stream))
+			if _, err := conn.Write(stream[:n]); err != nil {
+				return
+			}
+			stream = stream[n:]
+			time.Sleep(time.Duration(rng.IntN(4)) * idleAfter / 2)
+		}
+	}()
+	for seq := uint32(1); seq <= frames; seq++ {
+		wantInput(t, s, seq)
+	}
 }
