@@ -399,3 +399,35 @@ func TestParkedSessionRandomSplits(t *testing.T) {
 		wantInput(t, s, seq)
 	}
 }
+
+// Without a Poller an accepted session reads on a goroutine of its own
+// for its whole life, and quiet spells change nothing.
+func TestAcceptedSessionWithoutPoller(t *testing.T) {
+	accepted := make(chan *Session, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := AcceptSession(w, r, nil, &SessionOptions{IdleAfter: time.Millisecond})
+		if err == nil {
+			s.Start(context.Background(), nil)
+			accepted <- s
+		}
+	}))
+	defer srv.Close()
+	base := runtime.NumGoroutine()
+	c, _, err := websocket.Dial(context.Background(), srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := <-accepted
+	time.Sleep(20 * time.Millisecond)
+	if n := runtime.NumGoroutine(); n < base+1 {
+		t.Fatalf("%d goroutines with a connected session, want its reader above %d", n, base)
+	}
+	for seq := uint32(1); seq <= 3; seq++ {
+		sendInput(t, c, seq)
+		wantInput(t, s, seq)
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	<-s.Done()
+	waitGoroutines(t, base)
+}
