@@ -24,18 +24,28 @@ const (
 // sized for game frames instead of net/http's 4 KiB pair, and with
 // opts.Poller a session whose client goes quiet parks no goroutine.
 //
-// accept may set anything but OnPingReceived and OnPongReceived, which
-// the session uses. On error, Accept has written the HTTP response.
+// accept's OnPingReceived and OnPongReceived, if set, are still called.
+// On error, websocket.Accept has written the HTTP response.
 func AcceptSession(w http.ResponseWriter, r *http.Request, accept *websocket.AcceptOptions, opts *SessionOptions) (*Session, error) {
 	o := opts.withDefaults()
 	pc := &pollConn{slot: -1}
-	ao := websocket.AcceptOptions{}
+	var ao websocket.AcceptOptions
 	if accept != nil {
 		ao = *accept
 	}
-	control := func(context.Context, []byte) { pc.markBoundary() }
-	ao.OnPingReceived = func(ctx context.Context, b []byte) bool { control(ctx, b); return true }
-	ao.OnPongReceived = control
+	// A control frame between data frames leaves the reader at a frame
+	// boundary, where a quiet client's session may park.
+	onPing, onPong := ao.OnPingReceived, ao.OnPongReceived
+	ao.OnPingReceived = func(ctx context.Context, b []byte) bool {
+		pc.markBoundary()
+		return onPing == nil || onPing(ctx, b)
+	}
+	ao.OnPongReceived = func(ctx context.Context, b []byte) {
+		pc.markBoundary()
+		if onPong != nil {
+			onPong(ctx, b)
+		}
+	}
 	conn, err := websocket.Accept(hijacker{w, pc}, r, &ao)
 	if err != nil {
 		return nil, err

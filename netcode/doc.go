@@ -11,6 +11,11 @@
 // (0 for a full snapshot), and a client keeps recent states in a [Baselines]
 // to rebuild the full world from them.
 //
+// On the server, [AcceptSession] upgrades a request to a [Session], which
+// reads on a goroutine only while its client is sending: with a [Poller],
+// a quiet connection waits on one shared epoll instance and pins no
+// goroutine.
+//
 // docs/protocol.md describes the format byte for byte; the golden vectors in
 // testdata/vectors.json let a client in any language check itself.
 package netcode
