@@ -133,6 +133,7 @@ func TestQuietSessionsParkNoGoroutine(t *testing.T) {
 	// The clients do not read, so they run no goroutine: every one above
 	// base would be a session's.
 	waitGoroutines(t, base)
+	waitReaders(t, 0)
 	if got := ps.poller.Sessions(); got != n {
 		t.Fatalf("poller holds %d sessions, want %d", got, n)
 	}
@@ -148,6 +149,7 @@ func TestQuietSessionsParkNoGoroutine(t *testing.T) {
 		}
 	}
 	waitGoroutines(t, base)
+	waitReaders(t, 0)
 
 	// One frame now and then (probe mode) is read and handed back.
 	for i, c := range clients {
@@ -155,6 +157,7 @@ func TestQuietSessionsParkNoGoroutine(t *testing.T) {
 		wantInput(t, sessions[i], 100)
 	}
 	waitGoroutines(t, base)
+	waitReaders(t, 0)
 
 	for _, c := range clients {
 		c.Close(websocket.StatusNormalClosure, "bye")
@@ -412,15 +415,14 @@ func TestAcceptedSessionWithoutPoller(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	base := runtime.NumGoroutine()
 	c, _, err := websocket.Dial(context.Background(), srv.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := <-accepted
 	time.Sleep(20 * time.Millisecond)
-	if n := runtime.NumGoroutine(); n < base+1 {
-		t.Fatalf("%d goroutines with a connected session, want its reader above %d", n, base)
+	if n := sessionReaders(); n != 1 {
+		t.Fatalf("%d session readers for a quiet connection, want 1", n)
 	}
 	for seq := uint32(1); seq <= 3; seq++ {
 		sendInput(t, c, seq)
@@ -429,5 +431,20 @@ func TestAcceptedSessionWithoutPoller(t *testing.T) {
 	}
 	c.Close(websocket.StatusNormalClosure, "")
 	<-s.Done()
-	waitGoroutines(t, base)
+}
+
+// waitReaders waits until n goroutines are in a session's read loop.
+func waitReaders(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); sessionReaders() != n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d session readers, want %d", sessionReaders(), n)
+		}
+	}
+}
+
+// sessionReaders counts the goroutines in a session's read loop.
+func sessionReaders() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "netcode.(*Session).serve(")
 }
