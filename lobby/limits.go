@@ -67,7 +67,7 @@ func newAdmission(l *Limits, m *Metrics) *admission {
 	return &admission{limits: l, inputs: rate.NewLimiter(rate.Limit(l.InputRate), l.InputBurst), metrics: m}
 }
 
-func (a *admission) admit(m *netcode.ClientMessage) (bool, error) {
+func (a *admission) admit(m netcode.ClientMessage) (bool, error) {
 	lim := a.inputs
 	switch m.Type {
 	case netcode.MsgChat:

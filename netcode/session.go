@@ -36,7 +36,7 @@ type SessionOptions struct {
 	// Admit, when set, is asked before each decoded message is handled;
 	// false drops it (rate limiting; the caller counts it). A non-nil error
 	// closes the session with 1008 and the error as the reason.
-	Admit func(m *ClientMessage) (bool, error)
+	Admit func(m ClientMessage) (bool, error)
 	// Poller, when set, takes over the socket of a session whose client
 	// has gone quiet, so that it parks no goroutine (see AcceptSession,
 	// which such sessions need). Nil: each session keeps a reader
@@ -99,6 +99,8 @@ type Session struct {
 	done    chan struct{} // closed when the session has ended
 	flushed chan struct{} // closed when writing has stopped for good
 	stall   *time.Timer   // cuts a stuck write; used by the one running flush
+	flushFn func()        // s.flush, made once: a go statement with a bound method allocates each time
+	serveFn func()        // s.serve, likewise
 	readCtx context.Context
 	onEnd   func(*CloseError)
 	stop    func() bool // stops the shutdown hook on the Start context
@@ -138,6 +140,7 @@ func NewSession(conn *websocket.Conn, opts *SessionOptions) *Session {
 		done:    make(chan struct{}),
 		flushed: make(chan struct{}),
 	}
+	s.flushFn, s.serveFn = s.flush, s.serve
 	s.stall = time.AfterFunc(time.Hour, func() { s.conn.CloseNow() })
 	s.stall.Stop()
 	return s
@@ -235,7 +238,7 @@ func (s *Session) poke() {
 	s.writing = s.writing || start
 	s.mu.Unlock()
 	if start {
-		go s.flush()
+		go s.flushFn()
 	}
 }
 
@@ -271,7 +274,7 @@ func (s *Session) Start(ctx context.Context, onEnd func(*CloseError)) {
 		s.pc.parked() // the first read probes: a client says nothing until it plays
 	}
 	s.reading.Store(readRunning)
-	go s.serve()
+	go s.serveFn()
 }
 
 func (s *Session) parkable() bool { return s.pc != nil && s.pc.idleAfter > 0 }
@@ -313,7 +316,7 @@ func (s *Session) park() bool {
 func (s *Session) wake() {
 	if s.reading.CompareAndSwap(readParked, readRunning) {
 		s.opts.Poller.parked.Add(-1)
-		go s.serve()
+		go s.serveFn()
 	}
 }
 
@@ -396,7 +399,7 @@ func (s *Session) handle(frame []byte) error {
 		return &malformedClose{CloseError{websocket.StatusPolicyViolation, closeReason(err)}}
 	}
 	if s.opts.Admit != nil {
-		ok, err := s.opts.Admit(&m)
+		ok, err := s.opts.Admit(m)
 		if err != nil {
 			return &malformedClose{CloseError{websocket.StatusPolicyViolation, closeReason(err)}}
 		}
