@@ -237,7 +237,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 }
 
 func TestParkedSessionAnswersKeepalive(t *testing.T) {
-	k := NewKeepalive(30 * time.Millisecond)
+	k := NewKeepalive(150 * time.Millisecond) // a pong may take up to this long: generous for a loaded CI machine
 	kctx, kstop := context.WithCancel(context.Background())
 	kdone := make(chan struct{})
 	go func() { k.Run(kctx); close(kdone) }()
@@ -257,7 +257,7 @@ func TestParkedSessionAnswersKeepalive(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// Pongs keep coming and the session stays up.
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	select {
 	case <-s.Done():
 		t.Fatalf("session ended: %v", s.Err())
