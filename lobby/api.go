@@ -53,9 +53,9 @@ type API struct {
 	streams    context.Context // ends event streams and long-polls: ctx or EndStreams
 	endStreams context.CancelFunc
 
-	sessions sync.WaitGroup // one per live WebSocket
-	matchMu  sync.Mutex     // serializes quick play's create-a-room step
-	conns    *ipConns       // open WebSockets per address
+	sessions liveSessions // one per live WebSocket, from before its upgrade
+	matchMu  sync.Mutex   // serializes quick play's create-a-room step
+	conns    *ipConns     // open WebSockets per address
 }
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
@@ -162,16 +162,7 @@ func (a *API) streamContext(r *http.Request) (context.Context, context.CancelFun
 }
 
 // WaitSessions blocks until every WebSocket session has ended or ctx does.
-func (a *API) WaitSessions(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { a.sessions.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (a *API) WaitSessions(ctx context.Context) error { return a.sessions.wait(ctx) }
 
 type createRoomRequest struct {
 	Name       string `json:"name"`

@@ -406,3 +406,35 @@ func TestFrameInHandshakePacket(t *testing.T) {
 	}
 	waitForText(t, ctx, observer, "same packet")
 }
+
+// A client that has its 101 is a live session: shutdown waits for it,
+// even if the room has not attached it yet.
+func TestWaitSessionsCountsUpgradedClient(t *testing.T) {
+	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for range 20 {
+		room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seat, err := netcode.Reserve(ctx, ts.URL, room.ID, "p", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, _, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{Subprotocols: []string{netcode.Subprotocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		err = ts.api.WaitSessions(wctx)
+		wcancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("WaitSessions with a client connected: %v, want it to wait", err)
+		}
+		conn.Close(websocket.StatusNormalClosure, "")
+		if err := ts.api.WaitSessions(ctx); err != nil {
+			t.Fatalf("WaitSessions after the client left: %v", err)
+		}
+	}
+}

@@ -1,11 +1,13 @@
 package lobby
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/netcode"
@@ -29,6 +31,13 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Counted before the upgrade: a client that has its 101 must not find
+	// WaitSessions already returned.
+	a.sessions.add()
+	ended := func() {
+		release()
+		a.sessions.done()
+	}
 	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
 	opts := a.opts.Session
 	opts.Clock = room.clock
@@ -37,7 +46,7 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,
 	}, &opts)
 	if err != nil {
-		release()
+		ended()
 		a.opts.Metrics.connection("refused")
 		room.Release(claims.PlayerID)
 		return // Accept has answered (403 for a foreign origin)
@@ -46,18 +55,61 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		a.opts.Metrics.connection("refused")
 		sess.Close(websocket.StatusPolicyViolation, closeReason(err))
 		sess.Run(a.ctx)
-		release()
+		ended()
 		return
 	}
 	a.opts.Metrics.connection("accepted")
 	a.opts.Metrics.sessionStarted(sess)
-	a.sessions.Add(1)
 	sess.Start(a.ctx, func(end *netcode.CloseError) {
-		defer a.sessions.Done()
-		defer release()
+		defer ended()
 		a.opts.Metrics.sessionEnded(sess)
 		a.log.Debug("session ended", "room", room.ID(), "player", claims.PlayerID, "code", int(end.Code), "reason", end.Reason)
 	})
+}
+
+// liveSessions counts the API's WebSocket sessions. Unlike a WaitGroup it
+// may go up from zero while someone waits (a client connecting during
+// shutdown), which then waits for that session too.
+type liveSessions struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n next reaches 0; nil until someone waits
+}
+
+func (l *liveSessions) add() {
+	l.mu.Lock()
+	l.n++
+	l.mu.Unlock()
+}
+
+func (l *liveSessions) done() {
+	l.mu.Lock()
+	l.n--
+	if l.n == 0 && l.zero != nil {
+		close(l.zero)
+		l.zero = nil
+	}
+	l.mu.Unlock()
+}
+
+// wait blocks until no session is live, or ctx ends.
+func (l *liveSessions) wait(ctx context.Context) error {
+	l.mu.Lock()
+	if l.n == 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	if l.zero == nil {
+		l.zero = make(chan struct{})
+	}
+	zero := l.zero
+	l.mu.Unlock()
+	select {
+	case <-zero:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // claim verifies the token and spends it on its seat.
