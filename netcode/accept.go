@@ -29,6 +29,7 @@ const (
 func AcceptSession(w http.ResponseWriter, r *http.Request, accept *websocket.AcceptOptions, opts *SessionOptions) (*Session, error) {
 	o := opts.withDefaults()
 	pc := &pollConn{slot: -1}
+	pc.initFns()
 	var ao websocket.AcceptOptions
 	if accept != nil {
 		ao = *accept

@@ -58,6 +58,19 @@ type pollConn struct {
 	// which may read concurrently, sets closing first and leaves them alone)
 	deadline time.Time // the read deadline in active mode
 	lastData time.Time // when the last data frame arrived in probe mode
+	woke     bool      // the Poller saw bytes: the first probe may skip its peek
+
+	// The descriptor callbacks and what they read and return: made once, so
+	// that a wake-up allocates nothing. Used by the reader goroutine only.
+	readFn, peekFn func(fd uintptr)
+	ioBuf          []byte
+	ioN            int
+	ioErr          error
+	peekBuf        [1]byte
+}
+
+func (c *pollConn) initFns() {
+	c.readFn, c.peekFn = c.readFd, c.peekFd
 }
 
 func (c *pollConn) Read(p []byte) (int, error) {
@@ -101,16 +114,10 @@ func (c *pollConn) gotBytes() { c.boundary.Store(false) }
 
 // tryRead reads what is there without waiting; nothing there means errIdle.
 func (c *pollConn) tryRead(p []byte) (int, error) {
-	var n int
-	var rerr error
-	err := c.raw.Control(func(fd uintptr) {
-		for {
-			n, rerr = syscall.Read(int(fd), p)
-			if rerr != syscall.EINTR {
-				return
-			}
-		}
-	})
+	c.ioBuf = p
+	err := c.raw.Control(c.readFn)
+	c.ioBuf = nil
+	n, rerr := c.ioN, c.ioErr
 	switch {
 	case err != nil:
 		return 0, err
@@ -123,6 +130,42 @@ func (c *pollConn) tryRead(p []byte) (int, error) {
 	}
 	c.gotBytes()
 	return n, nil
+}
+
+func (c *pollConn) readFd(fd uintptr) {
+	for {
+		c.ioN, c.ioErr = syscall.Read(int(fd), c.ioBuf)
+		if c.ioErr != syscall.EINTR {
+			return
+		}
+	}
+}
+
+// quiet reports, between frames in probe mode, that nothing has arrived,
+// so the session can park without asking coder/websocket for a frame
+// (whose way of saying "nothing yet" is an error wrapped three times).
+// It only peeks; errors are left for the next read to find.
+func (c *pollConn) quiet() bool {
+	if c.woke {
+		c.woke = false
+		return false
+	}
+	if c.idleAfter == 0 || len(c.prefix) > 0 || !c.boundary.Load() || !c.probe.Load() {
+		return false // bytes from before the upgrade are not on the socket
+	}
+	if err := c.raw.Control(c.peekFn); err != nil {
+		return false
+	}
+	return c.ioErr == syscall.EAGAIN
+}
+
+func (c *pollConn) peekFd(fd uintptr) {
+	for {
+		c.ioN, _, c.ioErr = syscall.Recvfrom(int(fd), c.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if c.ioErr != syscall.EINTR {
+			return
+		}
+	}
 }
 
 // markBoundary records, between frames, whether the next byte off the

@@ -36,6 +36,13 @@ type Poller struct {
 	slots  []pollSlot // indexed by the event's Fd field; guarded by mu
 	free   []int32    // unused slot indexes
 	closed bool       // Run has returned: arm fails from now on
+
+	// epoll_ctl's arguments and result, and the callback that passes them
+	// (made once, so that arming allocates nothing); guarded by mu
+	ctlOp  int
+	ctlEv  unix.EpollEvent
+	ctlErr error
+	ctlFn  func(fd uintptr)
 }
 
 // pollSlot is one registered session. gen tells a stale event (for a
@@ -61,8 +68,12 @@ func NewPoller() (*Poller, error) {
 		file.Close()
 		return nil, fmt.Errorf("netcode: poller: %w", err)
 	}
-	return &Poller{epfd: epfd, file: file, raw: raw}, nil
+	p := &Poller{epfd: epfd, file: file, raw: raw}
+	p.ctlFn = p.ctl
+	return p, nil
 }
+
+func (p *Poller) ctl(fd uintptr) { p.ctlErr = unix.EpollCtl(p.epfd, p.ctlOp, int(fd), &p.ctlEv) }
 
 // Run waits for readiness and wakes sessions until ctx ends. Then it wakes
 // every session it holds, which go back to reading on a goroutine of their
@@ -72,13 +83,14 @@ func (p *Poller) Run(ctx context.Context) error {
 	defer stop()
 	defer p.close()
 	events := make([]unix.EpollEvent, 256)
+	var n int
+	var werr error
+	wait := func(fd uintptr) bool {
+		n, werr = unix.EpollWait(int(fd), events, 0)
+		return n > 0 || (werr != nil && werr != unix.EINTR)
+	}
 	for {
-		var n int
-		var werr error
-		err := p.raw.Read(func(fd uintptr) bool {
-			n, werr = unix.EpollWait(int(fd), events, 0)
-			return n > 0 || (werr != nil && werr != unix.EINTR)
-		})
+		err := p.raw.Read(wait)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -130,22 +142,21 @@ func (p *Poller) arm(s *Session) error {
 	if p.closed {
 		return errPollerStopped
 	}
-	op := unix.EPOLL_CTL_MOD
+	p.ctlOp = unix.EPOLL_CTL_MOD
 	if pc.slot < 0 {
-		op = unix.EPOLL_CTL_ADD
+		p.ctlOp = unix.EPOLL_CTL_ADD
 		pc.slot = p.take(s)
 	}
-	ev := unix.EpollEvent{
+	p.ctlEv = unix.EpollEvent{
 		Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT,
 		Fd:     pc.slot,
 		Pad:    int32(p.slots[pc.slot].gen),
 	}
-	var cerr error
-	err := pc.raw.Control(func(fd uintptr) { cerr = unix.EpollCtl(p.epfd, op, int(fd), &ev) })
+	err := pc.raw.Control(p.ctlFn)
 	if err == nil {
-		err = cerr
+		err = p.ctlErr
 	}
-	if err != nil && op == unix.EPOLL_CTL_ADD {
+	if err != nil && p.ctlOp == unix.EPOLL_CTL_ADD {
 		p.release(pc.slot)
 		pc.slot = -1
 	}
@@ -178,7 +189,8 @@ func (p *Poller) remove(s *Session) {
 		return
 	}
 	if !p.closed {
-		pc.raw.Control(func(fd uintptr) { unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
+		p.ctlOp = unix.EPOLL_CTL_DEL
+		pc.raw.Control(p.ctlFn)
 		p.release(pc.slot)
 	}
 	pc.slot = -1

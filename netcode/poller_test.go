@@ -454,10 +454,13 @@ func sessionReaders() int {
 // real session on loopback, the client a raw socket that allocates
 // nothing: allocs/op is what the session costs per frame.
 func BenchmarkSessionRoundTrip(b *testing.B) {
-	for _, poller := range []bool{false, true} {
-		b.Run(fmt.Sprintf("poller=%v", poller), func(b *testing.B) {
+	for _, mode := range []string{"no-poller", "poller", "parked"} {
+		b.Run(mode, func(b *testing.B) {
 			opts := SessionOptions{}
-			if poller {
+			if mode == "parked" {
+				opts.IdleAfter = time.Nanosecond // every frame wakes a parked session
+			}
+			if mode != "no-poller" {
 				p, err := NewPoller()
 				if err != nil {
 					b.Skip(err)

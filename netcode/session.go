@@ -316,6 +316,7 @@ func (s *Session) park() bool {
 func (s *Session) wake() {
 	if s.reading.CompareAndSwap(readParked, readRunning) {
 		s.opts.Poller.parked.Add(-1)
+		s.pc.woke = true
 		go s.serveFn()
 	}
 }
@@ -364,30 +365,38 @@ type malformedClose struct{ CloseError }
 func (m *malformedClose) Error() string { return m.CloseError.Error() }
 
 func (s *Session) readLoop(ctx context.Context) error {
-	var buf []byte // grows to the largest frame this client sends
+	var buf *[]byte // from readBufs once a frame comes
+	defer func() {
+		if buf != nil {
+			readBufs.Put(buf)
+		}
+	}()
 	for {
 		if s.pc != nil {
 			s.pc.markBoundary()
+			if s.pc.quiet() {
+				return errIdle
+			}
 		}
 		typ, r, err := s.conn.Reader(ctx)
 		if err != nil {
 			return err
 		}
 		if buf == nil {
-			buf = make([]byte, 0, 64)
+			buf = readBufs.Get().(*[]byte)
 		}
-		buf, err = readAll(buf[:0], r)
+		*buf, err = readAll((*buf)[:0], r)
 		if err != nil {
 			return err
 		}
-		s.bytesIn.Add(uint64(len(buf)))
+		s.bytesIn.Add(uint64(len(*buf)))
 		if typ != websocket.MessageBinary {
 			return &malformedClose{CloseError{websocket.StatusUnsupportedData, "text frames are not accepted; send binary MessagePack"}}
 		}
 		if s.pc != nil {
 			s.pc.dataFrame()
 		}
-		if err := s.handle(buf); err != nil {
+		if err := s.handle(*buf); err != nil {
 			return err
 		}
 	}
@@ -436,6 +445,10 @@ func closeReason(err error) string {
 	}
 	return r
 }
+
+// readBufs holds frame buffers between a session's reads: a parked
+// session keeps none, and a woken one takes one without allocating.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
 
 func readAll(buf []byte, r io.Reader) ([]byte, error) {
 	for {
