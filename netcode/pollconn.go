@@ -28,7 +28,9 @@ var errPollerStopped = errors.New("netcode: poller stopped")
 //   - probe (after waking from the Poller): at a frame boundary, one
 //     non-blocking read; nothing there means errIdle, so a client that
 //     sends a frame now and then (a ping a second) costs a goroutine only
-//     while that frame is handled.
+//     while that frame is handled. Between frames the session asks quiet
+//     (a peek) first, so the usual way back to the Poller does not go
+//     through coder/websocket at all.
 //   - active (two frames within idleAfter: a client that is playing): a
 //     normal blocking read under a read deadline that data frames push
 //     back to idleAfter ahead whenever it is less than idleAfter/2 away
