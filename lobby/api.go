@@ -285,16 +285,17 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := room.Reserve(r.Context(), name, req.JoinCode)
+	writeReservation(w, r, res, err)
+}
+
+// writeReservation answers a join or a quick play: the seat, or why not.
+func writeReservation(w http.ResponseWriter, r *http.Request, res Reservation, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, joinResponse(r, res))
-}
-
-func joinResponse(r *http.Request, res Reservation) JoinResponse {
-	return JoinResponse{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
-		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires}
+	writeJSON(w, http.StatusOK, JoinResponse{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
+		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires})
 }
 
 func wsURL(r *http.Request, token string) string {

@@ -37,11 +37,7 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.quickPlay(r.Context(), mode, name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, joinResponse(r, res))
+	writeReservation(w, r, res, err)
 }
 
 // errNoRoom: no room of the mode has space.
