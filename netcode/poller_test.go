@@ -21,25 +21,35 @@ import (
 )
 
 // pollServer is a real server on loopback whose sessions come from
-// AcceptSession with a Poller; the test takes each session from accepted.
+// AcceptSession, with a Poller unless the test asks for none; the test takes
+// each session from accepted.
 type pollServer struct {
 	url        string
-	poller     *Poller
+	poller     *Poller // nil without one
 	accepted   chan *Session
 	stopPoller func() // stops the Poller alone
 	stop       func() // ends the sessions' context, the Poller and the server
 }
 
-func startPollServer(t *testing.T, opts SessionOptions) *pollServer {
+func startPollServer(t testing.TB, opts SessionOptions) *pollServer {
 	t.Helper()
 	p, err := NewPoller()
 	if err != nil {
 		t.Skip(err)
 	}
+	return startSessionServer(t, opts, p)
+}
+
+func startSessionServer(t testing.TB, opts SessionOptions, p *Poller) *pollServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pctx, pcancel := context.WithCancel(ctx)
 	pollerDone := make(chan struct{})
-	go func() { p.Run(pctx); close(pollerDone) }()
+	if p != nil {
+		go func() { p.Run(pctx); close(pollerDone) }()
+	} else {
+		close(pollerDone)
+	}
 	opts.Poller = p
 	ps := &pollServer{poller: p, accepted: make(chan *Session, 64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +77,7 @@ func startPollServer(t *testing.T, opts SessionOptions) *pollServer {
 	return ps
 }
 
-func (ps *pollServer) session(t *testing.T) *Session {
+func (ps *pollServer) session(t testing.TB) *Session {
 	t.Helper()
 	select {
 	case s := <-ps.accepted:
@@ -85,6 +95,22 @@ func (ps *pollServer) dial(t *testing.T) (*websocket.Conn, *Session) {
 		t.Fatal(err)
 	}
 	return c, ps.session(t)
+}
+
+// waitUntil polls cond for up to 5 s and fails with its last error.
+func waitUntil(t *testing.T, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func sendInput(t *testing.T, c *websocket.Conn, seq uint32) {
@@ -112,14 +138,13 @@ func wantInput(t *testing.T, s *Session, seq uint32) {
 // waitGoroutines waits until at most want goroutines run.
 func waitGoroutines(t *testing.T, want int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > want {
-		if time.Now().After(deadline) {
+	waitUntil(t, func() error {
+		if n := runtime.NumGoroutine(); n > want {
 			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), want, buf[:runtime.Stack(buf, true)])
+			return fmt.Errorf("%d goroutines, want at most %d:\n%s", n, want, buf[:runtime.Stack(buf, true)])
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestQuietSessionsParkNoGoroutine(t *testing.T) {
@@ -320,11 +345,12 @@ func TestParkedSessionCloses(t *testing.T) {
 func TestSessionsOutliveTheirPoller(t *testing.T) {
 	ps := startPollServer(t, SessionOptions{IdleAfter: 10 * time.Millisecond})
 	c, s := ps.dial(t)
-	for deadline := time.Now().Add(5 * time.Second); ps.poller.Parked() != 1; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d parked, want 1", ps.poller.Parked())
+	waitUntil(t, func() error {
+		if n := ps.poller.Parked(); n != 1 {
+			return fmt.Errorf("%d parked, want 1", n)
 		}
-	}
+		return nil
+	})
 	ps.stopPoller()
 	if ps.poller.Parked() != 0 {
 		t.Fatalf("%d parked after the Poller stopped, want 0", ps.poller.Parked())
@@ -407,20 +433,8 @@ func TestParkedSessionRandomSplits(t *testing.T) {
 // Without a Poller an accepted session reads on a goroutine of its own
 // for its whole life, and quiet spells change nothing.
 func TestAcceptedSessionWithoutPoller(t *testing.T) {
-	accepted := make(chan *Session, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := AcceptSession(w, r, nil, &SessionOptions{IdleAfter: time.Millisecond})
-		if err == nil {
-			s.Start(context.Background(), nil)
-			accepted <- s
-		}
-	}))
-	defer srv.Close()
-	c, _, err := websocket.Dial(context.Background(), srv.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := <-accepted
+	ps := startSessionServer(t, SessionOptions{IdleAfter: time.Millisecond}, nil)
+	c, s := ps.dial(t)
 	time.Sleep(20 * time.Millisecond)
 	if n := sessionReaders(); n != 1 {
 		t.Fatalf("%d session readers for a quiet connection, want 1", n)
@@ -437,11 +451,12 @@ func TestAcceptedSessionWithoutPoller(t *testing.T) {
 // waitReaders waits until n goroutines are in a session's read loop.
 func waitReaders(t *testing.T, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); sessionReaders() != n; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d session readers, want %d", sessionReaders(), n)
+	waitUntil(t, func() error {
+		if got := sessionReaders(); got != n {
+			return fmt.Errorf("%d session readers, want %d", got, n)
 		}
-	}
+		return nil
+	})
 }
 
 // sessionReaders counts the goroutines in a session's read loop.
@@ -460,27 +475,14 @@ func BenchmarkSessionRoundTrip(b *testing.B) {
 			if mode == "parked" {
 				opts.IdleAfter = time.Nanosecond // every frame wakes a parked session
 			}
-			if mode != "no-poller" {
-				p, err := NewPoller()
-				if err != nil {
-					b.Skip(err)
-				}
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				go p.Run(ctx)
-				opts.Poller = p
+			var ps *pollServer
+			if mode == "no-poller" {
+				ps = startSessionServer(b, opts, nil)
+			} else {
+				ps = startPollServer(b, opts)
 			}
-			accepted := make(chan *Session, 1)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				s, err := AcceptSession(w, r, nil, &opts)
-				if err == nil {
-					s.Start(context.Background(), nil)
-					accepted <- s
-				}
-			}))
-			defer srv.Close()
-			conn := rawDial(b, "ws"+strings.TrimPrefix(srv.URL, "http"))
-			s := <-accepted
+			conn := rawDial(b, ps.url)
+			s := ps.session(b)
 			input := maskedFrame(AppendInput(nil, game.Input{Seq: 1, Move: 1}))
 			snap := AppendSnapshot(nil, 1, 0, 1, nil, []game.Entity{{ID: 1, X: 100, Y: 100, HP: 100}})
 			go func() {
