@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/netcode"
 )
 
@@ -76,15 +78,14 @@ func TestMetricsAndHealth(t *testing.T) {
 	}
 	// The client sends nothing: its connection parks, holding no goroutine,
 	// and every tick finds no input queued for it.
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(body, "\ntickroom_connections_parked 1\n") ||
-		strings.Contains(body, `tickroom_input_backlog_total{queued="0"} 0`+"\n") {
-		if time.Now().After(deadline) {
-			t.Fatal("/metrics never shows the quiet client's connection parked and its ticks without input")
+	lobbytest.CheckFor(t, 5*time.Second, func() error {
+		_, body := get(t, base+"/metrics")
+		if !strings.Contains(body, "\ntickroom_connections_parked 1\n") ||
+			strings.Contains(body, `tickroom_input_backlog_total{queued="0"} 0`+"\n") {
+			return errors.New("/metrics never shows the quiet client's connection parked and its ticks without input")
 		}
-		time.Sleep(20 * time.Millisecond)
-		_, body = get(t, base+"/metrics")
-	}
+		return nil
+	})
 	srv.drain()
 	if code, _ := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz after drain: %d, want 503", code)
