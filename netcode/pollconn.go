@@ -60,7 +60,7 @@ type pollConn struct {
 	// which may read concurrently, sets closing first and leaves them alone)
 	deadline time.Time // the read deadline in active mode
 	lastData time.Time // when the last data frame arrived in probe mode
-	woke     bool      // the Poller saw bytes: the first probe may skip its peek
+	woke     bool      // set by wake before it starts the reader: the first probe may skip its peek
 
 	// The descriptor callbacks and what they read and return: made once, so
 	// that a wake-up allocates nothing. Used by the reader goroutine only.
