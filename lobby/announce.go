@@ -7,17 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tickroom/tickroom/lobby/rest"
 )
-
-type announceRequest struct {
-	Text string `json:"text"`
-}
-
-// AnnounceResponse is what a successful announce answers.
-type AnnounceResponse struct {
-	RoomID string `json:"room_id"`
-	Text   string `json:"text"`
-}
 
 // announce sends a system message to a room's players: it appears in their
 // chat and in the room's chat history. Admin only.
@@ -31,7 +23,7 @@ func (a *API) announce(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var req announceRequest
+	var req rest.Announce
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
@@ -45,7 +37,7 @@ func (a *API) announce(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, AnnounceResponse{RoomID: room.ID(), Text: text})
+	writeJSON(w, http.StatusAccepted, rest.Announced{RoomID: room.ID(), Text: text})
 }
 
 // checkAdmin wants "Authorization: Bearer <AdminKey>". The keys are

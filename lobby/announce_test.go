@@ -9,12 +9,14 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 func TestAnnounce(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{AdminKey: "sesame"})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{AdminKey: "sesame"})
 	room := createRoom(t, ts, `{}`)
 	url := ts.URL + "/api/rooms/" + room.ID + "/announce"
 	cases := []struct {
@@ -49,7 +51,7 @@ func TestAnnounce(t *testing.T) {
 		defer cancel()
 		alice := join(t, ctx, ts.URL, room.ID, "alice")
 		a := call(t, "POST", url, `{"text":"server restarts in 5 minutes"}`, "Authorization", "bearer sesame")
-		if got := decode[lobby.AnnounceResponse](t, a, http.StatusAccepted); got.RoomID != room.ID {
+		if got := decode[rest.Announced](t, a, http.StatusAccepted); got.RoomID != room.ID {
 			t.Fatalf("answer %+v", got)
 		}
 		if e := waitForText(t, ctx, alice, "server restarts in 5 minutes"); e.Kind != game.EventSystem {
@@ -57,14 +59,14 @@ func TestAnnounce(t *testing.T) {
 		}
 	})
 	t.Run("disabled without a key", func(t *testing.T) {
-		off := startServer(t, lobby.Options{}, lobby.APIOptions{})
+		off := startServer(t, rooms.Options{}, lobby.APIOptions{})
 		r := createRoom(t, off, `{}`)
 		problem(t, call(t, "POST", off.URL+"/api/rooms/"+r.ID+"/announce", `{"text":"hi"}`, "Authorization", "Bearer "), 404, "")
 	})
 }
 
 // waitForText reads c until an event with text arrives.
-func waitForText(t *testing.T, ctx context.Context, c *netcode.Client, text string) game.Event {
+func waitForText(t *testing.T, ctx context.Context, c *client.Client, text string) game.Event {
 	t.Helper()
 	for {
 		u, err := c.Read(ctx)

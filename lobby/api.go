@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // APIOptions configures the HTTP API. Zero fields take the defaults noted.
@@ -27,14 +29,14 @@ type APIOptions struct {
 	// proxies and clients can tell it is alive. Default 15s.
 	Heartbeat time.Duration
 	// Session configures every WebSocket session.
-	Session netcode.SessionOptions
+	Session session.Options
 	// KeepaliveInterval is how often each client is pinged; one that does
 	// not answer within another interval is dropped. Default 10s;
 	// negative disables keepalive.
 	KeepaliveInterval time.Duration
 	// NoPoller keeps a reader goroutine parked for every connection's
 	// whole life, as on systems without epoll. By default NewAPI starts a
-	// netcode.Poller (unless Session.Poller is set), so a connection whose
+	// session.Poller (unless Session.Poller is set), so a connection whose
 	// client has gone quiet pins no goroutine.
 	NoPoller bool
 	// Limits bounds what each client may send and how many may connect.
@@ -46,7 +48,7 @@ type APIOptions struct {
 // API serves the lobby REST API and the WebSocket endpoint.
 type API struct {
 	// static after construction
-	m          *Manager
+	m          *rooms.Manager
 	opts       APIOptions
 	log        *slog.Logger
 	ctx        context.Context // ends sessions on shutdown
@@ -60,7 +62,7 @@ type API struct {
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
 // when ctx does.
-func NewAPI(ctx context.Context, m *Manager, opts APIOptions) *API {
+func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -70,12 +72,12 @@ func NewAPI(ctx context.Context, m *Manager, opts APIOptions) *API {
 	opts.Limits = opts.Limits.withDefaults()
 	if opts.KeepaliveInterval >= 0 && opts.Session.Keepalive == nil {
 		// One goroutine pings every session; it ends with ctx.
-		opts.Session.Keepalive = netcode.NewKeepalive(opts.KeepaliveInterval)
+		opts.Session.Keepalive = session.NewKeepalive(opts.KeepaliveInterval)
 		go opts.Session.Keepalive.Run(ctx)
 	}
 	if !opts.NoPoller && opts.Session.Poller == nil {
 		// One goroutine watches every quiet connection; it ends with ctx.
-		if p, err := netcode.NewPoller(); err != nil {
+		if p, err := session.NewPoller(); err != nil {
 			opts.Logger.Warn("idle connections will each keep a goroutine", "err", err)
 		} else {
 			opts.Session.Poller = p
@@ -138,11 +140,11 @@ func noRoute(mux *http.ServeMux) http.HandlerFunc {
 		}
 		if len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeProblem(w, Problem{Type: "/problems/method-not-allowed", Status: http.StatusMethodNotAllowed,
+			writeProblem(w, rest.Problem{Type: "/problems/method-not-allowed", Status: http.StatusMethodNotAllowed,
 				Detail: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allow, " or ")})
 			return
 		}
-		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+		writeProblem(w, rest.Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such API endpoint: " + r.Method + " " + r.URL.Path})
 	}
 }
 
@@ -164,34 +166,30 @@ func (a *API) streamContext(r *http.Request) (context.Context, context.CancelFun
 // WaitSessions blocks until every WebSocket session has ended or ctx does.
 func (a *API) WaitSessions(ctx context.Context) error { return a.sessions.wait(ctx) }
 
+// createRoomRequest is rest.CreateRoom as the server decodes it: its
+// labels name the label at fault when a value is not a string.
 type createRoomRequest struct {
-	Name       string `json:"name"`
-	Mode       string `json:"mode"`
-	MaxPlayers *int   `json:"max_players"`
-	TickRate   *int   `json:"tick_rate"`
-	SendRate   *int   `json:"send_rate"`
-	Private    bool   `json:"private"`
-	JoinCode   string `json:"join_code"`
-	Labels     labels `json:"labels"`
+	rest.CreateRoom
+	Labels labels `json:"labels"`
 }
 
 // config checks the request and returns the room it asks for. Numbers that
 // are given must be in range: an explicit 0 is not "the default".
-func (req *createRoomRequest) config() (RoomConfig, error) {
-	cfg := RoomConfig{Name: strings.TrimSpace(stripControl(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
+func (req *createRoomRequest) config() (rooms.Config, error) {
+	cfg := rooms.Config{Name: strings.TrimSpace(stripControl(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
 	var err error
 	if req.Mode != "" {
 		if cfg.Mode, err = validMode(req.Mode, "mode"); err != nil {
 			return cfg, err
 		}
 	}
-	if cfg.MaxPlayers, err = inRange(req.MaxPlayers, "max_players", 1, MaxMaxPlayers); err != nil {
+	if cfg.MaxPlayers, err = inRange(req.MaxPlayers, "max_players", 1, rooms.MaxMaxPlayers); err != nil {
 		return cfg, err
 	}
-	if cfg.TickRate, err = inRange(req.TickRate, "tick_rate", MinTickRate, MaxTickRate); err != nil {
+	if cfg.TickRate, err = inRange(req.TickRate, "tick_rate", rooms.MinTickRate, rooms.MaxTickRate); err != nil {
 		return cfg, err
 	}
-	if cfg.SendRate, err = inRange(req.SendRate, "send_rate", 1, MaxTickRate); err != nil {
+	if cfg.SendRate, err = inRange(req.SendRate, "send_rate", 1, rooms.MaxTickRate); err != nil {
 		return cfg, err
 	}
 	if err := validateLabels(req.Labels); err != nil {
@@ -226,12 +224,6 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, room.Info())
 }
 
-// roomDetail is a room with its players; here "players" lists them.
-type roomDetail struct {
-	*RoomInfo
-	Players []PlayerInfo `json:"players"`
-}
-
 func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
 	room, err := a.m.Get(r.PathValue("id"))
 	if err != nil {
@@ -243,25 +235,11 @@ func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, roomDetail{RoomInfo: room.Info(), Players: players})
-}
-
-type joinRequest struct {
-	Name     string `json:"name"`
-	JoinCode string `json:"join_code"`
-}
-
-// JoinResponse is what a successful join answers.
-type JoinResponse struct {
-	RoomID    string    `json:"room_id"`
-	PlayerID  uint32    `json:"player_id"`
-	Token     string    `json:"token"`
-	WSURL     string    `json:"ws_url"`
-	ExpiresAt time.Time `json:"expires_at"`
+	writeJSON(w, http.StatusOK, rest.RoomDetail{Room: room.Info(), Players: players})
 }
 
 func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
-	var req joinRequest
+	var req rest.Join
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
@@ -276,7 +254,7 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.m.Draining() {
-		writeError(w, ErrShuttingDown)
+		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
 	room, err := a.m.Get(r.PathValue("id"))
@@ -289,12 +267,12 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeReservation answers a join or a quick play: the seat, or why not.
-func writeReservation(w http.ResponseWriter, r *http.Request, res Reservation, err error) {
+func writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, JoinResponse{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
+	writeJSON(w, http.StatusOK, rest.Seat{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
 		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires})
 }
 

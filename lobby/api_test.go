@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
 // answer is one HTTP response, read whole.
@@ -76,12 +79,12 @@ func decode[T any](t *testing.T, a answer, status int) T {
 
 // problem checks that a is an RFC 9457 problem with status, naming field
 // (when field is not empty), and returns it.
-func problem(t *testing.T, a answer, status int, field string) lobby.Problem {
+func problem(t *testing.T, a answer, status int, field string) rest.Problem {
 	t.Helper()
 	if mt, _, _ := mime.ParseMediaType(a.header.Get("Content-Type")); mt != "application/problem+json" {
 		t.Fatalf("Content-Type %q, want application/problem+json (status %d: %s)", a.header.Get("Content-Type"), a.status, a.body)
 	}
-	p := decode[lobby.Problem](t, a, status)
+	p := decode[rest.Problem](t, a, status)
 	if p.Status != status || p.Type == "" || p.Title == "" {
 		t.Fatalf("problem %+v: want status %d with type and title", p, status)
 	}
@@ -92,20 +95,20 @@ func problem(t *testing.T, a answer, status int, field string) lobby.Problem {
 }
 
 // createRoom creates a room from a JSON spec and returns it.
-func createRoom(t *testing.T, ts *testServer, spec string) lobby.RoomInfo {
+func createRoom(t *testing.T, ts *testServer, spec string) directory.Room {
 	t.Helper()
-	return decode[lobby.RoomInfo](t, call(t, "POST", ts.URL+"/api/rooms", spec), http.StatusCreated)
+	return decode[directory.Room](t, call(t, "POST", ts.URL+"/api/rooms", spec), http.StatusCreated)
 }
 
 // reserve joins room as name and returns the seat.
-func reserve(t *testing.T, ts *testServer, roomID, body string) lobby.JoinResponse {
+func reserve(t *testing.T, ts *testServer, roomID, body string) rest.Seat {
 	t.Helper()
-	return decode[lobby.JoinResponse](t, call(t, "POST", ts.URL+"/api/rooms/"+roomID+"/join", body), http.StatusOK)
+	return decode[rest.Seat](t, call(t, "POST", ts.URL+"/api/rooms/"+roomID+"/join", body), http.StatusOK)
 }
 
 func TestCreateRoomContract(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	bad := []struct {
 		name, body string
 		status     int
@@ -150,7 +153,7 @@ func TestCreateRoomContract(t *testing.T) {
 	})
 	t.Run("defaults", func(t *testing.T) {
 		a := call(t, "POST", ts.URL+"/api/rooms", `{}`)
-		r := decode[lobby.RoomInfo](t, a, http.StatusCreated)
+		r := decode[directory.Room](t, a, http.StatusCreated)
 		if r.Name != "room" || r.Mode != "ffa" || r.MaxPlayers != 8 || r.TickRate != 30 || r.State != "open" || r.Private {
 			t.Fatalf("defaults: %+v", r)
 		}
@@ -169,7 +172,7 @@ func TestCreateRoomContract(t *testing.T) {
 		if strings.Contains(string(a.body), "s3cret") {
 			t.Fatalf("the answer shows the join code: %s", a.body)
 		}
-		if r := decode[lobby.RoomInfo](t, a, http.StatusCreated); !r.Private {
+		if r := decode[directory.Room](t, a, http.StatusCreated); !r.Private {
 			t.Fatalf("room: %+v", r)
 		}
 	})
@@ -185,14 +188,14 @@ func manyLabels(n int) string {
 
 func TestGetRoomPresence(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	room := createRoom(t, ts, `{"name":"lounge","max_players":4}`)
 	alice := join(t, t.Context(), ts.URL, room.ID, "alice")
 	reserve(t, ts, room.ID, `{"name":"late"}`) // reserved, not connected
 	checkFor(t, 5*time.Second, func() error {
 		d := roomInfo(t, ts, room.ID)
 		if d.ID != room.ID || d.Name != "lounge" || d.Reserved != 1 {
-			return fmt.Errorf("room: %+v", d.RoomInfo)
+			return fmt.Errorf("room: %+v", d.Room)
 		}
 		if len(d.Players) != 1 {
 			return fmt.Errorf("players: %+v", d.Players)
@@ -216,7 +219,7 @@ func TestGetRoomPresence(t *testing.T) {
 
 func TestRouting(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	cases := []struct {
 		method, path string
 		status       int

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/lobby/directory"
 )
 
 // FuzzListQuery: any query string parses to a query or to an error naming
@@ -48,11 +50,11 @@ func FuzzListQuery(f *testing.F) {
 	})
 }
 
-func fuzzRooms() []*RoomInfo {
-	var out []*RoomInfo
+func fuzzRooms() []*directory.Room {
+	var out []*directory.Room
 	t0 := time.Unix(1_700_000_000, 0)
 	for i := range 12 {
-		out = append(out, &RoomInfo{
+		out = append(out, &directory.Room{
 			ID: fmt.Sprintf("room-%02d", i), Name: fmt.Sprintf("Room %d", i%5), Mode: []string{"ffa", "duel"}[i%2],
 			MaxPlayers: 4, Players: i % 5, Labels: map[string]string{"region": []string{"eu", "us", "asia"}[i%3]},
 			State: "open", CreatedAt: t0.Add(time.Duration(i%7) * time.Second),

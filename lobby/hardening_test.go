@@ -17,13 +17,16 @@ import (
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // dialRaw takes a seat with a bare WebSocket, to send what no SDK would.
 func dialRaw(t *testing.T, ctx context.Context, ts *testServer, roomID string) *websocket.Conn {
 	t.Helper()
-	seat, err := netcode.Reserve(ctx, ts.URL, roomID, "raw", nil)
+	seat, err := client.Reserve(ctx, ts.URL, roomID, "raw", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +60,7 @@ type watchRate struct {
 	got, skipped atomic.Int64
 }
 
-func watch(ctx context.Context, c *netcode.Client, w *watchRate) {
+func watch(ctx context.Context, c *client.Client, w *watchRate) {
 	var last uint32
 	for {
 		u, err := c.Read(ctx)
@@ -76,10 +79,10 @@ func watch(ctx context.Context, c *netcode.Client, w *watchRate) {
 }
 
 func TestBadFramesGetCloseCodes(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{MaxPlayers: 16, TickRate: 30}, nil)
+	room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{MaxPlayers: new(16), TickRate: new(30)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,23 +136,23 @@ func TestBadFramesGetCloseCodes(t *testing.T) {
 }
 
 func TestTokensRefused(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	roomA, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "a"}, nil)
-	roomB, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "b"}, nil)
-	used, err := netcode.Reserve(ctx, ts.URL, roomA.ID, "once", nil)
+	roomA, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "a"}, nil)
+	roomB, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "b"}, nil)
+	used, err := client.Reserve(ctx, ts.URL, roomA.ID, "once", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := netcode.Dial(ctx, used.WSURL, nil)
+	c, err := client.Dial(ctx, used.WSURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.CloseNow()
-	fresh, _ := netcode.Reserve(ctx, ts.URL, roomA.ID, "fresh", nil)
-	expired := ts.mgr.Tokens().Sign(lobby.Claims{Kind: lobby.TokenJoin, RoomID: roomA.ID, PlayerID: fresh.PlayerID, Expires: time.Now().Add(-time.Minute).Unix()})
-	forged := lobby.NewTokens([]byte("not the server's key"), nil).Sign(lobby.Claims{Kind: lobby.TokenJoin, RoomID: roomA.ID, PlayerID: fresh.PlayerID, Expires: time.Now().Add(time.Minute).Unix()})
+	fresh, _ := client.Reserve(ctx, ts.URL, roomA.ID, "fresh", nil)
+	expired := ts.mgr.Tokens().Sign(rooms.Claims{Kind: rooms.TokenJoin, RoomID: roomA.ID, PlayerID: fresh.PlayerID, Expires: time.Now().Add(-time.Minute).Unix()})
+	forged := rooms.NewTokens([]byte("not the server's key"), nil).Sign(rooms.Claims{Kind: rooms.TokenJoin, RoomID: roomA.ID, PlayerID: fresh.PlayerID, Expires: time.Now().Add(time.Minute).Unix()})
 	tampered := []byte(fresh.Token)
 	tampered[5] ^= 1
 
@@ -163,15 +166,15 @@ func TestTokensRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := netcode.Dial(ctx, tt.url, nil)
-			var apiErr *netcode.APIError
+			_, err := client.Dial(ctx, tt.url, nil)
+			var apiErr *rest.Problem
 			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Field != "token" {
 				t.Fatalf("dial with %s token: %v, want a 401 problem naming the token", tt.name, err)
 			}
 		})
 	}
 	// The fresh token still works after all that.
-	ok, err := netcode.Dial(ctx, fresh.WSURL, nil)
+	ok, err := client.Dial(ctx, fresh.WSURL, nil)
 	if err != nil {
 		t.Fatalf("fresh token refused: %v", err)
 	}
@@ -183,10 +186,10 @@ func wsURLWith(wsURL, token string) string {
 }
 
 func TestCrossOriginUpgradeRefused(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{OriginPatterns: []string{"game.example.com"}})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{OriginPatterns: []string{"game.example.com"}})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
 	for _, tt := range []struct {
 		origin string
 		status int
@@ -195,7 +198,7 @@ func TestCrossOriginUpgradeRefused(t *testing.T) {
 		{"https://game.example.com", http.StatusSwitchingProtocols},
 		{"", http.StatusSwitchingProtocols}, // bots send no Origin
 	} {
-		seat, _ := netcode.Reserve(ctx, ts.URL, room.ID, "p", nil)
+		seat, _ := client.Reserve(ctx, ts.URL, room.ID, "p", nil)
 		h := http.Header{}
 		if tt.origin != "" {
 			h.Set("Origin", tt.origin)
@@ -213,10 +216,10 @@ func TestCrossOriginUpgradeRefused(t *testing.T) {
 // TestReconnectKeepsPlayer: a player who scored, then lost its TCP
 // connection, comes back as the same player with the same score.
 func TestReconnectKeepsPlayer(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 30}, nil)
+	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{TickRate: new(30)}, nil)
 	shooter := join(t, ctx, ts.URL, room.ID, "shooter")
 	target := join(t, ctx, ts.URL, room.ID, "target")
 	go func() { // the target only reads
@@ -265,10 +268,10 @@ func TestReconnectKeepsPlayer(t *testing.T) {
 // TestKeepaliveDropsSilentPeer: a peer that answers nothing is detected
 // within two keepalive intervals even though TCP still looks fine.
 func TestKeepaliveDropsSilentPeer(t *testing.T) {
-	ts := startServer(t, lobby.Options{SlowAfter: time.Minute}, lobby.APIOptions{KeepaliveInterval: 200 * time.Millisecond})
+	ts := startServer(t, rooms.Options{SlowAfter: time.Minute}, lobby.APIOptions{KeepaliveInterval: 200 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
 	silent := join(t, ctx, ts.URL, room.ID, "silent") // never reads: never answers pings
 	r, _ := ts.mgr.Get(room.ID)
 	checkFor(t, 3*time.Second, func() error {
@@ -296,7 +299,7 @@ func (p panicky) Step(ev []game.Event) []game.Event {
 
 func TestPanicClosesOnlyThatRoom(t *testing.T) {
 	var armed atomic.Bool
-	ts := startServerGame(t, func(cfg lobby.RoomConfig) game.Game {
+	ts := startServerGame(t, func(cfg rooms.Config) game.Game {
 		g := smallArena(cfg)
 		if cfg.Name == "doomed" {
 			return panicky{g, &armed}
@@ -306,8 +309,8 @@ func TestPanicClosesOnlyThatRoom(t *testing.T) {
 	mgr := ts.mgr
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	doomed, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "doomed"}, nil)
-	fine, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "fine"}, nil)
+	doomed, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "doomed"}, nil)
+	fine, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "fine"}, nil)
 	victim := join(t, ctx, ts.URL, doomed.ID, "victim")
 	bystander := join(t, ctx, ts.URL, fine.ID, "bystander")
 	readSnapshot(t, ctx, victim)
@@ -317,18 +320,18 @@ func TestPanicClosesOnlyThatRoom(t *testing.T) {
 	for {
 		u, err := victim.Read(ctx)
 		if err != nil {
-			if code := netcode.CloseStatus(err); code != websocket.StatusInternalError {
+			if code := client.CloseStatus(err); code != netcode.CloseInternalError {
 				t.Fatalf("victim closed with %d (%v), want 1011", code, err)
 			}
 			break
 		}
-		gotError = gotError || (u.Type == netcode.MsgError && u.Error.Code == netcode.ErrInternal)
+		gotError = gotError || (u.Type == netcode.MsgError && u.Error.Code == netcode.CodeInternal)
 	}
 	if !gotError {
 		t.Fatal("victim got no error message before the close")
 	}
 	checkFor(t, 5*time.Second, func() error {
-		if _, err := mgr.Get(doomed.ID); !errors.Is(err, lobby.ErrRoomNotFound) {
+		if _, err := mgr.Get(doomed.ID); !errors.Is(err, rooms.ErrNotFound) {
 			return fmt.Errorf("panicked room still known: %v", err)
 		}
 		return nil
@@ -347,11 +350,11 @@ func TestPanicClosesOnlyThatRoom(t *testing.T) {
 // browser asking why its upgrade failed) is told what is wrong and does
 // not spend the token; a bad token is named as such.
 func TestProbeWithoutSubprotocolKeepsSeat(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
-	seat, _ := netcode.Reserve(ctx, ts.URL, room.ID, "prober", nil)
+	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
+	seat, _ := client.Reserve(ctx, ts.URL, room.ID, "prober", nil)
 	httpURL := "http" + strings.TrimPrefix(seat.WSURL, "ws")
 	for _, tt := range []struct {
 		url, field string
@@ -364,14 +367,14 @@ func TestProbeWithoutSubprotocolKeepsSeat(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var p lobby.Problem
+		var p rest.Problem
 		json.NewDecoder(resp.Body).Decode(&p)
 		resp.Body.Close()
 		if resp.StatusCode != tt.status || p.Field != tt.field {
 			t.Fatalf("probe: %d %+v, want %d naming %s", resp.StatusCode, p, tt.status, tt.field)
 		}
 	}
-	c, err := netcode.Dial(ctx, seat.WSURL, nil)
+	c, err := client.Dial(ctx, seat.WSURL, nil)
 	if err != nil {
 		t.Fatalf("token spent by a probe: %v", err)
 	}
@@ -382,12 +385,12 @@ func TestProbeWithoutSubprotocolKeepsSeat(t *testing.T) {
 // same TCP write as the upgrade request (net/http has already buffered it)
 // must not lose it or corrupt the stream.
 func TestFrameInHandshakePacket(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
 	observer := join(t, ctx, ts.URL, room.ID, "observer")
-	seat, err := netcode.Reserve(ctx, ts.URL, room.ID, "eager", nil)
+	seat, err := client.Reserve(ctx, ts.URL, room.ID, "eager", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,15 +413,15 @@ func TestFrameInHandshakePacket(t *testing.T) {
 // A client that has its 101 is a live session: shutdown waits for it,
 // even if the room has not attached it yet.
 func TestWaitSessionsCountsUpgradedClient(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	for range 20 {
-		room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{}, nil)
+		room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seat, err := netcode.Reserve(ctx, ts.URL, room.ID, "p", nil)
+		seat, err := client.Reserve(ctx, ts.URL, room.ID, "p", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby"
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 func TestJoinContract(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	room := createRoom(t, ts, `{"max_players":1}`)
 	full := createRoom(t, ts, `{"max_players":1}`)
 	reserve(t, ts, full.ID, `{"name":"first"}`)
@@ -55,12 +57,12 @@ func TestJoinContract(t *testing.T) {
 // dialRefused dials wsURL and wants the upgrade refused with status.
 func dialRefused(t *testing.T, wsURL string, status int) {
 	t.Helper()
-	c, err := netcode.Dial(t.Context(), wsURL, nil)
+	c, err := client.Dial(t.Context(), wsURL, nil)
 	if err == nil {
 		c.CloseNow()
 		t.Fatalf("dial %s: accepted, want %d", wsURL, status)
 	}
-	var ae *netcode.APIError
+	var ae *rest.Problem
 	if !errors.As(err, &ae) || ae.Status != status {
 		t.Fatalf("dial: %v, want status %d", err, status)
 	}
@@ -72,7 +74,7 @@ func dialRefused(t *testing.T, wsURL string, status int) {
 func TestSeatTokens(t *testing.T) {
 	t.Parallel()
 	key := []byte("seat token test key")
-	ts := startServer(t, lobby.Options{TokenKey: key, ReservationTTL: 200 * time.Millisecond}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{TokenKey: key, ReservationTTL: 200 * time.Millisecond}, lobby.APIOptions{})
 	roomA := createRoom(t, ts, `{"name":"a","max_players":1}`)
 	roomB := createRoom(t, ts, `{"name":"b","max_players":2}`)
 	wsBase := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws"
@@ -83,7 +85,7 @@ func TestSeatTokens(t *testing.T) {
 		dialRefused(t, wsBase+"?token=eyJrIjoiam9pbiJ9.AAAA", 401)
 	})
 	t.Run("expired signature", func(t *testing.T) {
-		tok := lobby.NewTokens(key, nil).Sign(lobby.Claims{Kind: lobby.TokenJoin, RoomID: roomB.ID, PlayerID: 1, Nonce: 1,
+		tok := rooms.NewTokens(key, nil).Sign(rooms.Claims{Kind: rooms.TokenJoin, RoomID: roomB.ID, PlayerID: 1, Nonce: 1,
 			Expires: time.Now().Add(-time.Minute).Unix()})
 		dialRefused(t, wsBase+"?token="+tok, 401)
 	})
@@ -104,19 +106,19 @@ func TestSeatTokens(t *testing.T) {
 		dialRefused(t, seat.WSURL+"&room="+roomA.ID, 401)
 		// The same seat's claims, signed for room A with the real key:
 		// room A has no such seat to spend it on.
-		var c lobby.Claims
+		var c rooms.Claims
 		payload, _, _ := strings.Cut(seat.Token, ".")
 		b, _ := base64.RawURLEncoding.DecodeString(payload)
 		if err := json.Unmarshal(b, &c); err != nil {
 			t.Fatal(err)
 		}
 		c.RoomID = roomA.ID
-		dialRefused(t, wsBase+"?token="+lobby.NewTokens(key, nil).Sign(c), 401)
+		dialRefused(t, wsBase+"?token="+rooms.NewTokens(key, nil).Sign(c), 401)
 		// Tampered without the key: the signature no longer matches.
 		tampered := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(b), roomB.ID, roomA.ID, 1)))
 		dialRefused(t, wsBase+"?token="+tampered+"."+strings.SplitN(seat.Token, ".", 2)[1], 401)
 		// None of that spent the token: it still opens its own room.
-		c1, err := netcode.Dial(t.Context(), seat.WSURL, nil)
+		c1, err := client.Dial(t.Context(), seat.WSURL, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,22 +132,16 @@ func TestSeatTokens(t *testing.T) {
 	})
 }
 
-// roomDetail is GET /api/rooms/{id}'s answer.
-type roomDetail struct {
-	lobby.RoomInfo
-	Players []lobby.PlayerInfo `json:"players"`
-}
-
-func roomInfo(t *testing.T, ts *testServer, id string) roomDetail {
+func roomInfo(t *testing.T, ts *testServer, id string) rest.RoomDetail {
 	t.Helper()
-	return decode[roomDetail](t, call(t, "GET", ts.URL+"/api/rooms/"+id, ""), http.StatusOK)
+	return decode[rest.RoomDetail](t, call(t, "GET", ts.URL+"/api/rooms/"+id, ""), http.StatusOK)
 }
 
 // TestConcurrentJoins: reserved seats count toward capacity, so 50 joins
 // racing for a 4-seat room get exactly 4 seats.
 func TestConcurrentJoins(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	room := createRoom(t, ts, `{"max_players":4}`)
 	statuses := make(chan int, 50)
 	var wg sync.WaitGroup
@@ -179,7 +175,7 @@ func TestConcurrentJoins(t *testing.T) {
 // announcements.
 func TestChatHistoryOnJoin(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{AdminKey: "k"})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{AdminKey: "k"})
 	room := createRoom(t, ts, `{}`)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

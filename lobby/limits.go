@@ -81,7 +81,7 @@ func (a *admission) admit(m netcode.ClientMessage) (bool, error) {
 	if lim.Allow() {
 		return true, nil
 	}
-	a.metrics.inputDropped("rate")
+	a.metrics.InputDropped("rate")
 	if a.flood == nil {
 		a.flood = rate.NewLimiter(rate.Limit(a.limits.FloodRate), a.limits.FloodBurst)
 	}

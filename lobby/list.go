@@ -4,16 +4,9 @@ import (
 	"context"
 	"net/http"
 	"time"
-)
 
-// RoomList is what GET /api/rooms answers.
-type RoomList struct {
-	Rooms []*RoomInfo `json:"rooms"`
-	// Version is the room feed's version the list is at least as new as:
-	// pass it as since= to a long-poll or to the event stream.
-	Version    uint64 `json:"version"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
+	"github.com/tickroom/tickroom/lobby/rest"
+)
 
 // listRooms lists public rooms, filtered, sorted and a page at a time. With
 // watch=1 it is a long-poll: it answers once the filtered list changed
@@ -34,14 +27,14 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(q.timeout + 10*time.Second))
 		a.waitForChange(ctx, &q)
 	}
-	version := a.m.Feed().Version()
+	version := a.m.Directory().Feed().Version()
 	rooms, err := a.m.List(context.WithoutCancel(ctx))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	out, next := q.page(rooms)
-	writeJSON(w, http.StatusOK, RoomList{Rooms: out, Version: version, NextCursor: next})
+	writeJSON(w, http.StatusOK, rest.RoomList{Rooms: out, Version: version, NextCursor: next})
 }
 
 // waitForChange returns when the feed has a change after q.since that can
@@ -52,7 +45,7 @@ func (a *API) waitForChange(ctx context.Context, q *listQuery) {
 	defer timer.Stop()
 	since := q.since
 	for {
-		changes, current, wake, complete := a.m.Feed().Since(since)
+		changes, current, wake, complete := a.m.Directory().Feed().Since(since)
 		if !complete || since > current {
 			return
 		}

@@ -10,15 +10,18 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
 // list GETs /api/rooms with query and returns the answer.
-func list(t *testing.T, ts *testServer, query string) lobby.RoomList {
+func list(t *testing.T, ts *testServer, query string) rest.RoomList {
 	t.Helper()
-	return decode[lobby.RoomList](t, call(t, "GET", ts.URL+"/api/rooms?"+query, ""), http.StatusOK)
+	return decode[rest.RoomList](t, call(t, "GET", ts.URL+"/api/rooms?"+query, ""), http.StatusOK)
 }
 
-func names(rooms []*lobby.RoomInfo) []string {
+func names(rooms []*directory.Room) []string {
 	out := make([]string, len(rooms))
 	for i, r := range rooms {
 		out[i] = r.Name
@@ -54,7 +57,7 @@ func lobbyOf(t *testing.T, ts *testServer) {
 
 func TestListRoomsFilterAndSort(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	lobbyOf(t, ts)
 	cases := []struct {
 		query string
@@ -93,7 +96,7 @@ func TestListRoomsFilterAndSort(t *testing.T) {
 
 func TestListRoomsPages(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	for i := range 7 {
 		createRoom(t, ts, fmt.Sprintf(`{"name":"r%d","mode":"ffa"}`, i))
 	}
@@ -134,7 +137,7 @@ func TestListRoomsPages(t *testing.T) {
 
 func TestListRoomsBadQuery(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	cases := []struct{ query, field string }{
 		{"limit=0", "limit"},
 		{"limit=101", "limit"},
@@ -174,7 +177,7 @@ func TestListRoomsBadQuery(t *testing.T) {
 // with the join code.
 func TestPrivateRooms(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	priv := createRoom(t, ts, `{"name":"secret","private":true,"join_code":"letmein","max_players":2}`)
 	if l := list(t, ts, ""); len(l.Rooms) != 0 {
 		t.Fatalf("listed: %q", names(l.Rooms))
@@ -187,7 +190,7 @@ func TestPrivateRooms(t *testing.T) {
 	problem(t, call(t, "POST", joinURL, `{"name":"x","join_code":"guess"}`), 403, "join_code")
 	problem(t, call(t, "POST", joinURL, `{"name":"x","join_code":"`+strings.Repeat("k", 65)+`"}`), 400, "join_code")
 	reserve(t, ts, priv.ID, `{"name":"x","join_code":"letmein"}`)
-	mm := decode[lobby.JoinResponse](t, call(t, "POST", ts.URL+"/api/matchmake", `{"name":"y"}`), http.StatusOK)
+	mm := decode[rest.Seat](t, call(t, "POST", ts.URL+"/api/matchmake", `{"name":"y"}`), http.StatusOK)
 	if mm.RoomID == priv.ID {
 		t.Fatal("quick play picked a private room")
 	}

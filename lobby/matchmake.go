@@ -7,17 +7,16 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-)
 
-type matchmakeRequest struct {
-	Mode string `json:"mode"`
-	Name string `json:"name"`
-}
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
+)
 
 // matchmake is quick play: a seat in the fullest public room of the mode
 // that has space, or in a new room of that mode. It answers like join.
 func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
-	var req matchmakeRequest
+	var req rest.QuickPlay
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
@@ -33,7 +32,7 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.m.Draining() {
-		writeError(w, ErrShuttingDown)
+		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
 	res, err := a.quickPlay(r.Context(), mode, name)
@@ -49,11 +48,11 @@ const quickPlayAttempts = 4
 
 // quickPlay reserves a seat for name. Seats are only ever taken by
 // Room.Reserve, on the room's goroutine, so no room overfills however many
-// quick plays run at once: one that loses a race gets ErrRoomFull and tries
+// quick plays run at once: one that loses a race gets rooms.ErrFull and tries
 // the next room. Creating a room is serialized by matchMu, and rechecks the
 // rooms first, so concurrent quick plays fill one new room rather than
 // each making their own.
-func (a *API) quickPlay(ctx context.Context, mode, name string) (Reservation, error) {
+func (a *API) quickPlay(ctx context.Context, mode, name string) (rooms.Reservation, error) {
 	res, err := a.reserveAny(ctx, mode, name)
 	if !errors.Is(err, errNoRoom) {
 		return res, err
@@ -65,12 +64,12 @@ func (a *API) quickPlay(ctx context.Context, mode, name string) (Reservation, er
 		if !errors.Is(err, errNoRoom) {
 			return res, err
 		}
-		room, cerr := a.m.Create(RoomConfig{Name: "Quick play: " + mode, Mode: mode})
+		room, cerr := a.m.Create(rooms.Config{Name: "Quick play: " + mode, Mode: mode})
 		if cerr != nil {
 			return res, cerr
 		}
 		res, err = room.Reserve(ctx, name, "")
-		if !errors.Is(err, ErrRoomFull) && !errors.Is(err, ErrRoomClosed) {
+		if !errors.Is(err, rooms.ErrFull) && !errors.Is(err, rooms.ErrClosed) {
 			return res, err
 		}
 	}
@@ -79,10 +78,10 @@ func (a *API) quickPlay(ctx context.Context, mode, name string) (Reservation, er
 
 // reserveAny tries this node's public rooms of mode with space, fullest
 // first (oldest first among equals).
-func (a *API) reserveAny(ctx context.Context, mode, name string) (Reservation, error) {
+func (a *API) reserveAny(ctx context.Context, mode, name string) (rooms.Reservation, error) {
 	type candidate struct {
-		room *Room
-		info *RoomInfo
+		room *rooms.Room
+		info *directory.Room
 	}
 	var open []candidate
 	for _, r := range a.m.Rooms() {
@@ -97,9 +96,9 @@ func (a *API) reserveAny(ctx context.Context, mode, name string) (Reservation, e
 	})
 	for _, c := range open {
 		res, err := c.room.Reserve(ctx, name, "")
-		if !errors.Is(err, ErrRoomFull) && !errors.Is(err, ErrRoomClosed) {
+		if !errors.Is(err, rooms.ErrFull) && !errors.Is(err, rooms.ErrClosed) {
 			return res, err
 		}
 	}
-	return Reservation{}, errNoRoom
+	return rooms.Reservation{}, errNoRoom
 }

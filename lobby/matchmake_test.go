@@ -7,16 +7,18 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
-func matchmake(t *testing.T, ts *testServer, body string) lobby.JoinResponse {
+func matchmake(t *testing.T, ts *testServer, body string) rest.Seat {
 	t.Helper()
-	return decode[lobby.JoinResponse](t, call(t, "POST", ts.URL+"/api/matchmake", body), http.StatusOK)
+	return decode[rest.Seat](t, call(t, "POST", ts.URL+"/api/matchmake", body), http.StatusOK)
 }
 
 func TestMatchmakeContract(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	cases := []struct {
 		name, body string
 		status     int
@@ -41,7 +43,7 @@ func TestMatchmakeContract(t *testing.T) {
 // creates a room of the mode when none has space.
 func TestMatchmakePicksFullest(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	emptier := createRoom(t, ts, `{"mode":"duel","max_players":4}`)
 	fuller := createRoom(t, ts, `{"mode":"duel","max_players":4}`)
 	full := createRoom(t, ts, `{"mode":"duel","max_players":2}`)
@@ -66,7 +68,7 @@ func TestMatchmakePicksFullest(t *testing.T) {
 	seat := matchmake(t, ts, `{"mode":"duel","name":"new"}`)
 	r := roomInfo(t, ts, seat.RoomID)
 	if r.Mode != "duel" || r.Private || r.Reserved != 1 {
-		t.Fatalf("new room %+v", r.RoomInfo)
+		t.Fatalf("new room %+v", r.Room)
 	}
 	// mode defaults to ffa.
 	if got := matchmake(t, ts, `{"name":"solo"}`); roomInfo(t, ts, got.RoomID).Mode != "ffa" {
@@ -78,7 +80,7 @@ func TestMatchmakePicksFullest(t *testing.T) {
 // and fill new rooms one at a time instead of each creating its own.
 func TestMatchmakeConcurrent(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	const players = 30 // new rooms hold 8
 	answers := make(chan answer, players)
 	var wg sync.WaitGroup
@@ -98,7 +100,7 @@ func TestMatchmakeConcurrent(t *testing.T) {
 	close(answers)
 	perRoom := map[string]int{}
 	for a := range answers {
-		perRoom[decode[lobby.JoinResponse](t, a, http.StatusOK).RoomID]++
+		perRoom[decode[rest.Seat](t, a, http.StatusOK).RoomID]++
 	}
 	if len(perRoom) != 4 {
 		t.Fatalf("%d rooms for %d players in rooms of 8: %v", len(perRoom), players, perRoom)

@@ -4,10 +4,12 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-
-	"github.com/tickroom/tickroom/netcode"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // Metrics are the lobby's Prometheus metrics. Labels never carry room or
@@ -17,18 +19,18 @@ type Metrics struct {
 	tickDuration prometheus.Histogram
 	tickLateness prometheus.Histogram
 	lateTicks    prometheus.Counter
-	connections  *prometheus.CounterVec                  // by result
-	closes       *prometheus.CounterVec                  // by close code
-	inputDrops   *prometheus.CounterVec                  // by reason
-	backlog      [maxInputBacklog + 1]prometheus.Counter // by inputs queued
+	connections  *prometheus.CounterVec                        // by result
+	closes       *prometheus.CounterVec                        // by close code
+	inputDrops   *prometheus.CounterVec                        // by reason
+	backlog      [rooms.MaxInputBacklog + 1]prometheus.Counter // by inputs queued
 	panics       prometheus.Counter
-	mgr          atomic.Pointer[Manager]
-	poller       atomic.Pointer[netcode.Poller]
+	mgr          atomic.Pointer[rooms.Manager]
+	poller       atomic.Pointer[session.Poller]
 
 	// WebSocket payload bytes: ended sessions' totals plus live sessions,
 	// summed at scrape time so the counter moves while sessions last.
 	endedIn, endedOut atomic.Uint64
-	live              sync.Map // *netcode.Session → struct{}
+	live              sync.Map // *session.Session → struct{}
 }
 
 // NewMetrics registers the lobby's metrics on reg.
@@ -72,9 +74,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_sent_total", Help: "WebSocket payload bytes sent."},
 			func() float64 { return m.sumBytes(false) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_rooms", Help: "Open rooms on this node."},
-			func() float64 { return m.count(func(*RoomInfo) int { return 1 }) }),
+			func() float64 { return m.count(func(*directory.Room) int { return 1 }) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_players", Help: "Seated players on this node, reconnecting included."},
-			func() float64 { return m.count(func(i *RoomInfo) int { return i.Players }) }),
+			func() float64 { return m.count(func(i *directory.Room) int { return i.Players }) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tickroom_connections_parked", Help: "Connections whose client is quiet, holding no goroutine (see -idle-after)."},
 			func() float64 {
 				if p := m.poller.Load(); p != nil {
@@ -86,7 +88,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) count(f func(*RoomInfo) int) float64 {
+func (m *Metrics) count(f func(*directory.Room) int) float64 {
 	mgr := m.mgr.Load()
 	if mgr == nil {
 		return 0
@@ -98,12 +100,13 @@ func (m *Metrics) count(f func(*RoomInfo) int) float64 {
 	return float64(n)
 }
 
-func (m *Metrics) observeTick(duration, late float64, isLate bool) {
-	if m == nil {
-		return
-	}
-	m.tickDuration.Observe(duration)
-	m.tickLateness.Observe(late)
+// Watch makes the room and player gauges count mgr's rooms.
+func (m *Metrics) Watch(mgr *rooms.Manager) { m.mgr.Store(mgr) }
+
+// Tick implements rooms.Metrics.
+func (m *Metrics) Tick(took, late time.Duration, isLate bool) {
+	m.tickDuration.Observe(took.Seconds())
+	m.tickLateness.Observe(late.Seconds())
 	if isLate {
 		m.lateTicks.Inc()
 	}
@@ -121,7 +124,7 @@ func (m *Metrics) sumBytes(in bool) float64 {
 		total = m.endedIn.Load()
 	}
 	m.live.Range(func(k, _ any) bool {
-		i, o := k.(*netcode.Session).Bytes()
+		i, o := k.(*session.Session).Bytes()
 		if in {
 			o = i
 		}
@@ -131,13 +134,13 @@ func (m *Metrics) sumBytes(in bool) float64 {
 	return float64(total)
 }
 
-func (m *Metrics) sessionStarted(s *netcode.Session) {
+func (m *Metrics) sessionStarted(s *session.Session) {
 	if m != nil {
 		m.live.Store(s, struct{}{})
 	}
 }
 
-func (m *Metrics) sessionEnded(s *netcode.Session) {
+func (m *Metrics) sessionEnded(s *session.Session) {
 	if m == nil {
 		return
 	}
@@ -149,27 +152,24 @@ func (m *Metrics) sessionEnded(s *netcode.Session) {
 	m.inputDrops.WithLabelValues("inbox_full").Add(float64(s.Dropped()))
 }
 
-func (m *Metrics) inputDropped(reason string) {
+// InputDropped implements rooms.Metrics; the API counts its own drops
+// through it too.
+func (m *Metrics) InputDropped(reason string) {
 	if m != nil {
 		m.inputDrops.WithLabelValues(reason).Inc()
 	}
 }
 
-// inputBacklog adds a room's counts, kept by the room between flushes so
-// that a tick costs no shared-counter update per player, and zeroes them.
-func (m *Metrics) inputBacklog(counts *[maxInputBacklog + 1]uint64) {
-	if m != nil {
-		for i, n := range counts {
-			if n > 0 {
-				m.backlog[i].Add(float64(n))
-			}
+// InputBacklog implements rooms.Metrics: a room's counts, kept by the room
+// between flushes so that a tick costs no shared-counter update per
+// player.
+func (m *Metrics) InputBacklog(counts *[rooms.MaxInputBacklog + 1]uint64) {
+	for i, n := range counts {
+		if n > 0 {
+			m.backlog[i].Add(float64(n))
 		}
 	}
-	*counts = [maxInputBacklog + 1]uint64{}
 }
 
-func (m *Metrics) panicked() {
-	if m != nil {
-		m.panics.Inc()
-	}
-}
+// Panicked implements rooms.Metrics.
+func (m *Metrics) Panicked() { m.panics.Inc() }

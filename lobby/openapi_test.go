@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
 )
 
 type openAPIDoc struct {
@@ -85,17 +88,17 @@ func TestOpenAPIInDocs(t *testing.T) {
 func TestOpenAPISchemas(t *testing.T) {
 	doc := loadOpenAPI(t)
 	types := map[string]any{
-		"CreateRoomRequest": createRoomRequest{},
-		"JoinRequest":       joinRequest{},
-		"MatchmakeRequest":  matchmakeRequest{},
-		"AnnounceRequest":   announceRequest{},
-		"AnnounceResponse":  AnnounceResponse{},
-		"JoinResponse":      JoinResponse{},
-		"Room":              RoomInfo{},
-		"RoomDetail":        RoomInfo{},
-		"Player":            PlayerInfo{},
-		"RoomList":          RoomList{},
-		"Problem":           Problem{},
+		"CreateRoomRequest": rest.CreateRoom{},
+		"JoinRequest":       rest.Join{},
+		"MatchmakeRequest":  rest.QuickPlay{},
+		"AnnounceRequest":   rest.Announce{},
+		"AnnounceResponse":  rest.Announced{},
+		"JoinResponse":      rest.Seat{},
+		"Room":              directory.Room{},
+		"RoomDetail":        rest.RoomDetail{},
+		"Player":            directory.Player{},
+		"RoomList":          rest.RoomList{},
+		"Problem":           rest.Problem{},
 	}
 	for name, v := range types {
 		s, ok := doc.Comps.Schemas[name]
@@ -115,10 +118,18 @@ func jsonFields(t reflect.Type) []string {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "-" && f.IsExported() {
+		switch {
+		case f.Anonymous && name == "":
+			// An embedded struct's fields are the outer object's.
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			out = append(out, jsonFields(ft)...)
+		case name != "-" && f.IsExported():
 			out = append(out, name)
 		}
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }

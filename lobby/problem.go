@@ -11,16 +11,22 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode"
+
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
-// Problem is an RFC 9457 problem details body.
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-	Field  string `json:"field,omitempty"` // the request field, parameter or header at fault
+// FieldError names the request field, query parameter or header that is
+// wrong; it is answered as a problem naming it, with Status (0 means 400).
+type FieldError struct {
+	Field  string
+	Detail string
+	Status int
 }
+
+func (e *FieldError) Error() string { return fmt.Sprintf("lobby: %s: %s", e.Field, e.Detail) }
 
 // Admin authentication errors; match them with errors.Is.
 var (
@@ -29,7 +35,7 @@ var (
 	ErrAdminDisabled   = errors.New("lobby: admin endpoints are disabled: no admin key is configured")
 )
 
-func writeProblem(w http.ResponseWriter, p Problem) {
+func writeProblem(w http.ResponseWriter, p rest.Problem) {
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
@@ -47,10 +53,15 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 // field, known lobby errors get their status, anything else is a 500.
 func writeError(w http.ResponseWriter, err error) {
 	var fe *FieldError
+	var cfe *rooms.FieldError
 	switch {
+	case errors.As(err, &cfe):
+		writeProblem(w, rest.Problem{Type: "/problems/invalid-field", Status: http.StatusBadRequest, Title: "Invalid request field", Detail: cfe.Detail, Field: cfe.Field})
+	case errors.Is(err, rooms.ErrWrongJoinCode):
+		writeProblem(w, rest.Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "join_code"})
 	case errors.As(err, &fe):
 		status := cmp.Or(fe.Status, http.StatusBadRequest)
-		p := Problem{Type: "/problems/invalid-field", Status: status, Title: "Invalid request field", Detail: fe.Detail, Field: fe.Field}
+		p := rest.Problem{Type: "/problems/invalid-field", Status: status, Title: "Invalid request field", Detail: fe.Detail, Field: fe.Field}
 		switch status {
 		case http.StatusRequestEntityTooLarge:
 			p.Type, p.Title = "/problems/body-too-large", "Request body too large"
@@ -64,30 +75,36 @@ func writeError(w http.ResponseWriter, err error) {
 			p.Type, p.Title = "/problems/too-many-requests", "Too many requests"
 		}
 		writeProblem(w, p)
-	case errors.Is(err, ErrRoomNotFound):
-		writeProblem(w, Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: detail(err)})
-	case errors.Is(err, ErrRoomFull):
-		writeProblem(w, Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: detail(err)})
-	case errors.Is(err, ErrRoomClosed):
-		writeProblem(w, Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: detail(err)})
-	case errors.Is(err, ErrTooManyRooms), errors.Is(err, ErrShuttingDown):
-		writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)})
-	case errors.Is(err, ErrTokenExpired), errors.Is(err, ErrTokenInvalid), errors.Is(err, ErrTokenUsed), errors.Is(err, ErrNoSeat):
-		writeProblem(w, Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: detail(err), Field: "token"})
+	case errors.Is(err, rooms.ErrNotFound), errors.Is(err, directory.ErrNotFound):
+		writeProblem(w, rest.Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: detail(err)})
+	case errors.Is(err, rooms.ErrFull):
+		writeProblem(w, rest.Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: detail(err)})
+	case errors.Is(err, rooms.ErrClosed):
+		writeProblem(w, rest.Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: detail(err)})
+	case errors.Is(err, rooms.ErrTooManyRooms), errors.Is(err, rooms.ErrShuttingDown):
+		writeProblem(w, rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)})
+	case errors.Is(err, rooms.ErrTokenExpired), errors.Is(err, rooms.ErrTokenInvalid), errors.Is(err, rooms.ErrTokenUsed), errors.Is(err, rooms.ErrNoSeat):
+		writeProblem(w, rest.Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: detail(err), Field: "token"})
 	case errors.Is(err, ErrAdminKeyMissing):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tickroom admin"`)
-		writeProblem(w, Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: detail(err), Field: "Authorization"})
+		writeProblem(w, rest.Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: detail(err), Field: "Authorization"})
 	case errors.Is(err, ErrAdminKeyWrong):
-		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "Authorization"})
+		writeProblem(w, rest.Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "Authorization"})
 	case errors.Is(err, ErrAdminDisabled):
-		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: detail(err)})
+		writeProblem(w, rest.Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: detail(err)})
 	default:
-		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
+		writeProblem(w, rest.Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
 	}
 }
 
 // detail is err's message for a client, without the package prefix.
-func detail(err error) string { return strings.TrimPrefix(err.Error(), "lobby: ") }
+func detail(err error) string {
+	s := err.Error()
+	for _, pkg := range []string{"lobby: ", "rooms: ", "directory: "} {
+		s = strings.TrimPrefix(s, pkg)
+	}
+	return s
+}
 
 // maxBody bounds every JSON request body.
 const maxBody = 16 << 10
@@ -132,7 +149,7 @@ func jsonFieldError(err error) error {
 	case errors.As(err, &fe): // from a field's UnmarshalJSON
 		return fe
 	case errors.As(err, &te):
-		return &FieldError{Field: te.Field, Detail: fmt.Sprintf("must be %s, not %s", jsonTypeName(te.Type), te.Value)}
+		return &FieldError{Field: jsonField(te.Field), Detail: fmt.Sprintf("must be %s, not %s", jsonTypeName(te.Type), te.Value)}
 	case errors.As(err, &se):
 		return &FieldError{Field: "body", Detail: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
 	case errors.As(err, &mbe):
@@ -148,6 +165,16 @@ func jsonFieldError(err error) error {
 		return &FieldError{Field: name, Detail: "unknown field"}
 	}
 	return &FieldError{Field: "body", Detail: detail(err)}
+}
+
+// jsonField is a type error's field path as the client wrote it:
+// encoding/json prefixes the name of an embedded struct (createRoomRequest
+// embeds rest.CreateRoom), which no JSON body names.
+func jsonField(path string) string {
+	if dot := strings.IndexByte(path, '.'); dot > 0 && unicode.IsUpper(rune(path[0])) {
+		return path[dot+1:]
+	}
+	return path
 }
 
 // jsonTypeName names the JSON type a Go type decodes from.

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
 // Limits on listing rooms.
@@ -34,7 +37,7 @@ type roomFilter struct {
 // static reports whether info matches the filter's fields that never change
 // for a room (everything but has_space): a change to a room that fails them
 // cannot change the filtered list.
-func (f *roomFilter) static(info *RoomInfo) bool {
+func (f *roomFilter) static(info *directory.Room) bool {
 	if info.Private || (f.mode != "" && info.Mode != f.mode) {
 		return false
 	}
@@ -49,7 +52,7 @@ func (f *roomFilter) static(info *RoomInfo) bool {
 	return true
 }
 
-func (f *roomFilter) match(info *RoomInfo) bool {
+func (f *roomFilter) match(info *directory.Room) bool {
 	return info.State == "open" && f.static(info) && (f.hasSpace == nil || info.HasSpace() == *f.hasSpace)
 }
 
@@ -101,8 +104,8 @@ func (f *roomFilter) parse(key, val string) (ok bool, err error) {
 	case key == "mode":
 		f.mode, err = validMode(val, "mode")
 	case key == "name":
-		if val == "" || utf8.RuneCountInString(val) > MaxNameRunes {
-			err = &FieldError{Field: key, Detail: fmt.Sprintf("must be 1 to %d characters", MaxNameRunes)}
+		if val == "" || utf8.RuneCountInString(val) > rooms.MaxNameRunes {
+			err = &FieldError{Field: key, Detail: fmt.Sprintf("must be 1 to %d characters", rooms.MaxNameRunes)}
 		}
 		f.name = strings.ToLower(val)
 	case key == "has_space":
@@ -230,7 +233,7 @@ func (lq *listQuery) fingerprint() string {
 
 // compareRooms orders rooms by the sort key, then by id, so every room has
 // one place and a cursor can resume after it.
-func compareRooms(a, b *RoomInfo, sort string) int {
+func compareRooms(a, b *directory.Room, sort string) int {
 	key, desc := strings.CutPrefix(sort, "-")
 	var c int
 	switch key {
@@ -249,17 +252,17 @@ func compareRooms(a, b *RoomInfo, sort string) int {
 
 // page filters, sorts and cuts the rooms; next is the cursor for the page
 // after, empty on the last page.
-func (lq *listQuery) page(rooms []*RoomInfo) (out []*RoomInfo, next string) {
-	out = make([]*RoomInfo, 0, min(len(rooms), lq.limit))
+func (lq *listQuery) page(rooms []*directory.Room) (out []*directory.Room, next string) {
+	out = make([]*directory.Room, 0, min(len(rooms), lq.limit))
 	for _, r := range rooms {
 		if lq.filter.match(r) {
 			out = append(out, r)
 		}
 	}
-	slices.SortFunc(out, func(a, b *RoomInfo) int { return compareRooms(a, b, lq.sort) })
+	slices.SortFunc(out, func(a, b *directory.Room) int { return compareRooms(a, b, lq.sort) })
 	if lq.after != nil {
 		at := lq.after.room()
-		i := slices.IndexFunc(out, func(r *RoomInfo) bool { return compareRooms(r, at, lq.sort) > 0 })
+		i := slices.IndexFunc(out, func(r *directory.Room) bool { return compareRooms(r, at, lq.sort) > 0 })
 		if i < 0 {
 			i = len(out)
 		}
@@ -281,7 +284,7 @@ type listCursor struct {
 	Name  string `json:"s,omitempty"`
 }
 
-func encodeCursor(last *RoomInfo, sort, fingerprint string) string {
+func encodeCursor(last *directory.Room, sort, fingerprint string) string {
 	c := listCursor{Query: fingerprint, ID: last.ID}
 	switch strings.TrimPrefix(sort, "-") {
 	case "players":
@@ -311,6 +314,6 @@ func decodeCursor(s, fingerprint string) (*listCursor, error) {
 }
 
 // room is a stand-in for the cursor's room, for compareRooms.
-func (c *listCursor) room() *RoomInfo {
-	return &RoomInfo{ID: c.ID, Players: int(c.N), Name: c.Name, CreatedAt: time.Unix(0, c.N)}
+func (c *listCursor) room() *directory.Room {
+	return &directory.Room{ID: c.ID, Players: int(c.N), Name: c.Name, CreatedAt: time.Unix(0, c.N)}
 }

@@ -9,18 +9,20 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // memRecorder keeps copies of every tick record.
 type memRecorder struct {
 	mu   sync.Mutex
-	recs []lobby.TickRecord
+	recs []rooms.TickRecord
 }
 
-func (m *memRecorder) Record(_ string, rec *lobby.TickRecord) {
+func (m *memRecorder) Record(_ string, rec *rooms.TickRecord) {
 	m.mu.Lock()
-	m.recs = append(m.recs, lobby.TickRecord{Tick: rec.Tick, Ops: slices.Clone(rec.Ops)})
+	m.recs = append(m.recs, rooms.TickRecord{Tick: rec.Tick, Ops: slices.Clone(rec.Ops)})
 	m.mu.Unlock()
 }
 
@@ -29,18 +31,18 @@ func (m *memRecorder) Record(_ string, rec *lobby.TickRecord) {
 func TestRecordedTicksReplayExactly(t *testing.T) {
 	rec := &memRecorder{}
 	var (
-		cfgSeen lobby.RoomConfig
+		cfgSeen rooms.Config
 		live    *game.Arena
 	)
-	newGame := func(cfg lobby.RoomConfig) game.Game {
+	newGame := func(cfg rooms.Config) game.Game {
 		cfgSeen = cfg
 		live = smallArena(cfg).(*game.Arena)
 		return live
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	ts := startServerFull(t, lobby.Options{Recorder: rec}, lobby.APIOptions{}, nil, newGame)
-	room, _ := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60}, nil)
+	ts := startServerFull(t, rooms.Options{Recorder: rec}, lobby.APIOptions{}, nil, newGame)
+	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{TickRate: new(60)}, nil)
 	a := join(t, ctx, ts.URL, room.ID, "a")
 	b := join(t, ctx, ts.URL, room.ID, "b")
 	moves := []uint8{game.MoveRight, game.MoveDown | game.MoveLeft, game.MoveUp, 0}
@@ -55,7 +57,7 @@ func TestRecordedTicksReplayExactly(t *testing.T) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	replayed := smallArena(cfgSeen).(*game.Arena)
-	lobby.Replay(replayed, rec.recs)
+	rooms.Replay(replayed, rec.recs)
 	if replayed.Tick() != live.Tick() {
 		t.Fatalf("replayed %d ticks, room ran %d", replayed.Tick(), live.Tick())
 	}

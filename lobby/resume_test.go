@@ -11,7 +11,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // TestReconnectResumesMissedEvents: a client drops without a close
@@ -19,18 +22,18 @@ import (
 // receives exactly the events it missed, in order, once — through the SDK's
 // Reconnect, and on the wire, where nothing it already had is sent again.
 func TestReconnectResumesMissedEvents(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "resume", MaxPlayers: 4, TickRate: 30}, nil)
+	room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "resume", MaxPlayers: new(4), TickRate: new(30)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seat, err := netcode.Reserve(ctx, ts.URL, room.ID, "alice", nil)
+	seat, err := client.Reserve(ctx, ts.URL, room.ID, "alice", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice, err := netcode.Dial(ctx, seat.WSURL, nil)
+	alice, err := client.Dial(ctx, seat.WSURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +70,7 @@ func TestReconnectResumesMissedEvents(t *testing.T) {
 // eventLog is the room's events as one client saw them, in order.
 type eventLog []game.Event
 
-func (l *eventLog) readUntil(t *testing.T, ctx context.Context, c *netcode.Client, kind game.EventKind, a uint32, text string) {
+func (l *eventLog) readUntil(t *testing.T, ctx context.Context, c *client.Client, kind game.EventKind, a uint32, text string) {
 	t.Helper()
 	*l = append(*l, readEventsUntil(t, ctx, c, kind, a, text)...)
 }
@@ -84,7 +87,7 @@ func (l eventLog) after(seq uint32) []game.Event {
 // chatWhileAway has c say each text and waits until the room has sent them
 // back, so they are logged before anyone reconnects; it returns the last
 // event's seq.
-func chatWhileAway(t *testing.T, ctx context.Context, c *netcode.Client, log *eventLog, texts ...string) uint32 {
+func chatWhileAway(t *testing.T, ctx context.Context, c *client.Client, log *eventLog, texts ...string) uint32 {
 	t.Helper()
 	for _, text := range texts {
 		if err := c.Chat(ctx, text); err != nil {
@@ -97,7 +100,7 @@ func chatWhileAway(t *testing.T, ctx context.Context, c *netcode.Client, log *ev
 
 // readEventsUntil reads c until an event of kind by a (with text, when
 // given) arrives and returns every event read, in order.
-func readEventsUntil(t *testing.T, ctx context.Context, c *netcode.Client, kind game.EventKind, a uint32, text string) []game.Event {
+func readEventsUntil(t *testing.T, ctx context.Context, c *client.Client, kind game.EventKind, a uint32, text string) []game.Event {
 	t.Helper()
 	var out []game.Event
 	for {

@@ -10,17 +10,20 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // TestTwoPlayersSeeEachOther is the vertical slice: REST create and join,
 // two WebSocket clients, inputs in, snapshots out, a leave event.
 func TestTwoPlayersSeeEachOther(t *testing.T) {
 	base := runtime.NumGoroutine()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{Name: "duel", MaxPlayers: 4, TickRate: 30}, nil)
+	room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "duel", MaxPlayers: new(4), TickRate: new(30)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +76,7 @@ func TestTwoPlayersSeeEachOther(t *testing.T) {
 	checkGoroutines(t, base)
 }
 
-func waitForEntity(t *testing.T, ctx context.Context, c *netcode.Client, id uint32) game.Entity {
+func waitForEntity(t *testing.T, ctx context.Context, c *client.Client, id uint32) game.Entity {
 	t.Helper()
 	for {
 		u := readSnapshot(t, ctx, c)
@@ -84,7 +87,7 @@ func waitForEntity(t *testing.T, ctx context.Context, c *netcode.Client, id uint
 }
 
 // readSnapshot reads until the next snapshot, skipping other messages.
-func readSnapshot(t *testing.T, ctx context.Context, c *netcode.Client) *netcode.Update {
+func readSnapshot(t *testing.T, ctx context.Context, c *client.Client) *client.Update {
 	t.Helper()
 	for {
 		u, err := c.Read(ctx)
@@ -97,7 +100,7 @@ func readSnapshot(t *testing.T, ctx context.Context, c *netcode.Client) *netcode
 	}
 }
 
-func waitForEvent(t *testing.T, ctx context.Context, c *netcode.Client, kind game.EventKind, a uint32) game.Event {
+func waitForEvent(t *testing.T, ctx context.Context, c *client.Client, kind game.EventKind, a uint32) game.Event {
 	t.Helper()
 	for {
 		u, err := c.Read(ctx)
@@ -115,15 +118,15 @@ func waitForEvent(t *testing.T, ctx context.Context, c *netcode.Client, kind gam
 // TestSlowReaderDoesNotDelayOthers: a client that stops reading must not
 // slow the snapshots of another, and is dropped after SlowAfter.
 func TestSlowReaderDoesNotDelayOthers(t *testing.T) {
-	ts := startServerWith(t, lobby.Options{SlowAfter: time.Second}, lobby.APIOptions{},
+	ts := startServerWith(t, rooms.Options{SlowAfter: time.Second}, lobby.APIOptions{},
 		func(l net.Listener) net.Listener { return tinyBufListener{l} })
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60}, nil)
+	room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{TickRate: new(60)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stuck, err := netcode.JoinRoom(ctx, ts.URL, room.ID, "stuck", &netcode.ClientOptions{HTTPClient: tinyBufClient()})
+	stuck, err := client.JoinRoom(ctx, ts.URL, room.ID, "stuck", &client.Options{HTTPClient: tinyBufClient()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,13 +182,13 @@ func TestSlowReaderDoesNotDelayOthers(t *testing.T) {
 // TestSendRateBelowTickRate: a room simulating at 60 Hz and sending at
 // 20 Hz sends every third tick, and the deltas still decode.
 func TestSendRateBelowTickRate(t *testing.T) {
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	if _, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60, SendRate: 25}, nil); err == nil {
+	if _, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{TickRate: new(60), SendRate: new(25)}, nil); err == nil {
 		t.Fatal("send_rate 25 accepted for tick_rate 60")
 	}
-	room, err := netcode.CreateRoom(ctx, ts.URL, netcode.RoomSpec{TickRate: 60, SendRate: 20}, nil)
+	room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{TickRate: new(60), SendRate: new(20)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

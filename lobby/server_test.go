@@ -11,32 +11,33 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/lobbytest"
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // testServer is a real lobby on a loopback port.
 type testServer struct {
 	URL  string
-	mgr  *lobby.Manager
+	mgr  *rooms.Manager
 	api  *lobby.API
 	stop func()
 }
 
-func startServer(t *testing.T, opts lobby.Options, apiOpts lobby.APIOptions) *testServer {
+func startServer(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions) *testServer {
 	return startServerWith(t, opts, apiOpts, nil)
 }
 
 // startServerGame runs rooms of newGame.
-func startServerGame(t *testing.T, newGame lobby.NewGame) *testServer {
-	return startServerFull(t, lobby.Options{}, lobby.APIOptions{}, nil, newGame)
+func startServerGame(t *testing.T, newGame rooms.NewGame) *testServer {
+	return startServerFull(t, rooms.Options{}, lobby.APIOptions{}, nil, newGame)
 }
 
 // startServerWith lets a test wrap the listener (to shape the sockets).
-func startServerWith(t *testing.T, opts lobby.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener) *testServer {
+func startServerWith(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener) *testServer {
 	return startServerFull(t, opts, apiOpts, wrap, smallArena)
 }
 
-func startServerFull(t *testing.T, opts lobby.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener, newGame lobby.NewGame) *testServer {
+func startServerFull(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener, newGame rooms.NewGame) *testServer {
 	t.Helper()
 	s := lobbytest.Start(t, lobbytest.Config{Options: opts, API: apiOpts, NewGame: newGame, Listener: wrap})
 	return &testServer{URL: s.URL, mgr: s.Manager, api: s.API, stop: s.Close}
@@ -80,9 +81,9 @@ func tinyBufClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 }
 
-func join(t *testing.T, ctx context.Context, url, roomID, name string) *netcode.Client {
+func join(t *testing.T, ctx context.Context, url, roomID, name string) *client.Client {
 	t.Helper()
-	c, err := netcode.JoinRoom(ctx, url, roomID, name, nil)
+	c, err := client.JoinRoom(ctx, url, roomID, name, nil)
 	if err != nil {
 		t.Fatalf("join %s: %v", name, err)
 	}

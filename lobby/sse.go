@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
 )
 
 // sseWriteTimeout bounds each write to an event stream: a client that does
@@ -96,7 +99,7 @@ func (a *API) stream(ctx context.Context, s *eventStream, sq streamQuery) {
 	defer heartbeat.Stop()
 	from, resume := sq.from, sq.resume
 	for {
-		changes, current, wake, complete := a.m.Feed().Since(from)
+		changes, current, wake, complete := a.m.Directory().Feed().Since(from)
 		var err error
 		if !resume || !complete || from > current {
 			from, err = a.sendReset(ctx, s, &sq.filter)
@@ -130,18 +133,18 @@ func (a *API) stream(ctx context.Context, s *eventStream, sq streamQuery) {
 // and returns that version. Changes after it follow as events; one that is
 // also in the list is sent again, which applying in order makes harmless.
 func (a *API) sendReset(ctx context.Context, s *eventStream, f *roomFilter) (uint64, error) {
-	version := a.m.Feed().Version()
+	version := a.m.Directory().Feed().Version()
 	rooms, err := a.m.List(ctx)
 	if err != nil {
 		return 0, err
 	}
-	out := make([]*RoomInfo, 0, len(rooms))
+	out := make([]*directory.Room, 0, len(rooms))
 	for _, r := range rooms {
 		if f.match(r) {
 			out = append(out, r)
 		}
 	}
-	return version, s.event("rooms.reset", version, RoomList{Rooms: out, Version: version})
+	return version, s.event("rooms.reset", version, rest.RoomList{Rooms: out, Version: version})
 }
 
 // eventStream writes server-sent events. Owned by its handler's goroutine.

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
 // sseEvent is one server-sent event block, or a comment line.
@@ -85,7 +88,7 @@ func (s *sseStream) next(t *testing.T) sseEvent {
 }
 
 // event returns the next event, skipping comments.
-func (s *sseStream) event(t *testing.T) (name string, id uint64, room lobby.RoomInfo) {
+func (s *sseStream) event(t *testing.T) (name string, id uint64, room directory.Room) {
 	t.Helper()
 	for {
 		ev := s.next(t)
@@ -106,10 +109,10 @@ func (s *sseStream) event(t *testing.T) (name string, id uint64, room lobby.Room
 }
 
 // reset reads the rooms.reset the stream must start with.
-func (s *sseStream) reset(t *testing.T) lobby.RoomList {
+func (s *sseStream) reset(t *testing.T) rest.RoomList {
 	t.Helper()
 	ev := s.next(t)
-	var l lobby.RoomList
+	var l rest.RoomList
 	if ev.name != "rooms.reset" || json.Unmarshal([]byte(ev.data), &l) != nil || ev.id != strconv.FormatUint(l.Version, 10) {
 		t.Fatalf("first event %+v, want rooms.reset with id = version", ev)
 	}
@@ -120,7 +123,7 @@ func (s *sseStream) reset(t *testing.T) lobby.RoomList {
 // change arrives in order, named, with increasing ids; private rooms never.
 func TestEventsInOrder(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	before := createRoom(t, ts, `{"name":"before"}`)
 	s := openEvents(t, ts, "")
 	if l := s.reset(t); len(l.Rooms) != 1 || l.Rooms[0].ID != before.ID {
@@ -137,13 +140,13 @@ func TestEventsInOrder(t *testing.T) {
 	c.CloseNow()
 	want := []struct {
 		name    string
-		check   func(lobby.RoomInfo) bool
+		check   func(directory.Room) bool
 		explain string
 	}{
-		{"room.created", func(r lobby.RoomInfo) bool { return r.Players == 0 && r.State == "open" }, "open and empty"},
-		{"room.updated", func(r lobby.RoomInfo) bool { return r.Reserved == 1 }, "one seat reserved"},
-		{"room.updated", func(r lobby.RoomInfo) bool { return r.Players == 1 && r.Reserved == 0 }, "alice playing"},
-		{"room.closed", func(r lobby.RoomInfo) bool { return r.State == "closed" }, "closed"},
+		{"room.created", func(r directory.Room) bool { return r.Players == 0 && r.State == "open" }, "open and empty"},
+		{"room.updated", func(r directory.Room) bool { return r.Reserved == 1 }, "one seat reserved"},
+		{"room.updated", func(r directory.Room) bool { return r.Players == 1 && r.Reserved == 0 }, "alice playing"},
+		{"room.closed", func(r directory.Room) bool { return r.State == "closed" }, "closed"},
 	}
 	var last uint64
 	for i, w := range want {
@@ -166,7 +169,7 @@ func TestEventsInOrder(t *testing.T) {
 // not hold starts over with rooms.reset.
 func TestEventsResume(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	first := openEvents(t, ts, "")
 	first.reset(t)
 	createRoom(t, ts, `{"name":"one"}`)
@@ -205,7 +208,7 @@ func TestEventsResume(t *testing.T) {
 
 func TestEventsHeartbeat(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{Heartbeat: 20 * time.Millisecond})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Heartbeat: 20 * time.Millisecond})
 	s := openEvents(t, ts, "")
 	s.reset(t)
 	for range 3 {
@@ -232,7 +235,7 @@ func TestEventsHeartbeat(t *testing.T) {
 
 func TestEventsBadRequest(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	cases := []struct{ query, lastID, field string }{
 		{"since=x", "", "since"},
 		{"since=-1", "", "since"},
@@ -264,13 +267,13 @@ func longPoll(t *testing.T, ts *testServer, query string) <-chan answer {
 
 func TestLongPoll(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, lobby.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	v := list(t, ts, "").Version
 	since := "since=" + strconv.FormatUint(v, 10)
 
 	t.Run("times out without a change", func(t *testing.T) {
 		start := time.Now()
-		l := decode[lobby.RoomList](t, <-longPoll(t, ts, since+"&timeout=150ms"), 200)
+		l := decode[rest.RoomList](t, <-longPoll(t, ts, since+"&timeout=150ms"), 200)
 		if d := time.Since(start); d < 150*time.Millisecond || d > 3*time.Second {
 			t.Fatalf("answered after %v, want the 150ms timeout", d)
 		}
@@ -283,7 +286,7 @@ func TestLongPoll(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // let it wait
 		start := time.Now()
 		room := createRoom(t, ts, `{"name":"new"}`)
-		l := decode[lobby.RoomList](t, <-ch, 200)
+		l := decode[rest.RoomList](t, <-ch, 200)
 		if d := time.Since(start); d > 3*time.Second {
 			t.Fatalf("answered %v after the change", d)
 		}
@@ -294,11 +297,11 @@ func TestLongPoll(t *testing.T) {
 		since = "since=" + strconv.FormatUint(v, 10)
 	})
 	t.Run("answers at once when behind", func(t *testing.T) {
-		l := decode[lobby.RoomList](t, <-longPoll(t, ts, "since=0&timeout=10s"), 200)
+		l := decode[rest.RoomList](t, <-longPoll(t, ts, "since=0&timeout=10s"), 200)
 		if l.Version != v {
 			t.Fatalf("version %d, want %d", l.Version, v)
 		}
-		l = decode[lobby.RoomList](t, <-longPoll(t, ts, "since=1000000&timeout=10s"), 200)
+		l = decode[rest.RoomList](t, <-longPoll(t, ts, "since=1000000&timeout=10s"), 200)
 		if l.Version != v {
 			t.Fatalf("version from the future: answered %d, want %d", l.Version, v)
 		}
@@ -314,7 +317,7 @@ func TestLongPoll(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		room := createRoom(t, ts, `{"mode":"ctf"}`)
-		l := decode[lobby.RoomList](t, <-ch, 200)
+		l := decode[rest.RoomList](t, <-ch, 200)
 		if len(l.Rooms) != 1 || l.Rooms[0].ID != room.ID {
 			t.Fatalf("answer %+v", l)
 		}
@@ -326,7 +329,7 @@ func TestLongPoll(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		start := time.Now()
 		ts.api.EndStreams()
-		decode[lobby.RoomList](t, <-ch, 200)
+		decode[rest.RoomList](t, <-ch, 200)
 		if d := time.Since(start); d > 3*time.Second {
 			t.Fatalf("answered %v after EndStreams", d)
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/tickroom/tickroom/netcode"
 )
 
-// Limits on request fields beyond RoomConfig's.
+// Limits on request fields beyond rooms.Config's.
 const (
 	maxLabels      = 16
 	maxLabelKey    = 32 // bytes

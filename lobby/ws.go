@@ -10,7 +10,9 @@ import (
 	"sync"
 
 	"github.com/coder/websocket"
+	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // serveWS checks the seat token before upgrading, so a bad token gets an
@@ -40,9 +42,9 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
 	opts := a.opts.Session
-	opts.Clock = room.clock
+	opts.Clock = room.Clock
 	opts.Admit = newAdmission(&a.opts.Limits, a.opts.Metrics).admit
-	sess, err := netcode.AcceptSession(w, r, &websocket.AcceptOptions{
+	sess, err := session.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,
 	}, &opts)
 	if err != nil {
@@ -53,14 +55,14 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := room.Attach(a.ctx, claims.PlayerID, sess, uint32(lastEvent)); err != nil {
 		a.opts.Metrics.connection("refused")
-		sess.Close(websocket.StatusPolicyViolation, closeReason(err))
+		sess.Close(netcode.ClosePolicyViolation, closeReason(err))
 		sess.Run(a.ctx)
 		ended()
 		return
 	}
 	a.opts.Metrics.connection("accepted")
 	a.opts.Metrics.sessionStarted(sess)
-	sess.Start(a.ctx, func(end *netcode.CloseError) {
+	sess.Start(a.ctx, func(end *session.CloseError) {
 		defer ended()
 		a.opts.Metrics.sessionEnded(sess)
 		a.log.Debug("session ended", "room", room.ID(), "player", claims.PlayerID, "code", int(end.Code), "reason", end.Reason)
@@ -115,21 +117,21 @@ func (l *liveSessions) wait(ctx context.Context) error {
 // claim verifies the token and spends it on its seat.
 // A request without the subprotocol is checked but does not spend the
 // token: a browser probing why its upgrade failed must not lose its seat.
-func (a *API) claim(r *http.Request, spend bool) (Claims, *Room, error) {
+func (a *API) claim(r *http.Request, spend bool) (rooms.Claims, *rooms.Room, error) {
 	q := r.URL.Query()
 	tok := q.Get("token")
 	if tok == "" {
-		return Claims{}, nil, &FieldError{Field: "token", Detail: "query parameter required", Status: http.StatusUnauthorized}
+		return rooms.Claims{}, nil, &FieldError{Field: "token", Detail: "query parameter required", Status: http.StatusUnauthorized}
 	}
 	claims, err := a.m.Tokens().Verify(tok)
 	if err != nil {
 		return claims, nil, err
 	}
 	if id := q.Get("room"); id != "" && id != claims.RoomID {
-		return claims, nil, fmt.Errorf("%w: token is for another room", ErrTokenInvalid)
+		return claims, nil, fmt.Errorf("%w: token is for another room", rooms.ErrTokenInvalid)
 	}
 	if a.m.Draining() {
-		return claims, nil, ErrShuttingDown
+		return claims, nil, rooms.ErrShuttingDown
 	}
 	room, err := a.m.Get(claims.RoomID)
 	if err != nil {
@@ -159,14 +161,12 @@ func offersSubprotocol(r *http.Request) bool {
 	return false
 }
 
+// closeReason is what a client is told when its upgrade is refused after
+// the handshake: a field error's detail, or the error itself.
 func closeReason(err error) string {
 	var fe *FieldError
 	if errors.As(err, &fe) {
-		return fe.Detail
+		return netcode.TruncateUTF8(fe.Detail, 123)
 	}
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
+	return netcode.CloseReason(err)
 }

@@ -69,6 +69,6 @@ func goldenCases() []goldenCase {
 			{Seq: 20, Kind: game.EventKill, A: 1, B: 2},
 		})),
 		sv("events-empty", AppendEvents(nil, nil)),
-		sv("error", AppendError(nil, Error{Code: ErrBadMessage, Message: "input: move out of range"})),
+		sv("error", AppendError(nil, Error{Code: CodeBadMessage, Message: "input: move out of range"})),
 	}
 }

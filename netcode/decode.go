@@ -459,3 +459,16 @@ func (d *reader) ids(dst []uint32) ([]uint32, error) {
 	}
 	return dst, nil
 }
+
+// SnapshotTick reads the tick of a snapshot frame without decoding the
+// rest, for clients that only count snapshots; ok is false for any other
+// frame.
+func SnapshotTick(frame []byte) (tick uint32, ok bool) {
+	if len(frame) < 3 || frame[0] != 0x96 || frame[1] != byte(MsgSnapshot) {
+		return 0, false
+	}
+	d := getReader(frame[2:])
+	defer d.release()
+	tick, err := d.uint32("tick")
+	return tick, err == nil
+}

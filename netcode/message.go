@@ -78,13 +78,14 @@ type Pong struct {
 // ErrorCode says what went wrong in an error message.
 type ErrorCode uint16
 
+// Error codes: wire values, not Go errors.
 const (
-	ErrBadMessage  ErrorCode = 1 // the client sent something undecodable or invalid
-	ErrRateLimited ErrorCode = 2 // the client sent too much; some input was dropped
-	ErrRoomClosed  ErrorCode = 3 // the room has ended
-	ErrTooSlow     ErrorCode = 4 // the client did not keep up with snapshots
-	ErrInternal    ErrorCode = 5 // the server failed; the room is gone
-	ErrShutdown    ErrorCode = 6 // the server is going away
+	CodeBadMessage  ErrorCode = 1 // the client sent something undecodable or invalid
+	CodeRateLimited ErrorCode = 2 // the client sent too much; some input was dropped
+	CodeRoomClosed  ErrorCode = 3 // the room has ended
+	CodeTooSlow     ErrorCode = 4 // the client did not keep up with snapshots
+	CodeInternal    ErrorCode = 5 // the server failed; the room is gone
+	CodeShutdown    ErrorCode = 6 // the server is going away
 )
 
 // Error tells the client something went wrong, usually just before a close.

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // TestFloor joins the floor server with the SDK and reads its frames.
@@ -18,11 +20,11 @@ func TestFloor(t *testing.T) {
 	f := newFloor(ctx)
 	hs := httptest.NewServer(f.handler())
 	defer hs.Close()
-	room, err := netcode.CreateRoom(ctx, hs.URL, netcode.RoomSpec{TickRate: 60}, nil)
+	room, err := client.CreateRoom(ctx, hs.URL, rest.CreateRoom{TickRate: new(60)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := netcode.JoinRoom(ctx, hs.URL, room.ID, "bot", nil)
+	c, err := client.JoinRoom(ctx, hs.URL, room.ID, "bot", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +68,11 @@ func TestFloorSendRate(t *testing.T) {
 	f := newFloor(ctx)
 	hs := httptest.NewServer(f.handler())
 	defer hs.Close()
-	room, err := netcode.CreateRoom(ctx, hs.URL, netcode.RoomSpec{TickRate: 60, SendRate: 20}, nil)
+	room, err := client.CreateRoom(ctx, hs.URL, rest.CreateRoom{TickRate: new(60), SendRate: new(20)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := netcode.JoinRoom(ctx, hs.URL, room.ID, "bot", &netcode.ClientOptions{SkipEntities: true})
+	c, err := client.JoinRoom(ctx, hs.URL, room.ID, "bot", &client.Options{SkipEntities: true})
 	if err != nil {
 		t.Fatal(err)
 	}

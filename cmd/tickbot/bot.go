@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // bot is one headless player. Its connecting goroutine becomes its reader;
@@ -25,7 +26,7 @@ type bot struct {
 
 	// set once by the reader when connected; read by the sender and the
 	// status loop
-	client      atomic.Pointer[netcode.Client]
+	client      atomic.Pointer[client.Client]
 	connectedAt atomic.Int64  // ns since the swarm started; 0 until connected
 	endedAt     atomic.Int64  // ns since the swarm started; 0 while connected
 	sendRate    atomic.Uint32 // snapshots per second, from the welcome
@@ -91,7 +92,7 @@ func (b *bot) run(ctx context.Context, s *swarm, at time.Time) {
 	b.read(s, c)
 }
 
-func (b *bot) connect(ctx context.Context, s *swarm) (*netcode.Client, error) {
+func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.room.err != nil {
 		return nil, fmt.Errorf("creating its room: %w", b.room.err)
 	}
@@ -107,7 +108,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*netcode.Client, error) {
 	if b.kind == fighter {
 		opts = s.fullOpts
 	}
-	c, err := netcode.JoinRoom(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	c, err := client.JoinRoom(ctx, s.cfg.Server, b.room.id, b.name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*netcode.Client, error) {
 }
 
 // read owns the client's reading side until the connection ends.
-func (b *bot) read(s *swarm, c *netcode.Client) {
+func (b *bot) read(s *swarm, c *client.Client) {
 	me := c.PlayerID()
 	var last time.Time
 	for {
@@ -267,7 +268,7 @@ func (b *bot) acked(s *swarm, ack uint32, now time.Time) {
 	}
 }
 
-func (b *bot) chat(c *netcode.Client, now time.Time) {
+func (b *bot) chat(c *client.Client, now time.Time) {
 	w := &b.walker
 	if w.nextChat.IsZero() {
 		w.nextChat = now.Add(durN(b.rng, 5*time.Second))

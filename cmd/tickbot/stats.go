@@ -8,7 +8,6 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -145,15 +144,6 @@ func (sum *summary) writeHuman(w io.Writer) {
 	for msg, n := range sum.notes {
 		fmt.Fprintf(w, "  problem    %dx %s\n", n, msg)
 	}
-}
-
-// cpuTime is the CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // status prints a one-line live status to w every second until ctx ends.

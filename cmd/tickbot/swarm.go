@@ -9,7 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // maxConnecting bounds the joins in flight, so a swarm without -ramp does
@@ -23,8 +24,8 @@ type swarm struct {
 	start    time.Time
 	rooms    []*room
 	bots     []*bot
-	fullOpts *netcode.ClientOptions // fighters decode snapshots
-	skipOpts *netcode.ClientOptions // the others only count them
+	fullOpts *client.Options // fighters decode snapshots
+	skipOpts *client.Options // the others only count them
 
 	connecting chan struct{} // semaphore of maxConnecting
 	stopping   atomic.Bool   // set before the bots leave: ends are not disconnects
@@ -49,8 +50,8 @@ func newSwarm(cfg config) *swarm {
 	hc := &http.Client{Transport: tr}
 	return &swarm{
 		cfg:        cfg,
-		fullOpts:   &netcode.ClientOptions{HTTPClient: hc},
-		skipOpts:   &netcode.ClientOptions{HTTPClient: hc, SkipEntities: true},
+		fullOpts:   &client.Options{HTTPClient: hc},
+		skipOpts:   &client.Options{HTTPClient: hc, SkipEntities: true},
 		connecting: make(chan struct{}, maxConnecting),
 	}
 }
@@ -92,8 +93,11 @@ func (r *room) create(ctx context.Context, s *swarm) error {
 		return r.err
 	default:
 	}
-	spec := netcode.RoomSpec{Name: fmt.Sprintf("tickbot %d", r.n+1), MaxPlayers: s.cfg.BotsPerRoom, TickRate: s.cfg.TickRate, SendRate: s.cfg.SendRate}
-	info, err := netcode.CreateRoom(ctx, s.cfg.Server, spec, s.fullOpts)
+	spec := rest.CreateRoom{Name: fmt.Sprintf("tickbot %d", r.n+1), MaxPlayers: new(s.cfg.BotsPerRoom), TickRate: new(s.cfg.TickRate)}
+	if s.cfg.SendRate != 0 {
+		spec.SendRate = new(s.cfg.SendRate)
+	}
+	info, err := client.CreateRoom(ctx, s.cfg.Server, spec, s.fullOpts)
 	if err != nil {
 		r.err = err
 	} else {

@@ -10,7 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tickroom/tickroom/lobby"
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/session"
 	"github.com/tickroom/tickroom/web"
 )
 
@@ -18,9 +19,9 @@ import (
 type server struct {
 	cfg         config
 	log         *slog.Logger
-	mgr         *lobby.Manager
+	mgr         *rooms.Manager
 	api         *lobby.API
-	defaultRoom *lobby.Room
+	defaultRoom *rooms.Room
 	stopRooms   context.CancelFunc
 	stopAPI     context.CancelFunc
 	reg         *prometheus.Registry
@@ -37,10 +38,11 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := lobby.NewMetrics(reg)
-	mgr := lobby.NewManager(roomCtx, lobby.Options{
+	mgr := rooms.NewManager(roomCtx, rooms.Options{
 		IdleTimeout: cfg.IdleTimeout, ReconnectGrace: cfg.ReconnectGrace,
 		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
 	}, nil, log)
+	metrics.Watch(mgr)
 	origins := cfg.origins()
 	if len(origins) == 0 && cfg.PublicHost != "" {
 		origins = []string{cfg.PublicHost}
@@ -52,12 +54,12 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
 			KeepaliveInterval: cfg.Keepalive,
-			Session:           netcode.SessionOptions{IdleAfter: cfg.IdleAfter},
+			Session:           session.Options{IdleAfter: cfg.IdleAfter},
 			NoPoller:          cfg.IdleAfter == 0,
 		}),
 	}
 	if cfg.DefaultRoom != "" {
-		r, err := mgr.Create(lobby.RoomConfig{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, SendRate: cfg.DefaultSendRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
+		r, err := mgr.Create(rooms.Config{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, SendRate: cfg.DefaultSendRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
 		if err != nil {
 			stop()
 			stopAPI()

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby/lobbytest"
-	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 func startInProcess(t *testing.T) (*server, string) {
@@ -46,7 +46,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	srv, base := startInProcess(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	c, err := netcode.JoinRoom(ctx, base, srv.defaultRoom.ID(), "metered", nil)
+	c, err := client.JoinRoom(ctx, base, srv.defaultRoom.ID(), "metered", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

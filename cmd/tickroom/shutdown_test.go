@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // startBinary builds and runs the real server on a free loopback port and
@@ -69,11 +70,11 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 	cmd, base := startBinary(t, "-shutdown-timeout", "5s")
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	rooms, err := netcode.ListRooms(ctx, base, nil)
+	rooms, err := client.ListRooms(ctx, base, nil)
 	if err != nil || len(rooms) == 0 || !rooms[0].Default {
 		t.Fatalf("default room: %v %+v", err, rooms)
 	}
-	c, err := netcode.JoinRoom(ctx, base, rooms[0].ID, "stayer", nil)
+	c, err := client.JoinRoom(ctx, base, rooms[0].ID, "stayer", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 			}
 			break
 		}
-		gotError = gotError || (u.Type == netcode.MsgError && u.Error.Code == netcode.ErrShutdown)
+		gotError = gotError || (u.Type == netcode.MsgError && u.Error.Code == netcode.CodeShutdown)
 	}
 	if !gotError {
 		t.Error("no shutdown error message before the close")
@@ -109,7 +110,7 @@ func TestGracefulShutdownOnSIGTERM(t *testing.T) {
 			t.Error("/readyz still 200 after SIGTERM")
 		}
 	}
-	if _, err := netcode.Reserve(ctx, base, rooms[0].ID, "late", nil); err == nil {
+	if _, err := client.Reserve(ctx, base, rooms[0].ID, "late", nil); err == nil {
 		t.Error("a join succeeded after SIGTERM")
 	}
 	done := make(chan error, 1)

@@ -15,14 +15,15 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
 // Config shapes a test server. The zero value runs SmallArena rooms with
 // the lobby's defaults.
 type Config struct {
-	Options lobby.Options
+	Options rooms.Options
 	API     lobby.APIOptions
-	NewGame lobby.NewGame // default SmallArena
+	NewGame rooms.NewGame // default SmallArena
 	// Listener, when set, wraps the server's listener (to shape sockets).
 	Listener func(net.Listener) net.Listener
 }
@@ -30,7 +31,7 @@ type Config struct {
 // Server is a running lobby.
 type Server struct {
 	URL     string
-	Manager *lobby.Manager
+	Manager *rooms.Manager
 	API     *lobby.API
 
 	stopOnce sync.Once
@@ -44,7 +45,7 @@ func Start(t testing.TB, cfg Config) *Server {
 		cfg.NewGame = SmallArena
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr := lobby.NewManager(ctx, cfg.Options, cfg.NewGame, nil)
+	mgr := rooms.NewManager(ctx, cfg.Options, cfg.NewGame, nil)
 	api := lobby.NewAPI(ctx, mgr, cfg.API)
 	hs := httptest.NewUnstartedServer(api.Handler())
 	if cfg.Listener != nil {
@@ -71,7 +72,7 @@ func (s *Server) Close() { s.stopOnce.Do(s.stop) }
 
 // SmallArena keeps every player within sight of the others, so tests can
 // watch each other move.
-func SmallArena(cfg lobby.RoomConfig) game.Game {
+func SmallArena(cfg rooms.Config) game.Game {
 	m := game.Map{W: 800, H: 600, Walls: []game.Wall{
 		{X: 0, Y: 0, W: 800, H: 16}, {X: 0, Y: 584, W: 800, H: 16},
 		{X: 0, Y: 0, W: 16, H: 600}, {X: 784, Y: 0, W: 16, H: 600},

@@ -1,0 +1,96 @@
+// Package rest holds the shapes of the lobby's REST API as they travel in
+// JSON: requests, answers and RFC 9457 problems. The server (package lobby)
+// decodes and writes them, and the Go SDK (netcode/client) sends and reads
+// the very same types, so neither can drift from the other. Rooms are
+// listed as the directory's own records (directory.Room).
+package rest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tickroom/tickroom/lobby/directory"
+)
+
+// CreateRoom is the body of POST /api/rooms. Absent fields take the
+// server's defaults; a number that is given must be in range (an explicit
+// 0 is not "the default"), hence the pointers: MaxPlayers: new(4).
+type CreateRoom struct {
+	Name       string            `json:"name,omitempty"`
+	Mode       string            `json:"mode,omitempty"`
+	MaxPlayers *int              `json:"max_players,omitempty"`
+	TickRate   *int              `json:"tick_rate,omitempty"`
+	SendRate   *int              `json:"send_rate,omitempty"` // snapshots per second; divides TickRate
+	Private    bool              `json:"private,omitempty"`
+	JoinCode   string            `json:"join_code,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+}
+
+// Join is the body of POST /api/rooms/{id}/join.
+type Join struct {
+	Name     string `json:"name"`
+	JoinCode string `json:"join_code,omitempty"` // private rooms only
+}
+
+// QuickPlay is the body of POST /api/matchmake.
+type QuickPlay struct {
+	Mode string `json:"mode,omitempty"`
+	Name string `json:"name"`
+}
+
+// Seat answers a join or a quick play: a reserved seat, the single-use
+// token that takes it and the URL to connect to with it.
+type Seat struct {
+	RoomID    string    `json:"room_id"`
+	PlayerID  uint32    `json:"player_id"`
+	Token     string    `json:"token"`
+	WSURL     string    `json:"ws_url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// RoomList answers GET /api/rooms.
+type RoomList struct {
+	Rooms []*directory.Room `json:"rooms"`
+	// Version is the room feed's version the list is at least as new as:
+	// pass it as since= to a long-poll or to the event stream.
+	Version    uint64 `json:"version"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// RoomDetail answers GET /api/rooms/{id}: the room with its players.
+type RoomDetail struct {
+	*directory.Room
+	Players []directory.Player `json:"players"`
+}
+
+// Announce is the body of POST /api/rooms/{id}/announce (admin only).
+type Announce struct {
+	Text string `json:"text"`
+}
+
+// Announced answers an announce: the text as the players got it.
+type Announced struct {
+	RoomID string `json:"room_id"`
+	Text   string `json:"text"`
+}
+
+// Problem is an RFC 9457 problem details body: every error the API
+// answers. As a Go error it says what the server said.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Field  string `json:"field,omitempty"` // the request field, parameter or header at fault
+}
+
+func (p *Problem) Error() string {
+	s := fmt.Sprintf("lobby answered %d %s", p.Status, p.Title)
+	if p.Field != "" {
+		s += " (" + p.Field + ")"
+	}
+	if p.Detail != "" {
+		s += ": " + p.Detail
+	}
+	return s
+}

@@ -1,0 +1,129 @@
+package rooms
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tickroom/tickroom/lobby/directory"
+)
+
+// Config describes a room. Zero fields take the defaults noted.
+type Config struct {
+	Name       string // default "room"
+	Mode       string // game mode; default "ffa"
+	MaxPlayers int    // 1..64, default 8
+	TickRate   int    // 10..60 Hz, default 30
+	// SendRate is how many snapshots a second players get: TickRate
+	// divided by a whole number (simulate at 60, send at 30 or 20).
+	// Default TickRate. Events are never held back.
+	SendRate int
+	Seed     uint64 // game seed; default derived from the room id
+	// Persistent rooms never close when idle (the default room).
+	Persistent bool
+	// Private rooms are never listed; joining needs JoinCode.
+	Private  bool
+	JoinCode string
+	Labels   map[string]string
+}
+
+// Limits on room configuration.
+const (
+	MinTickRate   = 10
+	MaxTickRate   = 60
+	MaxMaxPlayers = 64
+	MaxNameRunes  = 48
+)
+
+// FieldError names the field of a Config that is wrong.
+type FieldError struct {
+	Field  string // as the lobby API names it: max_players, tick_rate, ...
+	Detail string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("rooms: %s: %s", e.Field, e.Detail) }
+
+func (c Config) withDefaults() Config {
+	if c.Name == "" {
+		c.Name = "room"
+	}
+	if c.Mode == "" {
+		c.Mode = "ffa"
+	}
+	if c.MaxPlayers == 0 {
+		c.MaxPlayers = 8
+	}
+	if c.TickRate == 0 {
+		c.TickRate = 30
+	}
+	if c.SendRate == 0 {
+		c.SendRate = c.TickRate
+	}
+	return c
+}
+
+// Validate reports the first field out of range as a *FieldError.
+func (c Config) Validate() error {
+	switch {
+	case len([]rune(c.Name)) > MaxNameRunes:
+		return &FieldError{Field: "name", Detail: fmt.Sprintf("longer than %d characters", MaxNameRunes)}
+	case c.MaxPlayers < 1 || c.MaxPlayers > MaxMaxPlayers:
+		return &FieldError{Field: "max_players", Detail: fmt.Sprintf("must be between 1 and %d", MaxMaxPlayers)}
+	case c.TickRate < MinTickRate || c.TickRate > MaxTickRate:
+		return &FieldError{Field: "tick_rate", Detail: fmt.Sprintf("must be between %d and %d", MinTickRate, MaxTickRate)}
+	case c.SendRate < 1 || c.SendRate > c.TickRate || c.TickRate%c.SendRate != 0:
+		return &FieldError{Field: "send_rate", Detail: fmt.Sprintf("must divide tick_rate (%d) evenly", c.TickRate)}
+	}
+	return nil
+}
+
+// Options configures a Manager and its rooms. Zero fields take the defaults
+// noted.
+type Options struct {
+	// IdleTimeout closes a non-persistent room that has had no seats for
+	// this long. Default 60s.
+	IdleTimeout time.Duration
+	// ReservationTTL is how long a reserved seat waits for its WebSocket.
+	// Default 15s.
+	ReservationTTL time.Duration
+	// ReconnectGrace keeps a dropped player's seat and state. Default 20s.
+	ReconnectGrace time.Duration
+	// SlowAfter drops a client that has not taken a snapshot for this long.
+	// Default 3s.
+	SlowAfter time.Duration
+	// MaxRooms caps rooms on this node. Default 1000.
+	MaxRooms int
+	// TokenKey signs seat tokens; empty means a random key per process.
+	TokenKey []byte
+	// Directory lists rooms; default an in-memory one.
+	Directory directory.Directory
+	// Metrics records tick timings and drops; nil records nothing.
+	Metrics Metrics
+	// Recorder, when set, receives every room's operations on its game,
+	// tick by tick, for replays.
+	Recorder Recorder
+}
+
+func (o Options) withDefaults() Options {
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 60 * time.Second
+	}
+	if o.ReservationTTL == 0 {
+		o.ReservationTTL = 15 * time.Second
+	}
+	if o.ReconnectGrace == 0 {
+		o.ReconnectGrace = 20 * time.Second
+	}
+	if o.SlowAfter == 0 {
+		o.SlowAfter = 3 * time.Second
+	}
+	if o.MaxRooms == 0 {
+		o.MaxRooms = 1000
+	}
+	if o.Directory == nil {
+		o.Directory = directory.NewMemory()
+	}
+	if o.Metrics == nil {
+		o.Metrics = noMetrics{}
+	}
+	return o
+}

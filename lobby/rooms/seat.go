@@ -1,0 +1,243 @@
+package rooms
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+type seatState uint8
+
+const (
+	seatReserved     seatState = iota // token issued, no connection yet
+	seatPlaying                       // connected
+	seatReconnecting                  // connection lost, seat held for the grace period
+)
+
+func (s seatState) String() string {
+	return [...]string{"reserved", "playing", "reconnecting"}[s]
+}
+
+// historyLen is how many past sends a seat keeps as delta baselines (a
+// quarter second at 30 Hz): a reader that keeps up has its baseline one
+// send behind; one further behind than this gets a full snapshot, which costs
+// bandwidth once rather than memory for every player all the time.
+const historyLen = 8
+
+// seat is one player's place in a room. Owned by the room's run goroutine.
+type seat struct {
+	id       uint32
+	name     string
+	nonce    uint64 // the one token nonce this seat accepts next
+	state    seatState
+	deadline time.Time // reservation or reconnect grace end
+	inGame   bool      // the game has this player's avatar
+	leaving  bool      // said leave; removed after this tick's drain
+	score    int32
+
+	sess      Conn
+	attachTik uint32 // tick the session attached at
+	inputs    inputQueue
+	ackSeq    uint32
+	buf       []byte // spare snapshot buffer
+	views     [historyLen]view
+}
+
+type view struct {
+	tick uint32
+	ents []game.Entity
+}
+
+func (s *seat) info() directory.Player {
+	p := directory.Player{ID: s.id, Name: s.name, Score: s.score, State: s.state.String()}
+	if s.sess != nil {
+		p.PingMS = s.sess.RTT().Milliseconds()
+	}
+	return p
+}
+
+func (r *Room) seat(id uint32) *seat {
+	i, ok := slices.BinarySearchFunc(r.seats, id, func(s *seat, id uint32) int { return int(s.id) - int(id) })
+	if !ok {
+		return nil
+	}
+	return r.seats[i]
+}
+
+// Reservation is a seat held for a player who has not connected yet.
+type Reservation struct {
+	RoomID   string
+	PlayerID uint32
+	Token    string
+	Expires  time.Time
+}
+
+// Reserve holds a seat for name. A reserved seat counts toward capacity
+// until it is used or expires.
+func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation, error) {
+	var res Reservation
+	err := r.do(ctx, func() error {
+		if r.cfg.Private && joinCode != r.cfg.JoinCode {
+			return ErrWrongJoinCode
+		}
+		if len(r.seats) >= r.cfg.MaxPlayers {
+			return ErrFull
+		}
+		r.nextID++
+		s := &seat{id: r.nextID, name: name, nonce: randomNonce(), deadline: time.Now().Add(r.opts.ReservationTTL)}
+		r.seats = append(r.seats, s)
+		r.dirty = true
+		res = Reservation{RoomID: r.id, PlayerID: s.id, Expires: s.deadline,
+			Token: r.tokens.Sign(Claims{TokenJoin, r.id, s.id, s.nonce, s.deadline.Unix() + 1})}
+		return nil
+	})
+	return res, err
+}
+
+// Claim consumes a verified token for its seat: after it, the token is
+// spent. Call Attach with the session next, or Release if the upgrade failed.
+func (r *Room) Claim(ctx context.Context, c Claims) error {
+	return r.do(ctx, func() error {
+		s, err := r.check(c)
+		if err != nil {
+			return err
+		}
+		if s.sess != nil {
+			// The client reconnected before we noticed its old connection die.
+			s.sess.Close(netcode.ClosePolicyViolation, "replaced by a new connection")
+			r.detach(s, time.Now())
+		}
+		s.nonce = 0
+		return nil
+	})
+}
+
+// CheckClaim reports whether Claim would accept c, without spending it.
+func (r *Room) CheckClaim(ctx context.Context, c Claims) error {
+	return r.do(ctx, func() error {
+		_, err := r.check(c)
+		return err
+	})
+}
+
+func (r *Room) check(c Claims) (*seat, error) {
+	s := r.seat(c.PlayerID)
+	switch {
+	case c.RoomID != r.id:
+		return nil, fmt.Errorf("%w: token is for another room", ErrTokenInvalid)
+	case s == nil:
+		return nil, ErrNoSeat
+	case s.nonce != c.Nonce:
+		return nil, ErrTokenUsed
+	}
+	return s, nil
+}
+
+// Attach seats a session on a claimed seat: the player joins the game (or
+// resumes after a drop) and the session gets its welcome, then a snapshot
+// every tick. lastEvent > 0 resends the events after it that the client
+// missed.
+func (r *Room) Attach(ctx context.Context, playerID uint32, sess Conn, lastEvent uint32) error {
+	return r.do(ctx, func() error {
+		s := r.seat(playerID)
+		if s == nil || s.nonce != 0 || s.sess != nil {
+			return ErrNoSeat
+		}
+		if !s.inGame {
+			if err := r.game.Join(s.id, s.name); err != nil {
+				return err
+			}
+			r.record(Op{Kind: OpJoin, Player: s.id, Name: s.name})
+			s.inGame = true
+			r.pending = append(r.pending, game.Event{Kind: game.EventJoin, A: s.id, Text: s.name})
+		}
+		r.game.SetFlags(s.id, 0)
+		r.record(Op{Kind: OpFlags, Player: s.id})
+		s.state, s.sess, s.attachTik = seatPlaying, sess, r.tick.Load()
+		s.inputs.reset()
+		for i := range s.views {
+			s.views[i].tick = 0
+		}
+		r.dirty = true
+		r.welcome(s, lastEvent)
+		return nil
+	})
+}
+
+func (r *Room) welcome(s *seat, lastEvent uint32) {
+	s.nonce = randomNonce()
+	tick, ms := r.Clock()
+	w := netcode.Welcome{
+		PlayerID: s.id, RoomID: r.id, TickRate: uint8(r.cfg.TickRate), Tick: tick, ServerTime: ms,
+		ReconnectToken: r.tokens.Sign(Claims{TokenReconnect, r.id, s.id, s.nonce, time.Now().Add(time.Hour).Unix()}),
+		LastEventSeq:   r.events.last(),
+		SendRate:       uint8(r.cfg.SendRate),
+		Map:            r.game.Map(),
+	}
+	for _, o := range r.seats {
+		if o.inGame {
+			w.Roster = append(w.Roster, netcode.RosterEntry{ID: o.id, Name: o.name, Score: o.score})
+		}
+	}
+	s.sess.SendFrame(netcode.AppendWelcome(nil, &w))
+	var missed []game.Event
+	if lastEvent > 0 {
+		missed = r.events.since(lastEvent)
+	} else {
+		missed = r.events.chatHistory()
+	}
+	if len(missed) > 0 {
+		s.sess.SendFrame(netcode.AppendEvents(nil, missed))
+	}
+}
+
+// Release returns a claimed seat whose upgrade failed to the state it had.
+func (r *Room) Release(playerID uint32) {
+	r.do(context.Background(), func() error {
+		if s := r.seat(playerID); s != nil && s.sess == nil {
+			s.nonce = randomNonce() // the spent token stays spent
+		}
+		return nil
+	})
+}
+
+// detach handles a session that ended: the seat is held for reconnection.
+func (r *Room) detach(s *seat, now time.Time) {
+	s.sess = nil
+	if s.state == seatPlaying {
+		s.state = seatReconnecting
+		s.deadline = now.Add(r.opts.ReconnectGrace)
+		r.game.SetFlags(s.id, game.FlagReconnecting)
+		r.record(Op{Kind: OpFlags, Player: s.id, Flags: game.FlagReconnecting})
+		r.dirty = true
+	}
+}
+
+// remove frees a seat for good.
+func (r *Room) remove(s *seat) {
+	if s.sess != nil {
+		s.sess.Close(netcode.CloseNormal, "left the room")
+	}
+	if s.inGame {
+		r.game.Leave(s.id)
+		r.record(Op{Kind: OpLeave, Player: s.id})
+		r.pending = append(r.pending, game.Event{Kind: game.EventLeave, A: s.id, Text: s.name})
+	}
+	r.seats = slices.DeleteFunc(r.seats, func(o *seat) bool { return o == s })
+	r.dirty = true
+}
+
+// expire frees reservations and reconnect grace periods that ran out.
+func (r *Room) expire(now time.Time) {
+	for i := len(r.seats) - 1; i >= 0; i-- {
+		s := r.seats[i]
+		if s.state != seatPlaying && s.sess == nil && now.After(s.deadline) {
+			r.remove(s)
+		}
+	}
+}

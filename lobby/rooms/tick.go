@@ -1,0 +1,171 @@
+package rooms
+
+import (
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// step runs one tick: take what the clients sent, advance the game, and hand
+// every connected client its events and its snapshot.
+func (r *Room) step(now time.Time) {
+	r.expire(now)
+	for _, s := range r.seats {
+		r.drain(s, now)
+	}
+	r.removeLeavers()
+	for _, s := range r.seats {
+		r.applyInput(s)
+	}
+	r.evBuf = append(r.evBuf[:0], r.pending...)
+	r.pending = r.pending[:0]
+	r.evBuf = r.game.Step(r.evBuf)
+	tick := r.game.Tick()
+	r.tick.Store(tick)
+	r.flushRecord(tick)
+	r.broadcastEvents()
+	if tick%uint32(r.cfg.TickRate/r.cfg.SendRate) == 0 {
+		for _, s := range r.seats {
+			if s.sess != nil {
+				r.sendSnapshot(s, tick)
+			}
+		}
+	}
+	r.dropSlow(tick)
+	if tick%uint32(r.cfg.TickRate) == 0 {
+		r.opts.Metrics.InputBacklog(&r.backlog)
+		r.backlog = [MaxInputBacklog + 1]uint64{}
+	}
+	r.publishIfDirty()
+}
+
+// drain takes everything the seat's session has queued. The inbox is
+// bounded, so this is bounded work per tick.
+func (r *Room) drain(s *seat, now time.Time) {
+	if s.sess == nil {
+		return
+	}
+	for {
+		select {
+		case m, ok := <-s.sess.Inbox():
+			if !ok {
+				r.detach(s, now)
+				return
+			}
+			r.handle(s, &m)
+		default:
+			return
+		}
+	}
+}
+
+func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
+	switch m.Type {
+	case netcode.MsgInput:
+		if s.inputs.push(m.Input) {
+			r.opts.Metrics.InputDropped("backlog")
+		}
+	case netcode.MsgChat:
+		r.pending = append(r.pending, game.Event{Kind: game.EventChat, A: s.id, Text: m.Text})
+	case netcode.MsgLeave:
+		s.leaving = true
+	}
+}
+
+func (r *Room) removeLeavers() {
+	for i := len(r.seats) - 1; i >= 0; i-- {
+		if r.seats[i].leaving {
+			r.remove(r.seats[i])
+		}
+	}
+}
+
+// applyInput feeds the game one input per tick: the oldest queued. With none
+// queued the player keeps following the last one.
+func (r *Room) applyInput(s *seat) {
+	if !s.inGame {
+		return
+	}
+	in, ok, queued, trimmed := s.inputs.take(r.cfg.TickRate)
+	if s.sess != nil {
+		r.backlog[queued]++
+	}
+	if trimmed {
+		r.opts.Metrics.InputDropped("standing")
+	}
+	if !ok {
+		return
+	}
+	r.game.SetInput(s.id, in)
+	r.record(Op{Kind: OpInput, Player: s.id, Input: in})
+	s.ackSeq = in.Seq
+}
+
+// broadcastEvents numbers this tick's events, logs them for resumption and
+// sends one shared frame to everyone.
+func (r *Room) broadcastEvents() {
+	if len(r.evBuf) == 0 {
+		return
+	}
+	for i := range r.evBuf {
+		r.evBuf[i].Seq = r.events.add(r.evBuf[i])
+		r.countScore(&r.evBuf[i])
+	}
+	frame := netcode.AppendEvents(nil, r.evBuf)
+	for _, s := range r.seats {
+		if s.sess != nil {
+			s.sess.SendFrame(frame)
+		}
+	}
+}
+
+func (r *Room) countScore(e *game.Event) {
+	if e.Kind != game.EventKill {
+		return
+	}
+	if s := r.seat(e.A); s != nil {
+		s.score++
+		r.dirty = true
+	}
+}
+
+// sendSnapshot encodes what the seat's player sees against the last
+// snapshot its connection actually wrote (or in full when that is unknown).
+func (r *Room) sendSnapshot(s *seat, tick uint32) {
+	v := r.view(s, tick)
+	v.ents = r.game.View(s.id, v.ents[:0])
+	v.tick = tick
+	baseTick := s.sess.WrittenTick()
+	var base []game.Entity
+	if b := r.view(s, baseTick); baseTick != 0 && b.tick == baseTick && baseTick != tick {
+		base = b.ents
+	} else {
+		baseTick = 0
+	}
+	frame := netcode.AppendSnapshot(s.buf, tick, baseTick, s.ackSeq, base, v.ents)
+	s.buf = s.sess.SendSnapshot(tick, frame)
+}
+
+// view is the history slot for a sent tick. Slots go by send number, not
+// tick, so a room sending every k-th tick still keeps historyLen sends.
+func (r *Room) view(s *seat, tick uint32) *view {
+	every := uint32(r.cfg.TickRate / r.cfg.SendRate)
+	return &s.views[tick/every%historyLen]
+}
+
+// dropSlow closes clients that have not taken a snapshot for SlowAfter.
+func (r *Room) dropSlow(tick uint32) {
+	limit := uint32(r.opts.SlowAfter / r.period)
+	for _, s := range r.seats {
+		if s.sess == nil {
+			continue
+		}
+		last := max(s.sess.WrittenTick(), s.attachTik)
+		if tick-last > limit {
+			s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeTooSlow, Message: "not keeping up with snapshots"}))
+			s.sess.Close(netcode.ClosePolicyViolation, "too slow: not keeping up with snapshots")
+			r.detach(s, time.Now())
+		}
+	}
+}

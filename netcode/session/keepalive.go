@@ -1,0 +1,92 @@
+package session
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// Keepalive detects dead peers (TCP alone can take minutes to notice) and
+// measures each session's round trip. One goroutine (Run) serves every
+// session: a ping waits for its pong on a goroutine that lives only for that
+// round trip, so an idle connection parks no keepalive goroutine of its own.
+type Keepalive struct {
+	interval time.Duration // static
+
+	mu       sync.Mutex
+	sessions map[*Session]time.Time // when each was last pinged; guarded by mu
+}
+
+// NewKeepalive pings each session every interval (default 10s); a session
+// that does not answer within another interval is closed with 1008.
+func NewKeepalive(interval time.Duration) *Keepalive {
+	if interval <= 0 {
+		interval = 10 * time.Second
+	}
+	return &Keepalive{interval: interval, sessions: make(map[*Session]time.Time)}
+}
+
+func (k *Keepalive) add(s *Session) {
+	k.mu.Lock()
+	k.sessions[s] = time.Now()
+	k.mu.Unlock()
+}
+
+func (k *Keepalive) remove(s *Session) {
+	k.mu.Lock()
+	delete(k.sessions, s)
+	k.mu.Unlock()
+}
+
+// Run pings until ctx ends, then waits for pings in flight. Sessions come
+// due spread over the interval, so pings do not arrive in bursts.
+func (k *Keepalive) Run(ctx context.Context) {
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	t := time.NewTicker(max(k.interval/16, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, s := range k.due(now) {
+				inflight.Go(func() { k.ping(ctx, s) })
+			}
+		}
+	}
+}
+
+func (k *Keepalive) due(now time.Time) []*Session {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []*Session
+	for s, last := range k.sessions {
+		if now.Sub(last) >= k.interval {
+			k.sessions[s] = now.Add(k.interval) // not again until this ping is answered or fails
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (k *Keepalive) ping(ctx context.Context, s *Session) {
+	start := time.Now()
+	pctx, cancel := context.WithTimeout(ctx, k.interval)
+	err := s.conn.Ping(pctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			s.abort(netcode.ClosePolicyViolation, "keepalive: no pong")
+		}
+		return
+	}
+	s.rtt.Store(int64(time.Since(start)))
+	k.mu.Lock()
+	if _, ok := k.sessions[s]; ok {
+		k.sessions[s] = time.Now()
+	}
+	k.mu.Unlock()
+}

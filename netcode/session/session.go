@@ -1,0 +1,305 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// CloseError is how a Session ended: the close code sent (or received) and
+// its reason.
+type CloseError struct {
+	Code   netcode.CloseCode
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("session: closed: %d %s", int(e.Code), e.Reason)
+}
+
+// Session is the server side of one client connection. A reader goroutine
+// exists while the client is sending; with a Poller it exits when the
+// client goes quiet and the Poller starts another when bytes arrive.
+// Writes happen on a flush goroutine that exists only while there is
+// something to write. So an idle connection can pin no goroutine at all.
+// The room talks to a session only through Inbox, SendSnapshot, SendFrame
+// and Close, none of which block.
+type Session struct {
+	// static after construction (pc, readCtx, onEnd and stop: after Start)
+	conn    *websocket.Conn
+	pc      *pollConn // nil unless made by Accept
+	opts    Options
+	inbox   chan netcode.ClientMessage
+	done    chan struct{} // closed when the session has ended
+	flushed chan struct{} // closed when writing has stopped for good
+	stall   *time.Timer   // cuts a stuck write; used by the one running flush
+	flushFn func()        // s.flush, made once: a go statement with a bound method allocates each time
+	serveFn func()        // s.serve, likewise
+	readCtx context.Context
+	onEnd   func(*CloseError)
+	stop    func() bool // stops the shutdown hook on the Start context
+
+	reading atomic.Int32 // readRunning, readParked or readNotStarted
+
+	// guarded by mu; handed between the room and the flush goroutine
+	mu          sync.Mutex
+	frames      [][]byte // reliable frames in order
+	spareFrames [][]byte // the other frames slice, reused
+	snap        []byte   // newest snapshot not yet written
+	snapTick    uint32
+	spare       []byte // a written snapshot buffer for the room to reuse
+	closeWith   *CloseError
+	aborted     bool // closeWith is recorded only: the connection was cut
+	writing     bool // a flush goroutine is running
+	stopped     bool // writing is over: closed, or the connection failed
+	closeOnce   sync.Once
+
+	// atomics, read by the room
+	writtenTick atomic.Uint32 // tick of the last snapshot fully written
+	dropped     atomic.Uint64 // client messages dropped (inbox full or not admitted)
+	bytesOut    atomic.Uint64
+	bytesIn     atomic.Uint64
+	rtt         atomic.Int64 // last keepalive round trip, ns
+	end         atomic.Pointer[CloseError]
+}
+
+// New wraps an accepted connection. Call Run to serve it.
+func New(conn *websocket.Conn, opts *Options) *Session {
+	o := opts.withDefaults()
+	conn.SetReadLimit(o.ReadLimit)
+	s := &Session{
+		conn:    conn,
+		opts:    o,
+		inbox:   make(chan netcode.ClientMessage, o.InboxSize),
+		done:    make(chan struct{}),
+		flushed: make(chan struct{}),
+	}
+	s.flushFn, s.serveFn = s.flush, s.serve
+	s.stall = time.AfterFunc(time.Hour, func() { s.conn.CloseNow() })
+	s.stall.Stop()
+	return s
+}
+
+// Inbox delivers the client's decoded messages (not pings, which the
+// session answers itself). It is closed when the session ends.
+func (s *Session) Inbox() <-chan netcode.ClientMessage { return s.inbox }
+
+// Done is closed when Run has returned.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// WrittenTick is the tick of the last snapshot written in full: the baseline
+// the next delta may use.
+func (s *Session) WrittenTick() uint32 { return s.writtenTick.Load() }
+
+// Dropped counts client messages dropped so far.
+func (s *Session) Dropped() uint64 { return s.dropped.Load() }
+
+// Bytes returns the payload bytes read and written so far.
+func (s *Session) Bytes() (in, out uint64) { return s.bytesIn.Load(), s.bytesOut.Load() }
+
+// RTT is the round trip of the last keepalive ping (0 before the first).
+func (s *Session) RTT() time.Duration { return time.Duration(s.rtt.Load()) }
+
+// Err reports how the session ended, once Done is closed.
+func (s *Session) Err() *CloseError { return s.end.Load() }
+
+// SendSnapshot makes frame the newest snapshot to write, replacing one not
+// yet written: a slow reader gets the newest snapshot, never a backlog. The
+// session takes frame; the returned buffer (possibly nil) is free for the
+// caller's next encode.
+func (s *Session) SendSnapshot(tick uint32, frame []byte) (spare []byte) {
+	s.mu.Lock()
+	if s.snap != nil {
+		spare = s.snap
+	} else {
+		spare, s.spare = s.spare, nil
+	}
+	s.snap, s.snapTick = frame, tick
+	s.mu.Unlock()
+	s.poke()
+	return spare[:0]
+}
+
+// SendFrame queues a frame that must not be skipped (welcome, events,
+// errors). It reports false, and closes the session as too slow, when the
+// queue is full. The session takes frame.
+func (s *Session) SendFrame(frame []byte) bool {
+	s.mu.Lock()
+	full := len(s.frames) >= s.opts.MaxPendingFrames
+	if !full {
+		s.frames = append(s.frames, frame)
+	}
+	s.mu.Unlock()
+	if full {
+		s.Close(netcode.ClosePolicyViolation, "too slow: event queue overflow")
+		return false
+	}
+	s.poke()
+	return true
+}
+
+// Close asks the writer to finish what is queued and close with code and
+// reason. It does not block. If the client is not reading, the connection is
+// cut after WriteTimeout.
+func (s *Session) Close(code netcode.CloseCode, reason string) {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closeWith = &CloseError{Code: code, Reason: reason}
+		s.mu.Unlock()
+		s.poke()
+	})
+}
+
+// abort cuts a connection whose peer is gone, recording code and reason as
+// how the session ended. No close handshake: waiting for a dead peer's
+// close frame would hold the session for coder/websocket's 5 s.
+func (s *Session) abort(code netcode.CloseCode, reason string) {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closeWith = &CloseError{Code: code, Reason: reason}
+		s.aborted = true
+		s.mu.Unlock()
+	})
+	s.conn.CloseNow()
+	s.poke()
+}
+
+// poke starts a flush unless one is running; a running flush picks up what
+// was queued before it exits.
+func (s *Session) poke() {
+	s.mu.Lock()
+	start := !s.writing && !s.stopped
+	s.writing = s.writing || start
+	s.mu.Unlock()
+	if start {
+		go s.flushFn()
+	}
+}
+
+const (
+	readNotStarted = iota
+	readRunning
+	readParked
+)
+
+// Run serves the session until the connection ends. When ctx is done the
+// session closes with 1001 after writing what is queued. Run returns only
+// after the last write.
+func (s *Session) Run(ctx context.Context) *CloseError {
+	s.Start(ctx, nil)
+	<-s.done
+	return s.Err()
+}
+
+// Start serves the session on goroutines of its own and returns at once.
+// When the connection has ended and the last write is done, Done is closed
+// and then onEnd (if not nil) is called with how it ended. When ctx is
+// done the session closes with 1001 after writing what is queued.
+func (s *Session) Start(ctx context.Context, onEnd func(*CloseError)) {
+	s.onEnd = onEnd
+	// Reads must not end with ctx: cancelling a read cuts the connection
+	// before the writer can send the close reason.
+	s.readCtx = context.WithoutCancel(ctx)
+	s.stop = context.AfterFunc(ctx, func() { s.Close(netcode.CloseGoingAway, "server shutting down") })
+	if k := s.opts.Keepalive; k != nil {
+		k.add(s)
+	}
+	if s.parkable() {
+		s.pc.parked() // the first read probes: a client says nothing until it plays
+	}
+	s.reading.Store(readRunning)
+	go s.serveFn()
+}
+
+func (s *Session) parkable() bool { return s.pc != nil && s.pc.idleAfter > 0 }
+
+// serve reads until the client goes quiet (and the session parks on the
+// Poller) or the connection ends.
+func (s *Session) serve() {
+	for {
+		err := s.readLoop(s.readCtx)
+		if !errors.Is(err, errIdle) {
+			s.endRead(err)
+			return
+		}
+		if s.park() {
+			return
+		}
+	}
+}
+
+// park hands the socket to the Poller and reports whether this goroutine
+// may return. If the Poller cannot take it, reads go on blocking here.
+func (s *Session) park() bool {
+	s.pc.parked()
+	s.opts.Poller.parked.Add(1)
+	s.reading.Store(readParked)
+	if err := s.opts.Poller.arm(s); err != nil {
+		if !s.reading.CompareAndSwap(readParked, readRunning) {
+			return true // a close woke the session meanwhile; that reader goes on
+		}
+		s.opts.Poller.parked.Add(-1)
+		s.pc.stopIdling()
+		return false
+	}
+	return true
+}
+
+// wake starts a reader for a parked session: bytes arrived, or the
+// connection was closed.
+func (s *Session) wake() {
+	if s.reading.CompareAndSwap(readParked, readRunning) {
+		s.opts.Poller.parked.Add(-1)
+		s.pc.woke = true
+		go s.serveFn()
+	}
+}
+
+// endRead runs once, on the last reader, when the connection has ended.
+func (s *Session) endRead(err error) {
+	s.finish(err)
+	<-s.flushed
+	s.stall.Stop()
+	s.stop()
+	if k := s.opts.Keepalive; k != nil {
+		k.remove(s)
+	}
+	if s.parkable() {
+		s.opts.Poller.remove(s)
+	}
+	close(s.inbox)
+	close(s.done)
+	if s.onEnd != nil {
+		s.onEnd(s.Err())
+	}
+}
+
+func (s *Session) finish(err error) {
+	var me *malformedClose
+	if errors.As(err, &me) {
+		s.Close(me.Code, me.Reason)
+	} else {
+		s.Close(netcode.CloseNormal, "")
+	}
+	s.mu.Lock()
+	ce := s.closeWith
+	s.mu.Unlock()
+	if me == nil && ce.Code == netcode.CloseNormal {
+		// The peer ended it (or the network did): report what it said.
+		ce = &CloseError{Code: netcode.CloseAbnormal, Reason: err.Error()}
+		if code := websocket.CloseStatus(err); code != -1 {
+			ce.Code = netcode.CloseCode(code)
+		}
+	}
+	s.end.Store(ce)
+}
+
+type malformedClose struct{ CloseError }
+
+func (m *malformedClose) Error() string { return m.CloseError.Error() }
