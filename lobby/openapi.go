@@ -5,9 +5,9 @@ import (
 	"net/http"
 )
 
-// openAPI is the OpenAPI 3.1 description of this API. docs/openapi.json is
-// the same file for readers; a test keeps the two, and both against the
-// routes, in step.
+// openAPI is the OpenAPI 3.1 description of this API, the one copy: the
+// server serves it at /api/openapi.json and the docs link here. Tests keep
+// it and the routes, and its schemas and the lobby/rest types, in step.
 //
 //go:embed openapi.json
 var openAPI []byte

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -14,12 +13,13 @@ import (
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
+	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 // TestTwoPlayersSeeEachOther is the vertical slice: REST create and join,
 // two WebSocket clients, inputs in, snapshots out, a leave event.
 func TestTwoPlayersSeeEachOther(t *testing.T) {
-	base := runtime.NumGoroutine()
+	before := nettest.Current()
 	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -73,7 +73,7 @@ func TestTwoPlayersSeeEachOther(t *testing.T) {
 	waitForEvent(t, ctx, bob, game.EventLeave, alice.PlayerID())
 	bob.Close()
 	ts.stop()
-	checkGoroutines(t, base)
+	before.CheckGone(t)
 }
 
 func waitForEntity(t *testing.T, ctx context.Context, c *client.Client, id uint32) game.Entity {

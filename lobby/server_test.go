@@ -13,6 +13,7 @@ import (
 	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/client"
+	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 // testServer is a real lobby on a loopback port.
@@ -44,9 +45,8 @@ func startServerFull(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions,
 }
 
 var (
-	smallArena      = lobbytest.SmallArena
-	checkFor        = lobbytest.CheckFor
-	checkGoroutines = lobbytest.CheckGoroutines
+	smallArena = lobbytest.SmallArena
+	checkFor   = nettest.CheckFor
 )
 
 // tinyBuffers shrinks a socket's kernel buffers (and turns off their

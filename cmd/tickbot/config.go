@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tickroom/tickroom/lobby/flagenv"
 )
 
 // config is everything tickbot can be told. Every flag has an environment
@@ -82,33 +84,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no live status line")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the bots' random choices")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write tickbot's own CPU profile to this file")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := envFallback(fs, getenv); err != nil {
+	if err := flagenv.Parse(fs, args, "TICKBOT", getenv); err != nil {
 		return c, err
 	}
 	return c, c.validate()
-}
-
-// envFallback sets every flag not given on the command line from its
-// TICKBOT_* variable.
-func envFallback(fs *flag.FlagSet, getenv func(string) string) error {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := "TICKBOT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(env); v != "" && !set[f.Name] {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", env, err))
-			}
-		}
-	})
-	return errors.Join(errs...)
 }
 
 func (c config) validate() error {

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tickroom/tickroom/lobby/lobbytest"
+	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 // startServer runs a real lobby (rooms, sessions, REST API) on a loopback
@@ -23,8 +23,7 @@ func startServer(t *testing.T) string {
 }
 
 var (
-	checkFor        = lobbytest.CheckFor
-	checkGoroutines = lobbytest.CheckGoroutines
+	checkFor = nettest.CheckFor
 )
 
 func runTickbot(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -94,7 +93,7 @@ func TestMinDelivered(t *testing.T) {
 // Twenty fighters in one small room connect, move, shoot and kill; when
 // they have left and the server has stopped no goroutine is left behind.
 func TestFightersKill(t *testing.T) {
-	base := runtime.NumGoroutine()
+	before := nettest.Current()
 	t.Run("fight", func(t *testing.T) {
 		url := startServer(t)
 		cfg := defaultConfig()
@@ -126,7 +125,7 @@ func TestFightersKill(t *testing.T) {
 			t.Errorf("after leaving: %+v", sum)
 		}
 	})
-	checkGoroutines(t, base)
+	before.CheckGone(t)
 }
 
 func TestConfigEnvFallback(t *testing.T) {

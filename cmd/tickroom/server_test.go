@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/netcode/client"
+	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 func startInProcess(t *testing.T) (*server, string) {
@@ -78,7 +78,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	}
 	// The client sends nothing: its connection parks, holding no goroutine,
 	// and every tick finds no input queued for it.
-	lobbytest.CheckFor(t, 5*time.Second, func() error {
+	nettest.CheckFor(t, 5*time.Second, func() error {
 		_, body := get(t, base+"/metrics")
 		if !strings.Contains(body, "\ntickroom_connections_parked 1\n") ||
 			strings.Contains(body, `tickroom_input_backlog_total{queued="0"} 0`+"\n") {

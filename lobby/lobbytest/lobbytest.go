@@ -5,10 +5,8 @@ package lobbytest
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http/httptest"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -79,34 +77,4 @@ func SmallArena(cfg rooms.Config) game.Game {
 	}}
 	spawns := []game.Point{{X: 200, Y: 300}, {X: 600, Y: 300}, {X: 400, Y: 150}, {X: 400, Y: 450}}
 	return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: &m, Spawns: spawns})
-}
-
-// CheckFor polls cond until it returns nil, failing the test with cond's
-// last error once total has passed.
-func CheckFor(t testing.TB, total time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// CheckGoroutines fails when goroutines stay above base (counted before
-// the test started its servers and clients) after they are gone.
-func CheckGoroutines(t testing.TB, base int) {
-	t.Helper()
-	CheckFor(t, 5*time.Second, func() error {
-		if n := runtime.NumGoroutine(); n > base {
-			buf := make([]byte, 1<<16)
-			return fmt.Errorf("goroutines: %d, baseline %d\n%s", n, base, buf[:runtime.Stack(buf, true)])
-		}
-		return nil
-	})
 }

@@ -58,3 +58,19 @@ func leaked(before goleak.Option, total time.Duration) error {
 		}
 	}
 }
+
+// Goroutines is a set of goroutines, taken by Current.
+type Goroutines struct{ ignore goleak.Option }
+
+// Current is the set of goroutines running now.
+func Current() Goroutines { return Goroutines{goleak.IgnoreCurrent()} }
+
+// CheckGone fails t if a goroutine that was not in g is still running after
+// a few seconds: what a test started has stopped. Only for tests that do
+// not run in parallel with others.
+func (g Goroutines) CheckGone(t testing.TB) {
+	t.Helper()
+	if err := leaked(g.ignore, 5*time.Second); err != nil {
+		t.Fatalf("goroutines left behind: %v", err)
+	}
+}
