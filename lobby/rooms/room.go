@@ -195,6 +195,7 @@ func (r *Room) shutdown() {
 	info := *r.Info()
 	info.State = "closed"
 	info.Players, info.Reserved, info.Roster = 0, 0, nil
+	r.info.Store(&info)
 	r.publish(&info)
 	r.log.Info("room closed", "room", r.id, "err", r.err)
 }
