@@ -191,8 +191,8 @@ func (r *Room) welcome(s *seat, lastEvent uint32) {
 	} else {
 		missed = r.events.chatHistory()
 	}
-	if len(missed) > 0 {
-		s.sess.SendFrame(netcode.AppendEvents(nil, missed))
+	for batch := range slices.Chunk(missed, netcode.MaxEventsBatch) {
+		s.sess.SendFrame(netcode.AppendEvents(nil, batch))
 	}
 }
 

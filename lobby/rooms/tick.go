@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tickroom/tickroom/game"
@@ -103,7 +104,8 @@ func (r *Room) applyInput(s *seat) {
 }
 
 // broadcastEvents numbers this tick's events, logs them for resumption and
-// sends one shared frame to everyone.
+// sends them to everyone in shared frames of at most MaxEventsBatch events
+// each: a client rejects a larger events message as malformed.
 func (r *Room) broadcastEvents() {
 	if len(r.evBuf) == 0 {
 		return
@@ -112,10 +114,12 @@ func (r *Room) broadcastEvents() {
 		r.evBuf[i].Seq = r.events.add(r.evBuf[i])
 		r.countScore(&r.evBuf[i])
 	}
-	frame := netcode.AppendEvents(nil, r.evBuf)
-	for _, s := range r.seats {
-		if s.sess != nil {
-			s.sess.SendFrame(frame)
+	for batch := range slices.Chunk(r.evBuf, netcode.MaxEventsBatch) {
+		frame := netcode.AppendEvents(nil, batch)
+		for _, s := range r.seats {
+			if s.sess != nil {
+				s.sess.SendFrame(frame)
+			}
 		}
 	}
 }
