@@ -1,6 +1,10 @@
 package netcode
 
-import "github.com/tickroom/tickroom/game"
+import (
+	"errors"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // Subprotocol is negotiated on the WebSocket upgrade. A client that does not
 // offer it is refused.
@@ -87,6 +91,11 @@ const (
 	CodeInternal    ErrorCode = 5 // the server failed; the room is gone
 	CodeShutdown    ErrorCode = 6 // the server is going away
 )
+
+// ErrRateLimited is wrapped by the error that closes a client for sending
+// far more than its rate allows (flooding); the client is told with an
+// Error message of CodeRateLimited.
+var ErrRateLimited = errors.New("netcode: rate limited")
 
 // Error tells the client something went wrong, usually just before a close.
 type Error struct {

@@ -167,8 +167,9 @@ func (r *Room) dropSlow(tick uint32) {
 		}
 		last := max(s.sess.WrittenTick(), s.attachTik)
 		if tick-last > limit {
-			s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeTooSlow, Message: "not keeping up with snapshots"}))
-			s.sess.Close(netcode.ClosePolicyViolation, "too slow: not keeping up with snapshots")
+			const why = "too slow: not keeping up with snapshots"
+			s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeTooSlow, Message: why}))
+			s.sess.Close(netcode.ClosePolicyViolation, why)
 			r.detach(s, time.Now())
 		}
 	}
