@@ -581,3 +581,62 @@ func TestWaitSessionsCountsUpgradedClient(t *testing.T) {
 		}
 	}
 }
+
+// TestKickedClientLosesSeat: a client the server closes for what it sent
+// (flooding, malformed input, broken framing) cannot take its seat back
+// with its reconnect token, and the seat is free for another player as
+// soon as the client has seen its close.
+func TestKickedClientLosesSeat(t *testing.T) {
+	ts := startServer(t, rooms.Options{ReconnectGrace: time.Minute}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for _, tt := range []struct {
+		name string
+		send func(*websocket.Conn)
+	}{
+		{"flooding", func(c *websocket.Conn) {
+			for i := range 5000 {
+				if c.Write(ctx, websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
+					return
+				}
+			}
+		}},
+		{"malformed", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, []byte{0x92, 0x01, 0x01}) }},
+		{"oversized", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, make([]byte, 5000)) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{MaxPlayers: new(2)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			join(t, ctx, ts.URL, room.ID, "honest")
+			seat, err := client.Reserve(ctx, ts.URL, room.ID, "kicked", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, _, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{Subprotocols: []string{netcode.Subprotocol}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.CloseNow()
+			_, data, err := conn.Read(ctx)
+			var m netcode.ServerMessage
+			if err != nil || netcode.DecodeServer(data, &m) != nil || m.Type != netcode.MsgWelcome {
+				t.Fatalf("first message: %v", err)
+			}
+			token := m.Welcome.ReconnectToken
+			go tt.send(conn)
+			if ce, _ := closedWith(t, ctx, conn); ce.Code == websocket.StatusNormalClosure {
+				t.Fatalf("closed with %v", ce)
+			}
+			_, err = client.Dial(ctx, wsURLWith(seat.WSURL, token), nil)
+			var p *rest.Problem
+			if !errors.As(err, &p) || p.Status != http.StatusUnauthorized || p.Type != "/problems/bad-token" {
+				t.Fatalf("reconnect after the kick: %v, want a 401 bad-token problem", err)
+			}
+			if _, err := client.Reserve(ctx, ts.URL, room.ID, "next", nil); err != nil {
+				t.Fatalf("join right after the kick: %v, want the kicked player's seat", err)
+			}
+		})
+	}
+}

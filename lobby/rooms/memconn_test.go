@@ -26,6 +26,7 @@ type memConn struct {
 	frames        [][]byte   // SendFrame, in order
 	snaps         []sentSnap // SendSnapshot, in order
 	inboxClosed   bool
+	kicked        bool
 	closed        bool // Close was called
 	closes        int  // how many times Close was called
 	closeCode     netcode.CloseCode
@@ -84,6 +85,21 @@ func (c *memConn) Close(code netcode.CloseCode, reason string) {
 }
 
 func (c *memConn) RTT() time.Duration { return c.rtt }
+
+func (c *memConn) Kicked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kicked
+}
+
+// Kick ends the connection as a session does that refused what its client
+// sent: Kicked turns true, then the inbox closes.
+func (c *memConn) Kick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kicked = true
+	c.closeInboxLocked()
+}
 
 func (c *memConn) closeInboxLocked() {
 	if !c.inboxClosed {

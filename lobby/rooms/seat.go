@@ -44,7 +44,8 @@ type seat struct {
 	attachTik uint32 // tick the session attached at
 	inputs    inputQueue
 	ackSeq    uint32
-	buf       []byte // spare snapshot buffer
+	applied   game.Input // the input the game follows now
+	buf       []byte     // spare snapshot buffer
 	views     [historyLen]view
 }
 
@@ -85,6 +86,7 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 		if r.cfg.Private && joinCode != r.cfg.JoinCode {
 			return ErrWrongJoinCode
 		}
+		r.reapKicked()
 		if len(r.seats) >= r.cfg.MaxPlayers {
 			return ErrFull
 		}
@@ -103,6 +105,7 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 // spent. Call Attach with the session next, or Release if the upgrade failed.
 func (r *Room) Claim(ctx context.Context, c Claims) error {
 	return r.do(ctx, func() error {
+		r.reapKicked()
 		s, err := r.check(c)
 		if err != nil {
 			return err
@@ -206,15 +209,49 @@ func (r *Room) Release(playerID uint32) {
 	})
 }
 
-// detach handles a session that ended: the seat is held for reconnection.
+// detach handles a session that ended: the seat is held for reconnection,
+// and the player stops (no movement, no fire; it keeps its aim) instead of
+// following its last input, and the inputs still queued, for the whole grace
+// period.
 func (r *Room) detach(s *seat, now time.Time) {
 	s.sess = nil
+	s.inputs.reset()
+	if s.inGame && (s.applied.Move != 0 || s.applied.Buttons != 0) {
+		s.applied.Move, s.applied.Buttons = 0, 0
+		r.game.SetInput(s.id, s.applied)
+		r.record(Op{Kind: OpInput, Player: s.id, Input: s.applied})
+	}
 	if s.state == seatPlaying {
 		s.state = seatReconnecting
 		s.deadline = now.Add(r.opts.ReconnectGrace)
 		r.game.SetFlags(s.id, game.FlagReconnecting)
 		r.record(Op{Kind: OpFlags, Player: s.id, Flags: game.FlagReconnecting})
 		r.dirty = true
+	}
+}
+
+// ended handles a session whose inbox has closed. A session the server
+// closed for what its client sent (Kicked: malformed input, broken framing,
+// flooding) loses its seat at once, with its reconnect token; any other
+// (lost connection, too slow, keepalive) keeps it for ReconnectGrace. Called
+// while the room ranges over its seats, so the seat is only marked to leave.
+func (r *Room) ended(s *seat, now time.Time) {
+	if s.sess.Kicked() {
+		s.sess, s.leaving = nil, true
+		return
+	}
+	r.detach(s, now)
+}
+
+// reapKicked frees the seats of kicked sessions now rather than at the next
+// tick, so that a client that has seen its close finds its token spent and
+// its seat taken by the next join. Not while the room ranges over its seats.
+func (r *Room) reapKicked() {
+	for i := len(r.seats) - 1; i >= 0; i-- {
+		if s := r.seats[i]; s.sess != nil && s.sess.Kicked() {
+			s.sess = nil
+			r.remove(s)
+		}
 	}
 }
 

@@ -51,7 +51,7 @@ func (r *Room) drain(s *seat, now time.Time) {
 		select {
 		case m, ok := <-s.sess.Inbox():
 			if !ok {
-				r.detach(s, now)
+				r.ended(s, now)
 				return
 			}
 			r.handle(s, &m)
@@ -100,7 +100,7 @@ func (r *Room) applyInput(s *seat) {
 	}
 	r.game.SetInput(s.id, in)
 	r.record(Op{Kind: OpInput, Player: s.id, Input: in})
-	s.ackSeq = in.Seq
+	s.applied, s.ackSeq = in, in.Seq
 }
 
 // broadcastEvents numbers this tick's events, logs them for resumption and
