@@ -40,6 +40,10 @@ const (
 	MaxWalls       = 1024 // most walls in a welcome's map
 	MaxRoster      = 256  // most roster entries in a welcome
 	MaxTextBytes   = 1024 // longest string in a server message, in bytes
+	// MaxInputSeqGap is how far an input's seq may run ahead of the last
+	// one the server accepted for the seat: seq must be in last+1 ..
+	// last+MaxInputSeqGap (uint32 arithmetic).
+	MaxInputSeqGap = 1024
 )
 
 // ClientMessage is any decoded client → server message. Only the fields
@@ -70,6 +74,10 @@ type Welcome struct {
 	Map            game.Map
 	Roster         []RosterEntry
 	SendRate       uint8 // snapshots per second; divides TickRate (a snapshot every TickRate/SendRate ticks)
+	// LastInputSeq is the seq of the last input the server accepted for
+	// this seat, over all its connections (0 before any): the next input
+	// is numbered after it.
+	LastInputSeq uint32
 }
 
 // Pong answers a ping.

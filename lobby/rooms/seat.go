@@ -43,6 +43,7 @@ type seat struct {
 	sess      Conn
 	attachTik uint32 // tick the session attached at
 	inputs    inputQueue
+	lastSeq   uint32 // the last input seq accepted, over all the seat's connections
 	ackSeq    uint32
 	applied   game.Input // the input the game follows now
 	buf       []byte     // spare snapshot buffer
@@ -181,6 +182,7 @@ func (r *Room) welcome(s *seat, lastEvent uint32) {
 		LastEventSeq:   r.events.last(),
 		SendRate:       uint8(r.cfg.SendRate),
 		Map:            r.game.Map(),
+		LastInputSeq:   s.lastSeq,
 	}
 	for _, o := range r.seats {
 		if o.inGame {

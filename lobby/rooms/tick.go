@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -54,16 +55,29 @@ func (r *Room) drain(s *seat, now time.Time) {
 				r.ended(s, now)
 				return
 			}
-			r.handle(s, &m)
+			if !r.handle(s, &m) {
+				return
+			}
 		default:
 			return
 		}
 	}
 }
 
-func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
+// handle takes one client message; false means the client was refused
+// for it and its seat is leaving.
+func (r *Room) handle(s *seat, m *netcode.ClientMessage) bool {
 	switch m.Type {
 	case netcode.MsgInput:
+		// Inputs are numbered across the seat's connections (the welcome
+		// says where to go on from): one not after the last accepted is a
+		// replay, one far ahead would make every later one look old.
+		if d := m.Input.Seq - s.lastSeq; d == 0 || d > netcode.MaxInputSeqGap {
+			r.refuse(s, fmt.Errorf("input seq %d out of order: want %d..%d, after the last accepted (%d)",
+				m.Input.Seq, s.lastSeq+1, s.lastSeq+netcode.MaxInputSeqGap, s.lastSeq))
+			return false
+		}
+		s.lastSeq = m.Input.Seq
 		if s.inputs.push(m.Input) {
 			r.opts.Metrics.InputDropped("backlog")
 		}
@@ -72,6 +86,18 @@ func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
 	case netcode.MsgLeave:
 		s.leaving = true
 	}
+	return true
+}
+
+// refuse closes a client for bad input, after an Error message saying why,
+// and frees its seat as for any kicked client: its token is spent with it.
+// Called while the room ranges over its seats, so the seat is only marked
+// to leave.
+func (r *Room) refuse(s *seat, why error) {
+	reason := netcode.CloseReason(why)
+	s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeBadMessage, Message: reason}))
+	s.sess.Close(netcode.ClosePolicyViolation, reason)
+	s.sess, s.leaving = nil, true
 }
 
 func (r *Room) removeLeavers() {
