@@ -308,8 +308,8 @@ func TestTokensRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := client.Dial(ctx, tt.url, nil)
 			var apiErr *rest.Problem
-			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Field != "token" {
-				t.Fatalf("dial with %s token: %v, want a 401 problem naming the token", tt.name, err)
+			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Type != "/problems/bad-token" || apiErr.Field != "token" {
+				t.Fatalf("dial with %s token: %+v, want a 401 /problems/bad-token naming the token", tt.name, err)
 			}
 		})
 	}
