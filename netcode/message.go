@@ -67,8 +67,8 @@ type Welcome struct {
 	PlayerID       uint32
 	RoomID         string
 	TickRate       uint8
-	Tick           uint32  // the room's current tick
-	ServerTime     float64 // ms on the room's clock at Tick
+	Tick           uint32  // the room's newest tick
+	ServerTime     float64 // ms on the room's clock when Tick was due: the anchor for placing ticks
 	ReconnectToken string
 	LastEventSeq   uint32 // the newest event this connection has already accounted for
 	Map            game.Map
@@ -83,8 +83,8 @@ type Welcome struct {
 // Pong answers a ping.
 type Pong struct {
 	ClientTime float64 // echoed from the ping
-	Tick       uint32  // the room's current tick
-	ServerTime float64 // ms on the room's clock
+	Tick       uint32  // the room's newest tick when the pong was written
+	ServerTime float64 // ms on the room's clock when the pong was written
 }
 
 // ErrorCode says what went wrong in an error message.

@@ -175,7 +175,10 @@ func (r *Room) Attach(ctx context.Context, playerID uint32, sess Conn, lastEvent
 
 func (r *Room) welcome(s *seat, lastEvent uint32) {
 	s.nonce = randomNonce()
-	tick, ms := r.Clock()
+	// The time anchor is the tick and when it was due on the room's clock,
+	// not the clock now: clients place every later tick from it, and the
+	// time since it was due (up to a tick) would misplace them all.
+	tick, ms := r.tick.Load(), float64(r.tickAt.Sub(r.clockZero).Nanoseconds())/1e6
 	w := netcode.Welcome{
 		PlayerID: s.id, RoomID: r.id, TickRate: uint8(r.cfg.TickRate), Tick: tick, ServerTime: ms,
 		ReconnectToken: r.tokens.Sign(Claims{TokenReconnect, r.id, s.id, s.nonce, time.Now().Add(time.Hour).Unix()}),
