@@ -58,7 +58,10 @@ type view struct {
 func (s *seat) info() directory.Player {
 	p := directory.Player{ID: s.id, Name: s.name, Score: s.score, State: s.state.String()}
 	if s.sess != nil {
-		p.PingMS = s.sess.RTT().Milliseconds()
+		if rtt := s.sess.RTT(); rtt > 0 {
+			ms := float64(rtt.Microseconds()) / 1000
+			p.PingMS = &ms
+		}
 	}
 	return p
 }
