@@ -24,6 +24,7 @@ import (
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // dialRaw takes a seat with a bare WebSocket, to send what no SDK would.
@@ -67,7 +68,8 @@ func closedWith(t *testing.T, ctx context.Context, conn *websocket.Conn) (websoc
 // WebSocket library would.
 type rawConn struct {
 	net.Conn
-	br *bufio.Reader
+	br       *bufio.Reader
+	playerID uint32
 }
 
 func dialRawTCP(t *testing.T, ctx context.Context, ts *testServer, roomID string) *rawConn {
@@ -90,7 +92,7 @@ func dialRawTCP(t *testing.T, ctx context.Context, ts *testServer, roomID string
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
-	return &rawConn{conn, br}
+	return &rawConn{conn, br, seat.PlayerID}
 }
 
 // readClose reads the server's frames until its close frame, for at most
@@ -639,4 +641,62 @@ func TestKickedClientLosesSeat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNonReadingClientClosed: a client that connects and then never reads
+// (kernel buffers keep taking its snapshots, so the server sees no
+// backpressure) answers no ping, and with the default keepalive it is
+// closed within the bound docs/security.md states: 5 s.
+func TestNonReadingClientClosed(t *testing.T) {
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	bound := session.NewKeepalive(0).Bound()
+	if bound != 5*time.Second {
+		t.Fatalf("the default keepalive closes a non-reading client within %v; docs/security.md says 5 s", bound)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel) // after the parallel subtests
+	for _, tt := range []struct {
+		name string
+		dial func(t *testing.T, roomID string) uint32
+	}{
+		{"SDK client that never calls Read", func(t *testing.T, roomID string) uint32 {
+			return join(t, ctx, ts.URL, roomID, "deaf").PlayerID()
+		}},
+		{"raw socket that never reads", func(t *testing.T, roomID string) uint32 {
+			return dialRawTCP(t, ctx, ts, roomID).playerID
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := ts.mgr.Get(room.ID)
+			start := time.Now()
+			id := tt.dial(t, room.ID)
+			checkFor(t, 2*time.Second, func() error {
+				if st := playerState(r, id); st != "playing" {
+					return fmt.Errorf("player %d is %q", id, st)
+				}
+				return nil
+			})
+			checkFor(t, bound-time.Since(start), func() error {
+				if st := playerState(r, id); st != "reconnecting" {
+					return fmt.Errorf("a client that never reads is still %q %v after it connected", st, time.Since(start).Round(time.Millisecond))
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// playerState is player id's state in the room's roster ("" when absent).
+func playerState(r *rooms.Room, id uint32) string {
+	for _, p := range r.Info().Roster {
+		if p.ID == id {
+			return p.State
+		}
+	}
+	return ""
 }

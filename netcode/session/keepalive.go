@@ -19,13 +19,21 @@ type Keepalive struct {
 	sessions map[*Session]time.Time // when each was last pinged; guarded by mu
 }
 
-// NewKeepalive pings each session every interval (default 10s); a session
-// that does not answer within another interval is closed with 1008.
-// WebSocket libraries answer pings only while their application reads, so
-// this is also what closes a client that has stopped reading: see Bound.
+// DefaultKeepalive is the keepalive interval NewKeepalive takes for 0: a
+// client that stops answering, because it is gone or has stopped reading,
+// is closed within Bound, 5 s. Each connection then costs a ping and a
+// pong every 2 s, and a parked session a wake-up for each pong (see
+// docs/performance.md).
+const DefaultKeepalive = 2 * time.Second
+
+// NewKeepalive pings each session every interval (DefaultKeepalive when 0
+// or negative); a session that does not answer within another interval is
+// closed with 1008. WebSocket libraries answer pings only while their
+// application reads, so this is also what closes a client that has stopped
+// reading, long before TCP backpressure would show it: see Bound.
 func NewKeepalive(interval time.Duration) *Keepalive {
 	if interval <= 0 {
-		interval = 10 * time.Second
+		interval = DefaultKeepalive
 	}
 	return &Keepalive{interval: interval, sessions: make(map[*Session]time.Time)}
 }
