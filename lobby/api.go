@@ -31,8 +31,9 @@ type APIOptions struct {
 	// Session configures every WebSocket session.
 	Session session.Options
 	// KeepaliveInterval is how often each client is pinged; one that does
-	// not answer within another interval is dropped. Default 10s;
-	// negative disables keepalive.
+	// not answer within another interval is dropped, so a client that has
+	// stopped reading is closed within 2.5 intervals (Keepalive.Bound).
+	// Default session.DefaultKeepalive (2s); negative disables keepalive.
 	KeepaliveInterval time.Duration
 	// NoPoller keeps a reader goroutine parked for every connection's
 	// whole life, as on systems without epoll. By default NewAPI starts a

@@ -206,6 +206,30 @@ func TestGetRoomPresence(t *testing.T) {
 		}
 		return nil
 	})
+	// The round trip is unknown (null, not 0) until a keepalive ping has
+	// measured it; then it is in ms to the microsecond, so a loopback's
+	// sub-millisecond round trip is not 0.
+	raw := decode[map[string]any](t, call(t, "GET", ts.URL+"/api/rooms/"+room.ID, ""), http.StatusOK)
+	if p := raw["players"].([]any)[0].(map[string]any); p["ping_ms"] != nil {
+		t.Fatalf("ping_ms %v before any round trip, want null", p["ping_ms"])
+	}
+	fast := startServer(t, rooms.Options{}, lobby.APIOptions{KeepaliveInterval: 50 * time.Millisecond})
+	froom := createRoom(t, fast, `{}`)
+	bob := join(t, t.Context(), fast.URL, froom.ID, "bob")
+	go func() { // reading answers the keepalive's pings
+		for {
+			if _, err := bob.Read(t.Context()); err != nil {
+				return
+			}
+		}
+	}()
+	checkFor(t, 5*time.Second, func() error {
+		d := roomInfo(t, fast, froom.ID)
+		if len(d.Players) != 1 || d.Players[0].PingMS == nil || *d.Players[0].PingMS <= 0 {
+			return fmt.Errorf("players %+v: want a measured round trip", d.Players)
+		}
+		return nil
+	})
 	alice.CloseNow()
 	checkFor(t, 5*time.Second, func() error {
 		d := roomInfo(t, ts, room.ID)

@@ -121,7 +121,8 @@ func (a *API) claim(r *http.Request, spend bool) (rooms.Claims, *rooms.Room, err
 	q := r.URL.Query()
 	tok := q.Get("token")
 	if tok == "" {
-		return rooms.Claims{}, nil, &FieldError{Field: "token", Detail: "query parameter required", Status: http.StatusUnauthorized}
+		// A seat token refused like any other: 401 /problems/bad-token.
+		return rooms.Claims{}, nil, fmt.Errorf("%w: missing; the token query parameter is required", rooms.ErrTokenInvalid)
 	}
 	claims, err := a.m.Tokens().Verify(tok)
 	if err != nil {

@@ -44,7 +44,7 @@ func goldenCases() []goldenCase {
 		ReconnectToken: "tok-1b2c", LastEventSeq: 17,
 		Map:      game.Map{W: 1600, H: 1200, Walls: []game.Wall{{X: 0, Y: 0, W: 1600, H: 16}, {X: 400, Y: 300, W: 32, H: 600}}},
 		Roster:   []RosterEntry{{ID: 1, Name: "ada", Score: 3}, {ID: 2, Name: "bob", Score: -1}},
-		SendRate: 10,
+		SendRate: 10, LastInputSeq: 300,
 	}
 	empty := &Welcome{PlayerID: 1, RoomID: "r", TickRate: 30, ServerTime: 0, ReconnectToken: "t", SendRate: 30}
 	return []goldenCase{

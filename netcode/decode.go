@@ -138,7 +138,7 @@ func (m *ServerMessage) reset(t MsgType) {
 
 func (d *reader) welcome(n int, w *Welcome) (err error) {
 	d.msg = "welcome"
-	if err := d.arity(n, 11); err != nil {
+	if err := d.arity(n, 12); err != nil {
 		return err
 	}
 	if w.PlayerID, err = d.uint32("playerID"); err != nil {
@@ -181,7 +181,8 @@ func (d *reader) welcome(n int, w *Welcome) (err error) {
 		return d.errorf("sendRate: %d does not divide tickRate %d", send, w.TickRate)
 	}
 	w.SendRate = uint8(send)
-	return nil
+	w.LastInputSeq, err = d.uint32("lastInputSeq")
+	return err
 }
 
 func (d *reader) uint32(field string) (uint32, error) {

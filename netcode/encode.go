@@ -86,9 +86,10 @@ func AppendLeave(b []byte) []byte {
 
 // AppendWelcome appends a welcome message to b:
 // [10, playerID, roomID, tickRate, tick, serverTime, reconnectToken,
-// lastEventSeq, [mapW, mapH, [x,y,w,h, ...]], [[id, name, score], ...]].
+// lastEventSeq, [mapW, mapH, [x,y,w,h, ...]], [[id, name, score], ...],
+// sendRate, lastInputSeq].
 func AppendWelcome(b []byte, w *Welcome) []byte {
-	e := startMsg(b, MsgWelcome, 11)
+	e := startMsg(b, MsgWelcome, 12)
 	_ = e.EncodeUint(uint64(w.PlayerID))
 	_ = e.EncodeString(w.RoomID)
 	_ = e.EncodeUint(uint64(w.TickRate))
@@ -109,6 +110,7 @@ func AppendWelcome(b []byte, w *Welcome) []byte {
 		send = w.TickRate // a snapshot every tick
 	}
 	_ = e.EncodeUint(uint64(send))
+	_ = e.EncodeUint(uint64(w.LastInputSeq))
 	return e.finish()
 }
 

@@ -61,6 +61,7 @@ type (
 		Map            jMap      `json:"map"`
 		Roster         []jRoster `json:"roster"`
 		SendRate       uint8     `json:"sendRate"`
+		LastInputSeq   uint32    `json:"lastInputSeq"`
 	}
 	jMap struct {
 		W     int32   `json:"w"`
@@ -178,7 +179,7 @@ func serverJSON(m *ServerMessage) any {
 
 func welcomeJSON(w *Welcome) jWelcome {
 	j := jWelcome{MsgWelcome, w.PlayerID, w.RoomID, w.TickRate, w.Tick, w.ServerTime, w.ReconnectToken,
-		w.LastEventSeq, jMap{w.Map.W, w.Map.H, []jWall{}}, []jRoster{}, w.SendRate}
+		w.LastEventSeq, jMap{w.Map.W, w.Map.H, []jWall{}}, []jRoster{}, w.SendRate, w.LastInputSeq}
 	for _, wl := range w.Map.Walls {
 		j.Map.Walls = append(j.Map.Walls, jWall(wl))
 	}
@@ -256,7 +257,7 @@ func encodeVector(v *vector) ([]byte, error) {
 		var j jWelcome
 		err := un(&j)
 		w := Welcome{j.PlayerID, j.RoomID, j.TickRate, j.Tick, j.ServerTime, j.ReconnectToken, j.LastEventSeq,
-			game.Map{W: j.Map.W, H: j.Map.H}, nil, j.SendRate}
+			game.Map{W: j.Map.W, H: j.Map.H}, nil, j.SendRate, j.LastInputSeq}
 		for _, wl := range j.Map.Walls {
 			w.Map.Walls = append(w.Map.Walls, game.Wall(wl))
 		}

@@ -1,6 +1,10 @@
 package netcode
 
-import "github.com/tickroom/tickroom/game"
+import (
+	"errors"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // Subprotocol is negotiated on the WebSocket upgrade. A client that does not
 // offer it is refused.
@@ -36,6 +40,10 @@ const (
 	MaxWalls       = 1024 // most walls in a welcome's map
 	MaxRoster      = 256  // most roster entries in a welcome
 	MaxTextBytes   = 1024 // longest string in a server message, in bytes
+	// MaxInputSeqGap is how far an input's seq may run ahead of the last
+	// one the server accepted for the seat: seq must be in last+1 ..
+	// last+MaxInputSeqGap (uint32 arithmetic).
+	MaxInputSeqGap = 1024
 )
 
 // ClientMessage is any decoded client → server message. Only the fields
@@ -59,20 +67,24 @@ type Welcome struct {
 	PlayerID       uint32
 	RoomID         string
 	TickRate       uint8
-	Tick           uint32  // the room's current tick
-	ServerTime     float64 // ms on the room's clock at Tick
+	Tick           uint32  // the room's newest tick
+	ServerTime     float64 // ms on the room's clock when Tick was due: the anchor for placing ticks
 	ReconnectToken string
 	LastEventSeq   uint32 // the newest event this connection has already accounted for
 	Map            game.Map
 	Roster         []RosterEntry
 	SendRate       uint8 // snapshots per second; divides TickRate (a snapshot every TickRate/SendRate ticks)
+	// LastInputSeq is the seq of the last input the server accepted for
+	// this seat, over all its connections (0 before any): the next input
+	// is numbered after it.
+	LastInputSeq uint32
 }
 
 // Pong answers a ping.
 type Pong struct {
 	ClientTime float64 // echoed from the ping
-	Tick       uint32  // the room's current tick
-	ServerTime float64 // ms on the room's clock
+	Tick       uint32  // the room's newest tick when the pong was written
+	ServerTime float64 // ms on the room's clock when the pong was written
 }
 
 // ErrorCode says what went wrong in an error message.
@@ -87,6 +99,11 @@ const (
 	CodeInternal    ErrorCode = 5 // the server failed; the room is gone
 	CodeShutdown    ErrorCode = 6 // the server is going away
 )
+
+// ErrRateLimited is wrapped by the error that closes a client for sending
+// far more than its rate allows (flooding); the client is told with an
+// Error message of CodeRateLimited.
+var ErrRateLimited = errors.New("netcode: rate limited")
 
 // Error tells the client something went wrong, usually just before a close.
 type Error struct {

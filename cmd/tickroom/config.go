@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby/flagenv"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // config is everything the server can be told. Every flag has an
@@ -46,7 +47,7 @@ func defaultConfig() config {
 		MaxRooms:        1000,
 		MaxConnsPerIP:   64,
 		InputRate:       90,
-		Keepalive:       10 * time.Second,
+		Keepalive:       session.DefaultKeepalive,
 		IdleAfter:       250 * time.Millisecond,
 		IdleTimeout:     60 * time.Second,
 		ReconnectGrace:  20 * time.Second,
@@ -75,7 +76,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "most rooms on this node")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "most WebSockets from one address (negative: no cap)")
 	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
-	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a peer silent for two intervals is dropped")
+	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a client that stops answering (gone, or not reading) is closed within 2.5 intervals")
 	fs.DurationVar(&c.IdleAfter, "idle-after", c.IdleAfter, "a connection whose client sent nothing for this long parks no goroutine until it does (0: every connection keeps a reader goroutine)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close an empty room after this long")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")

@@ -45,11 +45,14 @@ type Room struct {
 
 // Player is one seat as presence shows it.
 type Player struct {
-	ID     uint32 `json:"id"`
-	Name   string `json:"name"`
-	Score  int32  `json:"score"`
-	State  string `json:"state"` // "reserved", "playing" or "reconnecting"
-	PingMS int64  `json:"ping_ms"`
+	ID    uint32 `json:"id"`
+	Name  string `json:"name"`
+	Score int32  `json:"score"`
+	State string `json:"state"` // "reserved", "playing" or "reconnecting"
+	// PingMS is the last measured round trip in ms, to the microsecond
+	// (0.25 on a LAN); nil (JSON null) until one is measured and while
+	// reconnecting.
+	PingMS *float64 `json:"ping_ms"`
 }
 
 // HasSpace reports whether a join could get a seat now.

@@ -114,7 +114,7 @@ func (m *Manager) newRoom(id string, cfg Config) *Room {
 	phase := time.Duration(cfg.Seed % uint64(period))
 	r := &Room{
 		id: id, cfg: cfg, opts: m.opts, tokens: m.tokens, log: m.log,
-		period: period, created: now, clockZero: now.Add(-phase),
+		period: period, created: now, clockZero: now.Add(-phase), tickAt: now.Add(-phase),
 		ctrl: make(chan request, 64), done: make(chan struct{}),
 		game: m.newGame(cfg), dirty: true,
 		publish: m.publish,

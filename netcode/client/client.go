@@ -131,6 +131,9 @@ func (c *Client) Read(ctx context.Context) (*Update, error) {
 		c.welcome.Roster = append([]netcode.RosterEntry(nil), c.msg.Welcome.Roster...)
 		c.base.Reset()
 		c.clock.welcome(&c.welcome, c.clientMS())
+		// Numbering goes on from the last input the server accepted for
+		// the seat, which may be before the last one sent.
+		c.seq.Store(c.welcome.LastInputSeq)
 	case netcode.MsgSnapshot:
 		ents, err := c.base.Apply(&c.msg.Snapshot)
 		if err != nil {
@@ -182,7 +185,11 @@ func (c *Client) send(ctx context.Context, appendMsg func([]byte) []byte) error 
 }
 
 // SendInput sends one tick's input. A zero in.Seq gets the next sequence
-// number; the number used is returned.
+// number: one after the last sent, or after the welcome's LastInputSeq once
+// a welcome (a reconnect's included) has come. The number used is
+// returned. An explicit in.Seq must be after the last one the server
+// accepted and at most netcode.MaxInputSeqGap ahead, or the server closes
+// the connection (1008) and frees the seat.
 func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	if in.Seq == 0 {
 		in.Seq = c.seq.Add(1)
@@ -227,7 +234,8 @@ func (c *Client) Close() error {
 func (c *Client) CloseNow() error { return c.conn.Load().CloseNow() }
 
 // Reconnect takes the same seat again with the reconnect token from the
-// last welcome; events missed meanwhile arrive after the new welcome, once.
+// last welcome; events missed meanwhile arrive after the new welcome, once,
+// and input numbering goes on after the new welcome's LastInputSeq.
 // Do not call it while another goroutine is in Read.
 func (c *Client) Reconnect(ctx context.Context) error {
 	if old := c.conn.Load(); old != nil {

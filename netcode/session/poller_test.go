@@ -297,7 +297,7 @@ func TestParkedSessionCloses(t *testing.T) {
 	t.Run("connection cut", func(t *testing.T) {
 		c, s := ps.dial(t)
 		waitGoroutines(t, base)
-		s.abort(netcode.ClosePolicyViolation, "keepalive: no pong")
+		s.abort(netcode.ClosePolicyViolation, netcode.CodeTooSlow, "keepalive: no pong", 100*time.Millisecond)
 		<-s.Done()
 		if e := s.Err(); e.Reason != "keepalive: no pong" {
 			t.Fatalf("ended with %v", e)
