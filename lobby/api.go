@@ -33,7 +33,7 @@ type APIOptions struct {
 	// KeepaliveInterval is how often each client is pinged; one that does
 	// not answer within another interval is dropped, so a client that has
 	// stopped reading is closed within 2.5 intervals (Keepalive.Bound).
-	// Default session.DefaultKeepalive (2s); negative disables keepalive.
+	// Default session.DefaultKeepalive (5s); negative disables keepalive.
 	KeepaliveInterval time.Duration
 	// NoPoller keeps a reader goroutine parked for every connection's
 	// whole life, as on systems without epoll. By default NewAPI starts a

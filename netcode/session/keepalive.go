@@ -21,10 +21,12 @@ type Keepalive struct {
 
 // DefaultKeepalive is the keepalive interval NewKeepalive takes for 0: a
 // client that stops answering, because it is gone or has stopped reading,
-// is closed within Bound, 5 s. Each connection then costs a ping and a
-// pong every 2 s, and a parked session a wake-up for each pong (see
-// docs/performance.md).
-const DefaultKeepalive = 2 * time.Second
+// is closed within Bound, 12.5 s. Each connection then costs a ping and a
+// pong every 5 s, and a parked session a wake-up for each pong (see
+// docs/performance.md): shorter intervals close dead clients sooner but
+// cost every idle connection more and drop clients whose machine stalls
+// for a few seconds.
+const DefaultKeepalive = 5 * time.Second
 
 // NewKeepalive pings each session every interval (DefaultKeepalive when 0
 // or negative); a session that does not answer within another interval is
