@@ -166,11 +166,9 @@ func (a *API) streamContext(r *http.Request) (context.Context, context.CancelFun
 // WaitSessions blocks until every WebSocket session has ended or ctx does.
 func (a *API) WaitSessions(ctx context.Context) error { return a.sessions.wait(ctx) }
 
-// createRoomRequest is rest.CreateRoom as the server decodes it: its
-// labels name the label at fault when a value is not a string.
+// createRoomRequest is the body of POST /api/rooms as the server checks it.
 type createRoomRequest struct {
 	rest.CreateRoom
-	Labels labels `json:"labels"`
 }
 
 // config checks the request and returns the room it asks for. Numbers that

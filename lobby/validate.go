@@ -1,7 +1,6 @@
 package lobby
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -71,26 +70,6 @@ func validLabel(k, v, field string) error {
 		return &FieldError{Field: field, Detail: fmt.Sprintf("label keys are 1 to %d of A-Z, a-z, 0-9, '-', '_' and '.'", maxLabelKey)}
 	case len(v) > maxLabelValue || !utf8.ValidString(v):
 		return &FieldError{Field: field, Detail: fmt.Sprintf("label values are UTF-8, at most %d bytes", maxLabelValue)}
-	}
-	return nil
-}
-
-// labels decodes a JSON object of strings, naming the label whose value is
-// not one (encoding/json would only name the map).
-type labels map[string]string
-
-func (l *labels) UnmarshalJSON(b []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return &FieldError{Field: "labels", Detail: "must be an object of strings"}
-	}
-	*l = make(labels, len(raw))
-	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		var v string
-		if err := json.Unmarshal(raw[k], &v); err != nil {
-			return &FieldError{Field: "labels." + k, Detail: "must be a string"}
-		}
-		(*l)[k] = v
 	}
 	return nil
 }
