@@ -174,8 +174,11 @@ type createRoomRequest struct {
 // config checks the request and returns the room it asks for. Numbers that
 // are given must be in range: an explicit 0 is not "the default".
 func (req *createRoomRequest) config() (rooms.Config, error) {
-	cfg := rooms.Config{Name: strings.TrimSpace(stripControl(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
+	cfg := rooms.Config{Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
 	var err error
+	if cfg.Name, err = validRoomName(req.Name); err != nil {
+		return cfg, err
+	}
 	if req.Mode != "" {
 		if cfg.Mode, err = validMode(req.Mode, "mode"); err != nil {
 			return cfg, err
