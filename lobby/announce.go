@@ -16,7 +16,7 @@ func (a *API) announce(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	room, err := a.m.Get(r.PathValue("id"))
+	room, err := a.findRoom(r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return

@@ -3,6 +3,7 @@ package lobby
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -225,8 +226,30 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, room.Info())
 }
 
+// findRoom finds a room of this process. Rooms live in memory only, so a
+// room from before a restart, whose token may still verify, is not found.
+func (a *API) findRoom(id string) (*rooms.Room, error) {
+	room, err := a.m.Get(id)
+	if errors.Is(err, rooms.ErrNotFound) {
+		return nil, &roomNotFoundError{id: id, err: err}
+	}
+	return room, err
+}
+
+// roomNotFoundError names the room a request or a seat token asked for.
+type roomNotFoundError struct {
+	id  string
+	err error
+}
+
+func (e *roomNotFoundError) Error() string {
+	return fmt.Sprintf("lobby: no room %s on this server (rooms do not survive a restart)", e.id)
+}
+
+func (e *roomNotFoundError) Unwrap() error { return e.err }
+
 func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
-	room, err := a.m.Get(r.PathValue("id"))
+	room, err := a.findRoom(r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -258,7 +281,7 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
-	room, err := a.m.Get(r.PathValue("id"))
+	room, err := a.findRoom(r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return

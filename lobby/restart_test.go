@@ -1,7 +1,11 @@
 package lobby_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/client"
 )
 
 // sameKey is what a restarted deployment keeps: its -token-key.
@@ -74,4 +79,42 @@ func TestFeedResumeAcrossRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTokensAcrossRestart: nothing of a room survives a restart, so a
+// reconnect or join token of the old process, still validly signed with
+// the same key, gets 404 naming the room.
+func TestTokensAcrossRestart(t *testing.T) {
+	before := startServer(t, sameKey, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	room := createRoom(t, before, `{"name":"lost on restart"}`)
+	c := join(t, ctx, before.URL, room.ID, "alice")
+	reconnect := c.Welcome().ReconnectToken
+	joinSeat := reserve(t, before, room.ID, `{"name":"bob"}`)
+	c.CloseNow()
+	before.stop()
+
+	after := startServer(t, sameKey, lobby.APIOptions{})
+	for name, token := range map[string]string{"reconnect token": reconnect, "join token": joinSeat.Token} {
+		t.Run(name, func(t *testing.T) {
+			c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(after.URL, "http")+"/ws?token="+token, nil)
+			if err == nil {
+				c.CloseNow()
+				t.Fatal("a token from before the restart connected")
+			}
+			var p *rest.Problem
+			if !errors.As(err, &p) || p.Status != http.StatusNotFound || p.Type != "/problems/room-not-found" || !strings.Contains(p.Detail, room.ID) {
+				t.Fatalf("dial: %v, want 404 room-not-found naming room %s", err, room.ID)
+			}
+		})
+	}
+	p := problem(t, call(t, "GET", after.URL+"/api/rooms/"+room.ID, ""), 404, "")
+	if !strings.Contains(p.Detail, room.ID) {
+		t.Fatalf("problem %+v does not name room %s", p, room.ID)
+	}
+	t.Run("another token key", func(t *testing.T) {
+		other := startServer(t, rooms.Options{TokenKey: []byte("another key")}, lobby.APIOptions{})
+		dialRefused(t, "ws"+strings.TrimPrefix(other.URL, "http")+"/ws?token="+reconnect, http.StatusUnauthorized)
+	})
 }

@@ -142,7 +142,7 @@ func (a *API) claim(r *http.Request, spend bool) (rooms.Claims, *rooms.Room, err
 	if a.m.Draining() {
 		return claims, nil, rooms.ErrShuttingDown
 	}
-	room, err := a.m.Get(claims.RoomID)
+	room, err := a.findRoom(claims.RoomID)
 	if err != nil {
 		return claims, nil, err
 	}
