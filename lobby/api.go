@@ -40,6 +40,9 @@ type APIOptions struct {
 	// session.Poller (unless Session.Poller is set), so a connection whose
 	// client has gone quiet pins no goroutine.
 	NoPoller bool
+	// MemoryRelease returns memory to the OS after many sessions end at
+	// once; see its fields for the defaults.
+	MemoryRelease MemoryRelease
 	// Limits bounds what each client may send and how many may connect.
 	Limits  Limits
 	Metrics *Metrics
@@ -90,7 +93,8 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	}
 	streams, endStreams := context.WithCancel(ctx)
 	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
-		conns: newIPConns(opts.Limits.MaxConnsPerIP)}
+		conns:    newIPConns(opts.Limits.MaxConnsPerIP),
+		sessions: liveSessions{release: newMemoryReleaser(ctx, opts.MemoryRelease, opts.Metrics)}}
 }
 
 // route is one endpoint. routes is the one list of them: Handler registers

@@ -82,6 +82,8 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 // may go up from zero while someone waits (a client connecting during
 // shutdown), which then waits for that session too.
 type liveSessions struct {
+	release *memoryReleaser // static; told each new count
+
 	mu   sync.Mutex
 	n    int
 	zero chan struct{} // closed when n next reaches 0; nil until someone waits
@@ -90,6 +92,7 @@ type liveSessions struct {
 func (l *liveSessions) add() {
 	l.mu.Lock()
 	l.n++
+	l.release.sessions(l.n)
 	l.mu.Unlock()
 }
 
@@ -100,6 +103,7 @@ func (l *liveSessions) done() {
 		close(l.zero)
 		l.zero = nil
 	}
+	l.release.sessions(l.n)
 	l.mu.Unlock()
 }
 

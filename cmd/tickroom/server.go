@@ -54,6 +54,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
 			KeepaliveInterval: cfg.Keepalive,
+			MemoryRelease:     lobby.MemoryRelease{Drop: cfg.ReleaseDrop, MinSessions: cfg.ReleaseMin},
 			Session:           session.Options{IdleAfter: cfg.IdleAfter},
 			NoPoller:          cfg.IdleAfter == 0,
 		}),
