@@ -18,6 +18,9 @@ import (
 // help, as the heap is then far under any sensible limit. So after a large
 // drop the lobby calls debug.FreeOSMemory once: a GC and a scavenge of
 // everything free, on a goroutine of its own, at most once per Interval.
+// The rooms those players left still hold their seats for reconnection,
+// and close only when their idle timeout has passed; so once Again after
+// that first release it returns what the closed rooms held, too.
 type MemoryRelease struct {
 	// Drop is the share of the peak of live sessions that must have
 	// ended, since the peak, for memory to be returned: 0.5 is when half
@@ -31,9 +34,14 @@ type MemoryRelease struct {
 	// is returned, so a mass disconnect is released once, at its end.
 	// Default 1s.
 	Settle time.Duration
-	// Interval is the least time between two releases: each costs a full
-	// GC. Default 1 minute.
+	// Interval is the least time between two releases after drops: each
+	// costs a full GC. Default 1 minute.
 	Interval time.Duration
+	// Again is when, after a release for a drop, memory is returned once
+	// more: by then the rooms the drop emptied have closed. Default 90s
+	// (the default reconnect grace, 20s, plus the idle timeout, 60s, plus
+	// 10s); negative: no second release.
+	Again time.Duration
 }
 
 func (o MemoryRelease) withDefaults() MemoryRelease {
@@ -48,6 +56,9 @@ func (o MemoryRelease) withDefaults() MemoryRelease {
 	}
 	if o.Interval <= 0 {
 		o.Interval = time.Minute
+	}
+	if o.Again == 0 {
+		o.Again = 90 * time.Second
 	}
 	return o
 }
@@ -64,8 +75,9 @@ type memoryReleaser struct {
 	mu    sync.Mutex
 	live  int         // sessions now; guarded by mu
 	peak  int         // most live sessions since the last release; guarded by mu
-	last  time.Time   // the last release; guarded by mu
-	timer *time.Timer // the pending release; guarded by mu
+	last  time.Time   // the last release for a drop; guarded by mu
+	timer *time.Timer // the pending release for a drop; guarded by mu
+	again *time.Timer // the pending second release; guarded by mu
 }
 
 // newMemoryReleaser returns nil when opts turn the release off. Releases
@@ -79,8 +91,10 @@ func newMemoryReleaser(ctx context.Context, opts MemoryRelease, m *Metrics) *mem
 	context.AfterFunc(ctx, func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if r.timer != nil {
-			r.timer.Stop()
+		for _, t := range []*time.Timer{r.timer, r.again} {
+			if t != nil {
+				t.Stop()
+			}
 		}
 	})
 	return r
@@ -121,7 +135,24 @@ func (r *memoryReleaser) release() {
 	}
 	// From here on, drops count from the sessions left.
 	r.peak, r.last = r.live, time.Now()
+	if r.opts.Again > 0 {
+		if r.again == nil {
+			r.again = time.AfterFunc(r.opts.Again, r.releaseAgain)
+		} else {
+			r.again.Reset(r.opts.Again)
+		}
+	}
 	r.mu.Unlock()
+	r.free()
+	r.metrics.memoryReleased()
+}
+
+// releaseAgain returns what the rooms emptied by a drop held, once they
+// have closed.
+func (r *memoryReleaser) releaseAgain() {
+	if r.ctx.Err() != nil {
+		return
+	}
 	r.free()
 	r.metrics.memoryReleased()
 }

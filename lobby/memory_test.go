@@ -12,7 +12,7 @@ import (
 // large drop, never for a small one, at most once per Interval, and not
 // after the context ends.
 func TestMemoryReleaser(t *testing.T) {
-	opts := MemoryRelease{MinSessions: 100, Settle: time.Second, Interval: time.Minute}
+	opts := MemoryRelease{MinSessions: 100, Settle: time.Second, Interval: time.Minute, Again: -1}
 	start := func(t *testing.T, ctx context.Context) (*memoryReleaser, *atomic.Int32) {
 		var freed atomic.Int32
 		r := newMemoryReleaser(ctx, opts, nil)
@@ -64,6 +64,29 @@ func TestMemoryReleaser(t *testing.T) {
 			time.Sleep(time.Hour)
 			if n := freed.Load(); n != 2 {
 				t.Fatalf("%d releases an hour later with no new drop, want 2", n)
+			}
+		})
+	})
+	t.Run("again when the emptied rooms have closed", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			var freed atomic.Int32
+			r := newMemoryReleaser(t.Context(), MemoryRelease{MinSessions: 100, Again: 90 * time.Second}, nil)
+			r.free = func() { freed.Add(1) }
+			ramp(r, 0, 1000)
+			ramp(r, 1000, 0)
+			time.Sleep(time.Second)
+			synctest.Wait()
+			if n := freed.Load(); n != 1 {
+				t.Fatalf("%d releases a second after the drop, want 1", n)
+			}
+			time.Sleep(90 * time.Second)
+			synctest.Wait()
+			if n := freed.Load(); n != 2 {
+				t.Fatalf("%d releases Again after the first, want 2", n)
+			}
+			time.Sleep(time.Hour)
+			if n := freed.Load(); n != 2 {
+				t.Fatalf("%d releases an hour later, want 2", n)
 			}
 		})
 	})

@@ -19,7 +19,7 @@ func TestMemoryReturnedAfterDrop(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	metrics := lobby.NewMetrics(reg)
 	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Metrics: metrics,
-		MemoryRelease: lobby.MemoryRelease{MinSessions: 16, Settle: 50 * time.Millisecond}})
+		MemoryRelease: lobby.MemoryRelease{MinSessions: 16, Settle: 50 * time.Millisecond, Again: -1}})
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	room := createRoom(t, ts, `{"max_players":32}`)
