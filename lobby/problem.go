@@ -161,13 +161,10 @@ func checkJSONContentType(ct string) error {
 // jsonFieldError turns a decoding error of body into v into a FieldError
 // naming the field (dotted, as in labels.region) or "body".
 func jsonFieldError(err error, body []byte, v any) error {
-	var fe *FieldError
 	var syn *jsontext.SyntacticError
 	var sem *jsonv2.SemanticError
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &fe): // from a field's UnmarshalJSON
-		return fe
 	case errors.As(err, &mbe):
 		return &FieldError{Field: "body", Detail: fmt.Sprintf("larger than %d bytes", mbe.Limit), Status: http.StatusRequestEntityTooLarge}
 	case errors.As(err, &syn):
