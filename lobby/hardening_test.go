@@ -355,6 +355,43 @@ func TestCrossOriginUpgradeRefused(t *testing.T) {
 	}
 }
 
+// TestCrossOriginKeepsSeat: a browser upgrade from a foreign origin is
+// refused before its token is spent, with a problem naming Origin; the
+// same token then connects from an allowed origin.
+func TestCrossOriginKeepsSeat(t *testing.T) {
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{OriginPatterns: []string{"game.example.com", "https://*.example.org"}})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	room := createRoom(t, ts, `{}`)
+	for _, allowed := range []string{"https://game.example.com", "https://play.example.org", ""} {
+		t.Run("then "+allowed, func(t *testing.T) {
+			seat := reserve(t, ts, room.ID, `{"name":"p"}`)
+			for _, foreign := range []string{"http://evil.example.net", "http://play.example.org", "null", "https://game.example.com.evil.net"} {
+				_, resp, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{
+					HTTPHeader: http.Header{"Origin": {foreign}}, Subprotocols: []string{netcode.Subprotocol}})
+				if resp == nil {
+					t.Fatalf("origin %q: %v", foreign, err)
+				}
+				a := answer{status: resp.StatusCode, header: resp.Header}
+				a.body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if p := problem(t, a, http.StatusForbidden, "Origin"); p.Type != "/problems/forbidden" {
+					t.Fatalf("origin %q: problem %+v, want /problems/forbidden", foreign, p)
+				}
+			}
+			h := http.Header{}
+			if allowed != "" {
+				h.Set("Origin", allowed)
+			}
+			conn, _, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{HTTPHeader: h, Subprotocols: []string{netcode.Subprotocol}})
+			if err != nil {
+				t.Fatalf("origin %q after refused ones: %v (the refusals spent the token?)", allowed, err)
+			}
+			conn.CloseNow()
+		})
+	}
+}
+
 // TestReconnectKeepsPlayer: a player who scored, then lost its TCP
 // connection, comes back as the same player with the same score.
 func TestReconnectKeepsPlayer(t *testing.T) {

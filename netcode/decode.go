@@ -1,7 +1,6 @@
 package netcode
 
 import (
-	"bytes"
 	"math"
 	"math/bits"
 	"unicode/utf8"
@@ -12,8 +11,10 @@ import (
 // DecodeClient decodes one client → server frame into m. It rejects frames
 // over MaxFrameBytes, unknown types, wrong array lengths, values out of
 // range, NaN and infinities, invalid or over-long chat text and trailing
-// bytes; every error wraps ErrMalformed. Chat text is trimmed of surrounding
-// white space. On error m is left in an unspecified state.
+// bytes; every error wraps ErrMalformed. Chat text is cleaned (CleanText:
+// no control characters, escape sequences or bidi controls, trimmed) and
+// refused when nothing visible is left. On error m is left in an
+// unspecified state.
 func DecodeClient(data []byte, m *ClientMessage) error {
 	d := getReader(data)
 	defer d.release()
@@ -84,14 +85,14 @@ func (d *reader) chat(n int, m *ClientMessage) error {
 	if err != nil {
 		return err
 	}
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return d.errorf("text empty")
+	text, err := CleanText(string(b))
+	if err != nil {
+		return d.errorf("text %v", err)
 	}
-	if utf8.RuneCount(b) > MaxChatRunes {
+	if utf8.RuneCountInString(text) > MaxChatRunes {
 		return d.errorf("text longer than %d runes", MaxChatRunes)
 	}
-	m.Text = string(b)
+	m.Text = text
 	return nil
 }
 

@@ -49,8 +49,11 @@ func TestDecodeClientRejects(t *testing.T) {
 		{"ping nil", []byte{0x92, 0x02, 0xc0}, "want a number"},
 		{"ping bool", []byte{0x92, 0x02, 0xc3}, "want a number"},
 		{"chat long", AppendChat(nil, long), "chat: text longer than 200 runes"},
-		{"chat empty", AppendChat(nil, ""), "text empty"},
-		{"chat blank", AppendChat(nil, " \t\n "), "text empty"},
+		{"chat empty", AppendChat(nil, ""), "chat: text has nothing visible"},
+		{"chat blank", AppendChat(nil, " \t\n "), "chat: text has nothing visible"},
+		{"chat escapes and bidi only", AppendChat(nil, "\x1b[2J\u202e\u200b"), "chat: text has nothing visible"},
+		{"chat controls only", AppendChat(nil, "\x00\x07"), "chat: text has nothing visible"},
+		{"chat long after cleaning", AppendChat(nil, "\x1b[1m"+long), "chat: text longer than 200 runes"},
 		{"chat invalid UTF-8", []byte{0x92, 0x03, 0xa2, 0xc3, 0x28}, "invalid UTF-8"},
 		{"chat binary", []byte{0x92, 0x03, 0xc4, 0x02, 0x68, 0x69}, "want a string"},
 		{"chat length past end", []byte{0x92, 0x03, 0xd9, 0x10, 0x68}, "text: truncated"},
@@ -87,6 +90,8 @@ func TestDecodeClientAccepts(t *testing.T) {
 		{"ping uint64", []byte{0x92, 0x02, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, ClientMessage{Type: MsgPing, ClientTime: math.MaxUint64}},
 		{"chat trimmed", AppendChat(nil, "  hi there\n"), ClientMessage{Type: MsgChat, Text: "hi there"}},
 		{"chat 200 runes", AppendChat(nil, strings.Repeat("✓", MaxChatRunes)), ClientMessage{Type: MsgChat, Text: strings.Repeat("✓", MaxChatRunes)}},
+		{"chat 200 runes after cleaning", AppendChat(nil, "\x1b[1m"+strings.Repeat("✓", MaxChatRunes)+"\x1b[0m"), ClientMessage{Type: MsgChat, Text: strings.Repeat("✓", MaxChatRunes)}},
+		{"chat cleaned", AppendChat(nil, "\x1b[31mred\x1b[0m\x00 \u202eevil"), ClientMessage{Type: MsgChat, Text: "red evil"}},
 		{"leave", AppendLeave(nil), ClientMessage{Type: MsgLeave}},
 	}
 	for _, tt := range tests {
