@@ -573,40 +573,57 @@ func TestRestartedNodeHidesOldRooms(t *testing.T) {
 	})
 }
 
-// TestWatcherSilentlyStopped: when the server drops the watchers'
-// consumers without the connection noticing (nats.go#1777), the nodes
-// notice by themselves and watch again within a few seconds.
+// TestWatcherSilentlyStopped: when the server drops a watcher's consumer
+// without the connection noticing (nats.go#1777), the nodes notice by
+// themselves and watch again: the nodes watcher because the node's own
+// heartbeat does not come back, the rooms watcher because the rooms
+// stream runs ahead of it.
 func TestWatcherSilentlyStopped(t *testing.T) {
 	t.Parallel()
-	ns := startNATS(t, -1, t.TempDir())
-	a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
-	b, _ := startNode(t, ns.url(), Options{NodeID: "b"})
-	ctx := context.Background()
-	for _, bucket := range []string{a.opts.NodesBucket, a.opts.RoomsBucket} {
-		s, err := a.js.Stream(ctx, "KV_"+bucket)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := s.ConsumerNames(ctx)
-		for name := range names.Name() {
-			if err := s.DeleteConsumer(ctx, name); err != nil {
+	for _, bucket := range []string{"nodes", "rooms"} {
+		t.Run(bucket, func(t *testing.T) {
+			t.Parallel()
+			ns := startNATS(t, -1, t.TempDir())
+			a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
+			b, _ := startNode(t, ns.url(), Options{NodeID: "b"})
+			ctx := context.Background()
+			s, err := a.js.Stream(ctx, "KV_tickroom_"+bucket)
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		if names.Err() != nil {
-			t.Fatal(names.Err())
-		}
-	}
-	r := newRoom(3)
-	b.Put(ctx, r)
-	start := time.Now()
-	// The client notices a consumer without heartbeats after 10 s
-	// (twice its 5 s idle heartbeat), if ever; the directory notices
-	// within two or three of its own heartbeats.
-	nettest.CheckFor(t, 8*time.Second, func() error { return sameListing(t, a, map[string]int{r.ID: 3}) })
-	t.Logf("a listed b's new room %v after its watchers' consumers were deleted; restarts: a %d, b %d",
-		time.Since(start), a.Stats().WatchRestarts, b.Stats().WatchRestarts)
-	if a.Stats().WatchRestarts == 0 {
-		t.Error("a never restarted its watchers")
+			names := s.ConsumerNames(ctx)
+			for name := range names.Name() {
+				if err := s.DeleteConsumer(ctx, name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if names.Err() != nil {
+				t.Fatal(names.Err())
+			}
+			// A change only the dropped watcher can show a.
+			check := func() error {
+				if rec, _ := a.Node("b"); !rec.Draining {
+					return errors.New("a has not seen b draining")
+				}
+				return nil
+			}
+			if bucket == "nodes" {
+				b.SetDraining(true)
+			} else {
+				r := newRoom(3)
+				b.Put(ctx, r)
+				check = func() error { return sameListing(t, a, map[string]int{r.ID: 3}) }
+			}
+			start := time.Now()
+			// The client notices a consumer without heartbeats after 10 s
+			// (twice its 5 s idle heartbeat), if ever; the directory
+			// notices within two or three of its own heartbeats.
+			nettest.CheckFor(t, 8*time.Second, check)
+			t.Logf("a saw b's change %v after its %s watchers' consumers were deleted; restarts: a %d, b %d",
+				time.Since(start), bucket, a.Stats().WatchRestarts, b.Stats().WatchRestarts)
+			if a.Stats().WatchRestarts == 0 {
+				t.Error("a never restarted its watchers")
+			}
+		})
 	}
 }

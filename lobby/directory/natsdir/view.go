@@ -23,16 +23,16 @@ type roomEntry struct {
 	raw  []byte // the stored value: an identical put keeps room as it is
 }
 
-// echo follows this node's last heartbeat until its own watcher delivers
-// it back: the time between is the watch lag, and a heartbeat never seen
-// means the watcher has silently stopped (nats.go#1777).
+// echo follows this node's heartbeats until its own watcher delivers them
+// back: the time between is the watch lag, and heartbeats never seen mean
+// the watcher has silently stopped (nats.go#1777).
 type echo struct {
-	rev          uint64    // revision of the last acknowledged heartbeat
-	sent, acked  time.Time // when it was sent and acknowledged
-	seen         bool      // the watcher has delivered rev (or later)
-	early        uint64    // highest own revision the watcher delivered before its ack
-	earlyAt      time.Time // when it delivered early
-	staleChecked uint64    // rev already reported late, so one late echo restarts once
+	rev     uint64    // revision of the last acknowledged heartbeat
+	sent    time.Time // when it was sent
+	seen    bool      // the watcher has delivered rev (or later)
+	unseen  time.Time // when the oldest heartbeat not yet delivered was acknowledged; zero if none
+	early   uint64    // highest own revision the watcher delivered before its ack
+	earlyAt time.Time // when it delivered early
 }
 
 // probe checks that the rooms watcher keeps up with the rooms bucket,
@@ -238,11 +238,11 @@ func (d *Directory) loadSnapshot(nodes, rooms []jetstream.KeyValueEntry, roomsLa
 }
 
 // echoSeen notes that the watcher delivered this incarnation's node record
-// at revision rev. Lock held.
+// at revision rev: that heartbeat and every one before it. Lock held.
 func (d *Directory) echoSeen(rev uint64, now time.Time) {
 	switch {
 	case d.echo.rev != 0 && rev >= d.echo.rev && !d.echo.seen:
-		d.echo.seen = true
+		d.echo.seen, d.echo.unseen = true, time.Time{}
 		d.st.lag(now.Sub(d.echo.sent))
 	case rev > d.echo.rev:
 		d.echo.early, d.echo.earlyAt = rev, now
@@ -252,22 +252,26 @@ func (d *Directory) echoSeen(rev uint64, now time.Time) {
 // echoAcked notes that the heartbeat sent at sent was stored at rev.
 // Lock held.
 func (d *Directory) echoAcked(rev uint64, sent, acked time.Time) {
-	d.echo.rev, d.echo.sent, d.echo.acked, d.echo.seen = rev, sent, acked, false
+	d.echo.rev, d.echo.sent, d.echo.seen = rev, sent, false
 	if d.echo.early >= rev {
-		d.echo.seen = true
+		d.echo.seen, d.echo.unseen = true, time.Time{}
 		d.st.lag(d.echo.earlyAt.Sub(sent))
+		return
+	}
+	if d.echo.unseen.IsZero() {
+		d.echo.unseen = acked
 	}
 }
 
-// echoLate reports, once per heartbeat, whether the last acknowledged
-// heartbeat has not come back through the watcher within timeout.
+// echoLate reports whether a heartbeat acknowledged timeout ago or more
+// has still not come back through the watcher; once per such stall.
 func (d *Directory) echoLate(timeout time.Duration) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.echo.rev == 0 || d.echo.seen || d.echo.staleChecked == d.echo.rev || time.Since(d.echo.acked) < timeout {
+	if d.echo.unseen.IsZero() || time.Since(d.echo.unseen) < timeout {
 		return false
 	}
-	d.echo.staleChecked = d.echo.rev
+	d.echo.unseen = time.Time{}
 	return true
 }
 

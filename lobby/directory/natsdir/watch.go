@@ -159,7 +159,7 @@ func initial(ctx context.Context, w jetstream.KeyWatcher) ([]jetstream.KeyValueE
 // replacement stops the old watchers first (and with them their
 // consumers), so the consumers on the server stay two per node.
 func (d *Directory) watchLoop(ctx context.Context, w *watchSet) {
-	check := time.NewTicker(d.opts.Heartbeat)
+	check := time.NewTicker(d.opts.Heartbeat / 4)
 	defer check.Stop()
 	defer func() { w.stop() }()
 	retry := minRetry
