@@ -516,6 +516,13 @@ func TestGracefulClose(t *testing.T) {
 	if took := time.Since(start); took > 500*time.Millisecond {
 		t.Errorf("b's rooms unlisted %v after its Close, want well under the TTL", took)
 	}
+	// b deleted its own record, so it is gone at once (not a TTL later).
+	nettest.CheckFor(t, 500*time.Millisecond, func() error {
+		if _, ok := a.Node("b"); ok {
+			return errors.New("a still sees node b")
+		}
+		return nil
+	})
 	kv, err := a.js.KeyValue(ctx, a.opts.RoomsBucket)
 	if err != nil {
 		t.Fatal(err)
