@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -634,3 +635,33 @@ func TestWatcherSilentlyStopped(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateNodeID: two processes started with one node id fight over
+// its record; each says so in its log.
+func TestDuplicateNodeID(t *testing.T) {
+	t.Parallel()
+	ns := startNATS(t, -1, t.TempDir())
+	var logged atomic.Int32
+	log := slog.New(countHandler{&logged})
+	startNode(t, ns.url(), Options{NodeID: "twin", Log: log})
+	startNode(t, ns.url(), Options{NodeID: "twin", Log: log})
+	nettest.CheckFor(t, 5*time.Second, func() error {
+		if logged.Load() == 0 {
+			return errors.New("no error logged about the shared node id")
+		}
+		return nil
+	})
+}
+
+// countHandler counts the records logged at error level.
+type countHandler struct{ n *atomic.Int32 }
+
+func (h countHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h countHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h countHandler) WithGroup(string) slog.Handler      { return h }

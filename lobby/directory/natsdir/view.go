@@ -107,8 +107,14 @@ func (d *Directory) applyNode(e jetstream.KeyValueEntry) {
 		}
 		rec.HeartbeatAt = e.Created()
 		d.nodes[key] = &nodeEntry{rec: rec, rev: e.Revision()}
-		if key == d.opts.NodeID && rec.Incarnation == d.inc {
+		switch {
+		case key != d.opts.NodeID:
+		case rec.Incarnation == d.inc:
 			d.echoSeen(e.Revision(), now)
+		case old == nil || old.rec.Incarnation == d.inc:
+			// Two processes heartbeat under one id, each hiding the
+			// other's rooms in turn: say so once per switch.
+			d.log.Error("natsdir: another process puts records under this node's id", "node", key, "incarnation", rec.Incarnation)
 		}
 		if old == nil || old.rec.Incarnation != rec.Incarnation {
 			d.relistNode(key)
