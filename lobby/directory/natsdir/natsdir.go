@@ -572,19 +572,27 @@ func (d *Directory) leave(ctx context.Context) error {
 		}
 	}
 	d.mu.Unlock()
-	c, cancel := context.WithTimeout(ctx, d.opts.RequestTimeout)
-	defer cancel()
 	var errs []error
+	c, cancel := context.WithTimeout(ctx, d.opts.RequestTimeout)
 	if err := kvNodes.Purge(c, d.opts.NodeID, jetstream.PurgeTTL(tombstoneTTL)); err != nil {
 		errs = append(errs, fmt.Errorf("natsdir: delete node record: %w", err))
 	}
+	cancel()
+	// Every node has unlisted the rooms already; deleting their records
+	// only tidies up, and what ctx leaves undone the sweep does later.
 	for _, r := range rooms {
 		if !r.written {
 			continue
 		}
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("natsdir: rooms left to the sweep: %w", ctx.Err()))
+			break
+		}
+		c, cancel := context.WithTimeout(ctx, d.opts.RequestTimeout)
 		if err := d.purgeRoom(c, kvRooms, r.id, r.rev); err != nil {
 			errs = append(errs, fmt.Errorf("natsdir: delete room %s: %w", r.id, err))
 		}
+		cancel()
 	}
 	return errors.Join(errs...)
 }
