@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,4 +224,75 @@ func sortedDurations(d []time.Duration) []time.Duration {
 	out := slices.Clone(d)
 	slices.Sort(out)
 	return out
+}
+
+// slowLink is a TCP proxy in front of a NATS server that delays every
+// chunk it forwards, each way: a network with latency.
+type slowLink struct {
+	ln    net.Listener
+	delay time.Duration
+	to    string
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+// newSlowLink starts a proxy to url; the test's cleanup stops it.
+func newSlowLink(t testing.TB, url string, delay time.Duration) *slowLink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &slowLink{ln: ln, delay: delay, to: strings.TrimPrefix(url, "nats://")}
+	l.wg.Go(l.accept)
+	t.Cleanup(l.close)
+	return l
+}
+
+func (l *slowLink) url() string { return "nats://" + l.ln.Addr().String() }
+
+func (l *slowLink) accept() {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", l.to)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		l.mu.Lock()
+		l.conns = append(l.conns, c, s)
+		l.mu.Unlock()
+		l.wg.Go(func() { l.pipe(s, c) })
+		l.wg.Go(func() { l.pipe(c, s) })
+	}
+}
+
+func (l *slowLink) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		time.Sleep(l.delay)
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (l *slowLink) close() {
+	l.ln.Close()
+	l.mu.Lock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
 }

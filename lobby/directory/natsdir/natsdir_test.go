@@ -538,6 +538,39 @@ func TestGracefulClose(t *testing.T) {
 	}
 }
 
+// TestCloseOverSlowLink: over a link with latency, a node that leaves
+// deletes the records of all its rooms, each delete with its own request
+// timeout (one timeout for all ran out after the first few).
+func TestCloseOverSlowLink(t *testing.T) {
+	t.Parallel()
+	ns := startNATS(t, -1, t.TempDir())
+	link := newSlowLink(t, ns.url(), 10*time.Millisecond)
+	a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
+	b, _ := startNode(t, link.url(), Options{NodeID: "b", RequestTimeout: 500 * time.Millisecond})
+	ctx := context.Background()
+	want := map[string]int{}
+	for range 60 {
+		r := newRoom(1)
+		b.Put(ctx, r)
+		want[r.ID] = 1
+	}
+	nettest.CheckFor(t, 10*time.Second, func() error { return sameListing(t, a, want) })
+	start := time.Now()
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("b deleted its record and %d rooms' in %v", len(want), time.Since(start))
+	kv, err := a.js.KeyValue(ctx, a.opts.RoomsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := kv.Keys(ctx); err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+		t.Fatal(err)
+	} else if len(keys) != 0 {
+		t.Errorf("%d room records left after b's Close", len(keys))
+	}
+}
+
 // TestRestartedNodeHidesOldRooms: a node that restarts under the same id
 // (a new incarnation) hides its previous life's rooms at once, long
 // before they would expire, and the orphaned records are swept.
