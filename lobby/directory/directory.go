@@ -40,7 +40,10 @@ type Room struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 	State      string            `json:"state"` // StateOpen or StateClosed
 	CreatedAt  time.Time         `json:"created_at"`
-	Roster     []Player          `json:"-"`
+	// Node is the id of the cluster node that runs the room, set by a
+	// clustered directory; empty (and absent from JSON) on a single node.
+	Node   string   `json:"node,omitempty"`
+	Roster []Player `json:"-"`
 }
 
 // Player is one seat as presence shows it.
