@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -40,9 +41,15 @@ type APIOptions struct {
 	// client has gone quiet pins no goroutine.
 	NoPoller bool
 	// Limits bounds what each client may send and how many may connect.
-	Limits  Limits
-	Metrics *Metrics
-	Logger  *slog.Logger
+	Limits Limits
+	// TrustedProxies are the reverse proxies in front of the server. Only
+	// from them are X-Forwarded-For (who the client is, for every
+	// per-client limit), X-Forwarded-Proto and X-Forwarded-Host believed;
+	// from any other peer these headers are ignored, since anyone can send
+	// them. Default none: every client is its own peer address.
+	TrustedProxies []netip.Prefix
+	Metrics        *Metrics
+	Logger         *slog.Logger
 }
 
 // API serves the lobby REST API and the WebSocket endpoint.
@@ -57,7 +64,8 @@ type API struct {
 
 	sessions liveSessions // one per live WebSocket, from before its upgrade
 	matchMu  sync.Mutex   // serializes quick play's create-a-room step
-	conns    *ipConns     // open WebSockets per address
+	conns    *ipConns     // open WebSockets per client
+	clients  clients
 }
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
@@ -89,7 +97,7 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	}
 	streams, endStreams := context.WithCancel(ctx)
 	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
-		conns: newIPConns(opts.Limits.MaxConnsPerIP)}
+		conns: newIPConns(opts.Limits.MaxConnsPerIP), clients: clients{trusted: opts.TrustedProxies}}
 }
 
 // route is one endpoint. routes is the one list of them: Handler registers

@@ -3,7 +3,6 @@ package lobby
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 
@@ -24,8 +23,9 @@ type Limits struct {
 	// messages outrun them is closed with 1008. Defaults 30/s, burst 120.
 	FloodRate  float64
 	FloodBurst int
-	// MaxConnsPerIP caps open WebSockets from one address; 0 means 64,
-	// negative means no cap.
+	// MaxConnsPerIP caps open WebSockets from one client (see clientKey:
+	// an IPv4 address, an IPv6 /64, or loopback); 0 means 64, negative
+	// means no cap.
 	MaxConnsPerIP int
 }
 
@@ -91,32 +91,28 @@ func (a *admission) admit(m netcode.ClientMessage) (bool, error) {
 	return false, nil
 }
 
-// ipConns counts open WebSockets per remote address.
+// ipConns counts open WebSockets per client.
 type ipConns struct {
 	max int
 	mu  sync.Mutex
-	n   map[string]int // guarded by mu
+	n   map[clientKey]int // guarded by mu
 }
 
-func newIPConns(max int) *ipConns { return &ipConns{max: max, n: make(map[string]int)} }
+func newIPConns(max int) *ipConns { return &ipConns{max: max, n: make(map[clientKey]int)} }
 
-// acquire takes a slot for r's address, or explains why not.
-func (c *ipConns) acquire(r *http.Request) (release func(), err error) {
-	ip, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-	if splitErr != nil {
-		ip = r.RemoteAddr
-	}
+// acquire takes a slot for client, or explains why not.
+func (c *ipConns) acquire(client clientKey) (release func(), err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.max > 0 && c.n[ip] >= c.max {
+	if c.max > 0 && c.n[client] >= c.max {
 		return nil, &FieldError{Field: "connection", Status: http.StatusTooManyRequests,
-			Detail: fmt.Sprintf("too many connections from %s (limit %d)", ip, c.max)}
+			Detail: fmt.Sprintf("too many connections from %s (limit %d)", client, c.max)}
 	}
-	c.n[ip]++
+	c.n[client]++
 	return func() {
 		c.mu.Lock()
-		if c.n[ip]--; c.n[ip] <= 0 {
-			delete(c.n, ip)
+		if c.n[client]--; c.n[client] <= 0 {
+			delete(c.n, client)
 		}
 		c.mu.Unlock()
 	}, nil

@@ -20,7 +20,7 @@ import (
 // HTTP handler's deep stack, the request and the response buffers are not
 // pinned for the whole game. The API owns the session (WaitSessions).
 func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
-	release, err := a.conns.acquire(r)
+	release, err := a.conns.acquire(a.clients.key(r))
 	if err != nil {
 		a.opts.Metrics.connection("refused")
 		writeError(w, err)
