@@ -23,6 +23,13 @@ type APIOptions struct {
 	// as coder/websocket host patterns. Default: only the server's own host.
 	// Upgrades without an Origin header (bots, services) are always allowed.
 	OriginPatterns []string
+	// PublicURL is where clients reach the server, such as
+	// https://play.example.com (a path, such as /game, prefixes /ws):
+	// join and quick play answers build ws_url from it. Default none:
+	// ws_url is built from the request's Host and TLS, or from a trusted
+	// proxy's X-Forwarded-Host and X-Forwarded-Proto; any client can put
+	// any Host in its own request, so a deployment should set this.
+	PublicURL *url.URL
 	// AdminKey guards admin endpoints (announce); empty disables them
 	// (they answer 404).
 	AdminKey string
@@ -271,25 +278,44 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := room.Reserve(r.Context(), name, req.JoinCode)
-	writeReservation(w, r, res, err)
+	a.writeReservation(w, r, res, err)
 }
 
 // writeReservation answers a join or a quick play: the seat, or why not.
-func writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
+func (a *API) writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rest.Seat{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
-		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires})
+		WSURL: a.wsURL(r, res.Token), ExpiresAt: res.Expires})
 }
 
-func wsURL(r *http.Request, token string) string {
-	scheme := "ws"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "wss"
+// wsURL is where the seat's WebSocket is opened: on PublicURL when one is
+// configured, so no request header can point a client elsewhere. Without
+// it the request is all there is to go by: its Host and whether it came
+// over TLS, or what a trusted proxy says in X-Forwarded-Host and
+// X-Forwarded-Proto (never what an arbitrary client says).
+func (a *API) wsURL(r *http.Request, token string) string {
+	u := url.URL{Path: "/ws", RawQuery: "token=" + url.QueryEscape(token)}
+	secure := r.TLS != nil
+	u.Host = r.Host
+	if pub := a.opts.PublicURL; pub != nil {
+		secure = pub.Scheme == "https"
+		u.Host = pub.Host
+		u.Path = strings.TrimSuffix(pub.Path, "/") + "/ws"
+	} else if a.clients.viaProxy(r) {
+		if proto := a.clients.forwarded(r, "X-Forwarded-Proto"); proto != "" {
+			secure = strings.EqualFold(proto, "https")
+		}
+		if host := a.clients.forwarded(r, "X-Forwarded-Host"); host != "" {
+			u.Host = host
+		}
 	}
-	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/ws", RawQuery: "token=" + url.QueryEscape(token)}
+	u.Scheme = "ws"
+	if secure {
+		u.Scheme = "wss"
+	}
 	return u.String()
 }
 

@@ -36,7 +36,7 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.quickPlay(r.Context(), mode, name)
-	writeReservation(w, r, res, err)
+	a.writeReservation(w, r, res, err)
 }
 
 // errNoRoom: no room of the mode has space.

@@ -4,6 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -14,7 +17,9 @@ import (
 // environment fallback named TICKROOM_<FLAG> (dashes become underscores).
 type config struct {
 	Addr            string
-	PublicHost      string
+	PublicURL       string
+	PublicHost      string // deprecated: -public-url
+	TrustedProxies  string
 	LogFormat       string
 	LogLevel        string
 	DefaultRoom     string
@@ -33,6 +38,11 @@ type config struct {
 	IdleTimeout     time.Duration
 	ReconnectGrace  time.Duration
 	ShutdownTimeout time.Duration
+
+	// listen is the address the server listens on, once it does (run sets
+	// it): without -public-url, ws_url is built on it when -addr names a
+	// host.
+	listen net.Addr
 }
 
 func defaultConfig() config {
@@ -61,7 +71,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("tickroom", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
-	fs.StringVar(&c.PublicHost, "public-host", c.PublicHost, "host[:port] browsers use to reach the server, for the default origin check (default: the request's Host)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL clients reach the server at, e.g. https://play.example.com: join answers' ws_url is built on it and browsers from its host may open WebSockets (default: -addr when it names a host, else each request's Host)")
+	fs.StringVar(&c.PublicHost, "public-host", c.PublicHost, "deprecated, use -public-url: host[:port] browsers use to reach the server, for the default origin check only")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For, -Proto and -Host are believed (empty: none)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.DefaultRoom, "default-room", c.DefaultRoom, "name of the always-open default room (empty: none)")
@@ -96,8 +108,101 @@ func (c config) validate() error {
 		return fmt.Errorf("-idle-after: must not be negative")
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("-shutdown-timeout: must be positive")
+	case c.PublicURL != "" && c.PublicHost != "":
+		return fmt.Errorf("-public-host is deprecated and -public-url replaces it: give only -public-url")
+	}
+	if _, err := c.explicitURL(); err != nil {
+		return err
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
 	}
 	return nil
+}
+
+// explicitURL is -public-url, parsed; nil when not given.
+func (c config) explicitURL() (*url.URL, error) {
+	if c.PublicURL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(c.PublicURL)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("-public-url: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("-public-url: %q: want an http:// or https:// URL", c.PublicURL)
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("-public-url: %q: want scheme, host, optional port and path only", c.PublicURL)
+	}
+	return u, nil
+}
+
+// publicURL is where clients reach the server: -public-url, or else the
+// listen address when -addr names a host (127.0.0.1:8081,
+// play.example.com:80), with the port it got; nil when -addr names none
+// (":8080"), and each request's Host has to do. derived says it came from
+// the listen address.
+func (c config) publicURL() (u *url.URL, derived bool) {
+	if u, _ := c.explicitURL(); u != nil {
+		return u, false
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if c.listen == nil || err != nil || host == "" {
+		return nil, false
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
+		return nil, false
+	}
+	_, port, _ := net.SplitHostPort(c.listen.String())
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}, true
+}
+
+// originPatterns are the browser origins allowed to open WebSockets, beyond
+// the server's own Host: -allowed-origins, or by default the public URL's
+// host. A URL derived from a loopback listen address also allows the other
+// names of loopback at that port, so a browser at http://localhost:8081
+// may use the ws_url ws://127.0.0.1:8081/ws it is given.
+func (c config) originPatterns() []string {
+	if o := c.origins(); len(o) > 0 {
+		return o
+	}
+	u, derived := c.publicURL()
+	switch {
+	case u != nil && !derived:
+		return []string{u.Host}
+	case c.PublicHost != "":
+		return []string{c.PublicHost}
+	case u != nil && c.listenLoopback():
+		_, port, _ := net.SplitHostPort(c.listen.String())
+		return []string{"localhost:" + port, "127.0.0.1:" + port, `\[::1\]:` + port}
+	}
+	return nil
+}
+
+func (c config) listenLoopback() bool {
+	ap, err := netip.ParseAddrPort(c.listen.String())
+	return err == nil && ap.Addr().IsLoopback()
+}
+
+// trustedProxies is -trusted-proxies, parsed: a bare address is a prefix of
+// its full length.
+func (c config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for s := range strings.SplitSeq(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("-trusted-proxies: %q is neither an address nor a CIDR prefix", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func (c config) origins() []string {

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -38,16 +39,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cfg.TokenKey == "" {
 		log.Warn("no -token-key given: seat tokens use a random key and will not survive a restart")
 	}
+	if cfg.PublicHost != "" {
+		log.Warn("-public-host is deprecated: use -public-url, which also sets the ws_url join answers give")
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := newServer(context.WithoutCancel(ctx), cfg, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	cfg.listen = ln.Addr()
+	srv, err := newServer(context.WithoutCancel(ctx), cfg, log)
 	if err != nil {
-		srv.Close(ctx)
+		ln.Close()
 		return err
 	}
 	hs := &http.Server{
@@ -58,10 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("tickroom listening; open the URL to play", "url", browserURL(ln.Addr()), "default_room", cfg.DefaultRoom)
+	log.Info("tickroom listening; open the URL to play", "url", browserURL(cfg), "default_room", cfg.DefaultRoom)
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
+			ln.Close()
 			srv.Close(ctx)
 			return err
 		}
@@ -107,8 +113,13 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func browserURL(a net.Addr) string {
-	host, port, _ := net.SplitHostPort(a.String())
+// browserURL is the address to give a player: the public URL, or the
+// listen address (localhost when it is every interface).
+func browserURL(cfg config) string {
+	if u, _ := cfg.publicURL(); u != nil {
+		return strings.TrimSuffix(u.String(), "/") + "/"
+	}
+	host, port, _ := net.SplitHostPort(cfg.listen.String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
 	}

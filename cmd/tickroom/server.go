@@ -43,15 +43,14 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
 	}, nil, log)
 	metrics.Watch(mgr)
-	origins := cfg.origins()
-	if len(origins) == 0 && cfg.PublicHost != "" {
-		origins = []string{cfg.PublicHost}
-	}
+	publicURL, _ := cfg.publicURL()
+	proxies, _ := cfg.trustedProxies() // checked by parseConfig
 	s := &server{
 		cfg: cfg, log: log, mgr: mgr, stopRooms: stop, stopAPI: stopAPI,
 		reg: reg,
 		api: lobby.NewAPI(apiCtx, mgr, lobby.APIOptions{
-			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
+			OriginPatterns: cfg.originPatterns(), PublicURL: publicURL, TrustedProxies: proxies,
+			AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
 			KeepaliveInterval: cfg.Keepalive,
 			Session:           session.Options{IdleAfter: cfg.IdleAfter},
