@@ -36,7 +36,7 @@ type Room struct {
 	log     *slog.Logger
 	period  time.Duration
 	created time.Time
-	ctrl    chan request
+	ctrl    chan *request
 	done    chan struct{}
 	publish func(*directory.Room) // called by run whenever info changes
 
@@ -62,7 +62,16 @@ type Room struct {
 type request struct {
 	fn    func() error
 	reply chan error
+	// state is who got to the request first: the room (reqTaken, it runs
+	// fn and replies) or its caller giving up (reqAbandoned, fn never runs).
+	state atomic.Uint32
 }
+
+const (
+	reqQueued uint32 = iota
+	reqTaken
+	reqAbandoned
+)
 
 // ID returns the room id.
 func (r *Room) ID() string { return r.id }
@@ -83,9 +92,13 @@ func (r *Room) Err() error {
 	}
 }
 
-// do runs fn on the room goroutine and waits for its answer.
+// do runs fn on the room goroutine and waits for its answer. A request
+// whose caller gives up (ctx ends) before the room gets to it is never run:
+// a join whose client has gone must not hold a seat for nobody. Once the
+// room has started fn, do waits for its answer (the room is running it
+// now), so the caller learns what fn did and can undo it.
 func (r *Room) do(ctx context.Context, fn func() error) error {
-	req := request{fn: fn, reply: make(chan error, 1)}
+	req := &request{fn: fn, reply: make(chan error, 1)}
 	select {
 	case r.ctrl <- req:
 	case <-r.done:
@@ -99,7 +112,15 @@ func (r *Room) do(ctx context.Context, fn func() error) error {
 	case <-r.done:
 		return ErrClosed
 	case <-ctx.Done():
-		return ctx.Err()
+		if req.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			return ctx.Err()
+		}
+		select {
+		case err := <-req.reply:
+			return err
+		case <-r.done:
+			return ErrClosed
+		}
 	}
 }
 
@@ -151,7 +172,9 @@ func (r *Room) wait(ctx context.Context, timer *time.Timer) bool {
 			}
 			return false
 		case req := <-r.ctrl:
-			req.reply <- r.serve(req.fn)
+			if req.state.CompareAndSwap(reqQueued, reqTaken) {
+				req.reply <- r.serve(req.fn)
+			}
 		case <-timer.C:
 			return true
 		}

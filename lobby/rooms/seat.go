@@ -78,7 +78,8 @@ type Reservation struct {
 }
 
 // Reserve holds a seat for name. A reserved seat counts toward capacity
-// until it is used or expires.
+// until it is used or expires. If ctx ends before the room answers, no seat
+// is held.
 func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation, error) {
 	var res Reservation
 	err := r.do(ctx, func() error {
@@ -96,7 +97,23 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 			Token: r.tokens.Sign(Claims{TokenJoin, r.id, s.id, s.nonce, s.deadline.Unix() + 1})}
 		return nil
 	})
+	if err == nil && ctx.Err() != nil {
+		// The caller gave up while the room was reserving: nobody will
+		// ever use this seat, so do not let it wait out its reservation.
+		r.unreserve(res.PlayerID)
+		return Reservation{}, ctx.Err()
+	}
 	return res, err
+}
+
+// unreserve frees a seat that is still only reserved.
+func (r *Room) unreserve(playerID uint32) {
+	r.do(context.Background(), func() error {
+		if s := r.seat(playerID); s != nil && s.state == seatReserved && s.sess == nil {
+			r.remove(s)
+		}
+		return nil
+	})
 }
 
 // Claim consumes a verified token for its seat: after it, the token is
