@@ -73,6 +73,7 @@ type API struct {
 	matchMu  sync.Mutex   // serializes quick play's create-a-room step
 	conns    *ipConns     // open WebSockets per client
 	clients  clients
+	quotas   *quotas // rooms and reservations per client
 }
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
@@ -103,8 +104,10 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 		}
 	}
 	streams, endStreams := context.WithCancel(ctx)
-	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
+	a := &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
 		conns: newIPConns(opts.Limits.MaxConnsPerIP), clients: clients{trusted: opts.TrustedProxies}}
+	a.quotas = newQuotas(&a.opts.Limits)
+	return a
 }
 
 // route is one endpoint. routes is the one list of them: Handler registers
@@ -230,9 +233,9 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	room, err := a.m.Create(cfg)
+	room, err := a.quotas.createRoom(a.clients.key(r), func() (*rooms.Room, error) { return a.m.Create(cfg) })
 	if err != nil {
-		writeError(w, err)
+		a.refused(w, err)
 		return
 	}
 	w.Header().Set("Location", "/api/rooms/"+room.ID())
@@ -277,14 +280,17 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := room.Reserve(r.Context(), name, req.JoinCode)
+	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
+		res, err := room.Reserve(r.Context(), name, req.JoinCode)
+		return res, room, err
+	})
 	a.writeReservation(w, r, res, err)
 }
 
 // writeReservation answers a join or a quick play: the seat, or why not.
 func (a *API) writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
 	if err != nil {
-		writeError(w, err)
+		a.refused(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rest.Seat{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,

@@ -3,7 +3,6 @@ package lobby
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 
 	"github.com/tickroom/tickroom/netcode"
@@ -27,6 +26,22 @@ type Limits struct {
 	// an IPv4 address, an IPv6 /64, or loopback); 0 means 64, negative
 	// means no cap.
 	MaxConnsPerIP int
+	// RoomsPerClient caps the rooms one client has created that are still
+	// open. Rooms made by quick play belong to nobody and do not count.
+	// 0 means 8, negative means no cap.
+	RoomsPerClient int
+	// RoomCreateRate (rooms a minute) and RoomCreateBurst bound how fast
+	// one client creates rooms, so closing rooms to make new ones cannot
+	// churn the node. Defaults 10 a minute, burst 5; a negative rate
+	// means no limit.
+	RoomCreateRate  float64
+	RoomCreateBurst int
+	// PendingPerClient caps one client's reservations (joins and quick
+	// plays) not yet claimed by their WebSocket, across every room: a
+	// client cannot hold seats it does not use. Quick play checks it
+	// before making a room, so it bounds the rooms quick play can be made
+	// to create too. 0 means 4, negative means no cap.
+	PendingPerClient int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -47,6 +62,10 @@ func (l Limits) withDefaults() Limits {
 	def(&l.FloodRate, 30)
 	defInt(&l.FloodBurst, 120)
 	defInt(&l.MaxConnsPerIP, 64)
+	defInt(&l.RoomsPerClient, 8)
+	def(&l.RoomCreateRate, 10)
+	defInt(&l.RoomCreateBurst, 5)
+	defInt(&l.PendingPerClient, 4)
 	return l
 }
 
@@ -105,7 +124,7 @@ func (c *ipConns) acquire(client clientKey) (release func(), err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.max > 0 && c.n[client] >= c.max {
-		return nil, &FieldError{Field: "connection", Status: http.StatusTooManyRequests,
+		return nil, &QuotaError{Quota: "max-conns-per-ip", Field: "connection",
 			Detail: fmt.Sprintf("too many connections from %s (limit %d)", client, c.max)}
 	}
 	c.n[client]++

@@ -49,6 +49,11 @@ var (
 	checkFor   = nettest.CheckFor
 )
 
+// noQuotas lifts the per-client room and reservation quotas, for tests
+// of other things that create many rooms or hold many seats from the one
+// client every loopback test is.
+var noQuotas = lobby.Limits{RoomsPerClient: -1, RoomCreateRate: -1, PendingPerClient: -1}
+
 // tinyBuffers shrinks a socket's kernel buffers (and turns off their
 // autotuning) so a client that stops reading stalls the server's writes in
 // seconds rather than after megabytes.

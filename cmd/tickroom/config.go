@@ -16,28 +16,34 @@ import (
 // config is everything the server can be told. Every flag has an
 // environment fallback named TICKROOM_<FLAG> (dashes become underscores).
 type config struct {
-	Addr            string
-	PublicURL       string
-	PublicHost      string // deprecated: -public-url
-	TrustedProxies  string
-	LogFormat       string
-	LogLevel        string
-	DefaultRoom     string
-	DefaultTickRate int
-	DefaultSendRate int
-	PprofAddr       string
-	DefaultMax      int
-	TokenKey        string
-	AdminKey        string
-	Origins         string
-	MaxRooms        int
-	MaxConnsPerIP   int
-	InputRate       float64
-	Keepalive       time.Duration
-	IdleAfter       time.Duration
-	IdleTimeout     time.Duration
-	ReconnectGrace  time.Duration
-	ShutdownTimeout time.Duration
+	Addr             string
+	PublicURL        string
+	PublicHost       string // deprecated: -public-url
+	TrustedProxies   string
+	LogFormat        string
+	LogLevel         string
+	DefaultRoom      string
+	DefaultTickRate  int
+	DefaultSendRate  int
+	PprofAddr        string
+	DefaultMax       int
+	TokenKey         string
+	AdminKey         string
+	Origins          string
+	MaxRooms         int
+	MaxConnsPerIP    int
+	RoomsPerClient   int
+	RoomCreateRate   float64
+	RoomCreateBurst  int
+	PendingPerClient int
+	PendingShare     float64
+	UnusedTimeout    time.Duration
+	InputRate        float64
+	Keepalive        time.Duration
+	IdleAfter        time.Duration
+	IdleTimeout      time.Duration
+	ReconnectGrace   time.Duration
+	ShutdownTimeout  time.Duration
 
 	// listen is the address the server listens on, once it does (run sets
 	// it): without -public-url, ws_url is built on it when -addr names a
@@ -47,20 +53,26 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		Addr:            ":8080",
-		LogFormat:       "text",
-		LogLevel:        "info",
-		DefaultRoom:     "default",
-		DefaultTickRate: 30,
-		DefaultMax:      16,
-		MaxRooms:        1000,
-		MaxConnsPerIP:   64,
-		InputRate:       90,
-		Keepalive:       10 * time.Second,
-		IdleAfter:       250 * time.Millisecond,
-		IdleTimeout:     60 * time.Second,
-		ReconnectGrace:  20 * time.Second,
-		ShutdownTimeout: 10 * time.Second,
+		Addr:             ":8080",
+		LogFormat:        "text",
+		LogLevel:         "info",
+		DefaultRoom:      "default",
+		DefaultTickRate:  30,
+		DefaultMax:       16,
+		MaxRooms:         1000,
+		MaxConnsPerIP:    64,
+		RoomsPerClient:   8,
+		RoomCreateRate:   10,
+		RoomCreateBurst:  5,
+		PendingPerClient: 4,
+		PendingShare:     0.5,
+		UnusedTimeout:    10 * time.Second,
+		InputRate:        90,
+		Keepalive:        10 * time.Second,
+		IdleAfter:        250 * time.Millisecond,
+		IdleTimeout:      60 * time.Second,
+		ReconnectGrace:   20 * time.Second,
+		ShutdownTimeout:  10 * time.Second,
 	}
 }
 
@@ -85,7 +97,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for admin endpoints (empty: disabled)")
 	fs.StringVar(&c.Origins, "allowed-origins", c.Origins, "comma-separated browser origins (host patterns) allowed to open WebSockets (empty: same host only)")
 	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "most rooms on this node")
-	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "most WebSockets from one address (negative: no cap)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "most WebSockets from one client: an IPv4 address, an IPv6 /64 (negative: no cap)")
+	fs.IntVar(&c.RoomsPerClient, "rooms-per-client", c.RoomsPerClient, "most rooms one client has created open at once; quick play's rooms are nobody's (negative: no cap)")
+	fs.Float64Var(&c.RoomCreateRate, "room-create-rate", c.RoomCreateRate, "rooms one client may create a minute, after -room-create-burst (negative: no limit)")
+	fs.IntVar(&c.RoomCreateBurst, "room-create-burst", c.RoomCreateBurst, "rooms one client may create at once before -room-create-rate applies")
+	fs.IntVar(&c.PendingPerClient, "pending-per-client", c.PendingPerClient, "most seats one client holds reserved without having connected, across rooms (joins and quick plays; negative: no cap)")
+	fs.Float64Var(&c.PendingShare, "room-pending-share", c.PendingShare, "share of a room's open seats unclaimed reservations may hold, at least 4 (negative: no limit)")
+	fs.DurationVar(&c.UnusedTimeout, "unused-room-timeout", c.UnusedTimeout, "close a room no player ever connected to after this long without seats (at most -idle-timeout)")
 	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
 	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a peer silent for two intervals is dropped")
 	fs.DurationVar(&c.IdleAfter, "idle-after", c.IdleAfter, "a connection whose client sent nothing for this long parks no goroutine until it does (0: every connection keeps a reader goroutine)")
@@ -108,6 +126,12 @@ func (c config) validate() error {
 		return fmt.Errorf("-idle-after: must not be negative")
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("-shutdown-timeout: must be positive")
+	case c.UnusedTimeout <= 0:
+		return fmt.Errorf("-unused-room-timeout: must be positive")
+	case c.RoomCreateRate > 0 && c.RoomCreateBurst < 1:
+		return fmt.Errorf("-room-create-burst: must be at least 1")
+	case c.PendingShare == 0:
+		return fmt.Errorf("-room-pending-share: 0 would refuse every join; give a share, or a negative value for no limit")
 	case c.PublicURL != "" && c.PublicHost != "":
 		return fmt.Errorf("-public-host is deprecated and -public-url replaces it: give only -public-url")
 	}

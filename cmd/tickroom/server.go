@@ -39,8 +39,8 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := lobby.NewMetrics(reg)
 	mgr := rooms.NewManager(roomCtx, rooms.Options{
-		IdleTimeout: cfg.IdleTimeout, ReconnectGrace: cfg.ReconnectGrace,
-		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
+		IdleTimeout: cfg.IdleTimeout, UnusedTimeout: cfg.UnusedTimeout, ReconnectGrace: cfg.ReconnectGrace,
+		PendingShare: cfg.PendingShare, MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
 	}, nil, log)
 	metrics.Watch(mgr)
 	publicURL, _ := cfg.publicURL()
@@ -51,7 +51,9 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 		api: lobby.NewAPI(apiCtx, mgr, lobby.APIOptions{
 			OriginPatterns: cfg.originPatterns(), PublicURL: publicURL, TrustedProxies: proxies,
 			AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
-			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
+			Limits: lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate,
+				RoomsPerClient: cfg.RoomsPerClient, RoomCreateRate: cfg.RoomCreateRate, RoomCreateBurst: cfg.RoomCreateBurst,
+				PendingPerClient: cfg.PendingPerClient},
 			KeepaliveInterval: cfg.Keepalive,
 			Session:           session.Options{IdleAfter: cfg.IdleAfter},
 			NoPoller:          cfg.IdleAfter == 0,

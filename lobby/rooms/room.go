@@ -53,6 +53,7 @@ type Room struct {
 	pending  []game.Event // room events for the next tick
 	dirty    bool         // info needs publishing
 	idleFrom time.Time
+	joined   bool // a player has connected at least once
 	evBuf    []game.Event
 	rec      TickRecord                  // this tick's operations, for the Recorder
 	err      error                       // why the room ended
@@ -223,6 +224,9 @@ func (r *Room) shutdown() {
 	r.log.Info("room closed", "room", r.id, "err", r.err)
 }
 
+// idleExpired reports whether the room has been without seats long enough
+// to close: IdleTimeout, or the shorter UnusedTimeout for a room no player
+// has ever connected to (made and abandoned, or made to use up MaxRooms).
 func (r *Room) idleExpired(now time.Time) bool {
 	if len(r.seats) > 0 || r.cfg.Persistent {
 		r.idleFrom = time.Time{}
@@ -231,7 +235,11 @@ func (r *Room) idleExpired(now time.Time) bool {
 	if r.idleFrom.IsZero() {
 		r.idleFrom = now
 	}
-	return now.Sub(r.idleFrom) >= r.opts.IdleTimeout
+	timeout := r.opts.IdleTimeout
+	if !r.joined {
+		timeout = min(timeout, r.opts.UnusedTimeout)
+	}
+	return now.Sub(r.idleFrom) >= timeout
 }
 
 func (r *Room) publishIfDirty() {
