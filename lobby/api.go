@@ -74,6 +74,9 @@ type API struct {
 	conns    *ipConns     // open WebSockets per client
 	clients  clients
 	quotas   *quotas // rooms and reservations per client
+
+	streamSlots *streamSlots // event streams and long-polls
+	hub         *streamHub   // serves the event streams; ends with streams
 }
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
@@ -107,6 +110,12 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	a := &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
 		conns: newIPConns(opts.Limits.MaxConnsPerIP), clients: clients{trusted: opts.TrustedProxies}}
 	a.quotas = newQuotas(&a.opts.Limits)
+	a.streamSlots = newStreamSlots(opts.Limits.StreamsPerClient, opts.Limits.MaxStreams)
+	if m != nil {
+		// One goroutine serves every event stream; it ends with streams.
+		a.hub = newStreamHub(m.Directory().Feed(), m.List, opts.Heartbeat, opts.Logger)
+		go a.hub.run(streams)
+	}
 	return a
 }
 

@@ -42,6 +42,15 @@ type Limits struct {
 	// before making a room, so it bounds the rooms quick play can be made
 	// to create too. 0 means 4, negative means no cap.
 	PendingPerClient int
+	// StreamsPerClient caps one client's open event streams and
+	// long-polls together. 0 means 32, negative means no cap.
+	StreamsPerClient int
+	// MaxStreams caps open event streams and long-polls on the server:
+	// each holds a socket, so this keeps them below what the process may
+	// open, with room left for health checks, joins and players. 0 means
+	// 1000, negative means no cap (cmd/tickroom derives it from the
+	// process's descriptor limit).
+	MaxStreams int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -66,6 +75,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.RoomCreateRate, 10)
 	defInt(&l.RoomCreateBurst, 5)
 	defInt(&l.PendingPerClient, 4)
+	defInt(&l.StreamsPerClient, 32)
+	defInt(&l.MaxStreams, 1000)
 	return l
 }
 

@@ -38,6 +38,9 @@ type config struct {
 	PendingPerClient int
 	PendingShare     float64
 	UnusedTimeout    time.Duration
+	StreamsPerClient int
+	MaxStreams       int // 0: derived from the descriptor limit
+	MaxConns         int // 0: derived from the descriptor limit
 	InputRate        float64
 	Keepalive        time.Duration
 	IdleAfter        time.Duration
@@ -67,6 +70,7 @@ func defaultConfig() config {
 		PendingPerClient: 4,
 		PendingShare:     0.5,
 		UnusedTimeout:    10 * time.Second,
+		StreamsPerClient: 32,
 		InputRate:        90,
 		Keepalive:        10 * time.Second,
 		IdleAfter:        250 * time.Millisecond,
@@ -103,6 +107,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.RoomCreateBurst, "room-create-burst", c.RoomCreateBurst, "rooms one client may create at once before -room-create-rate applies")
 	fs.IntVar(&c.PendingPerClient, "pending-per-client", c.PendingPerClient, "most seats one client holds reserved without having connected, across rooms (joins and quick plays; negative: no cap)")
 	fs.Float64Var(&c.PendingShare, "room-pending-share", c.PendingShare, "share of a room's open seats unclaimed reservations may hold, at least 4 (negative: no limit)")
+	fs.IntVar(&c.StreamsPerClient, "max-streams-per-client", c.StreamsPerClient, "most event streams and long-polls one client holds open (negative: no cap)")
+	fs.IntVar(&c.MaxStreams, "max-streams", c.MaxStreams, "most event streams and long-polls open on the server (0: a quarter of the descriptor limit; negative: no cap)")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "most open connections of any kind; more wait in the listen backlog (0: the descriptor limit less an eighth, at least 64; negative: no cap)")
 	fs.DurationVar(&c.UnusedTimeout, "unused-room-timeout", c.UnusedTimeout, "close a room no player ever connected to after this long without seats (at most -idle-timeout)")
 	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
 	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a peer silent for two intervals is dropped")
@@ -227,6 +234,22 @@ func (c config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// withFileLimit fills in the connection caps left to the descriptor limit
+// (files; 0 when the system has none to read).
+func (c config) withFileLimit(files uint64) config {
+	conns, streams := connLimits(files)
+	if c.MaxConns == 0 {
+		c.MaxConns = -1
+		if files > 0 {
+			c.MaxConns = conns
+		}
+	}
+	if c.MaxStreams == 0 && files > 0 {
+		c.MaxStreams = streams
+	}
+	return c
 }
 
 func (c config) origins() []string {

@@ -45,11 +45,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	files, err := fileLimit()
+	if err != nil {
+		log.Warn("no descriptor limit to size connection caps by", "err", err)
+	}
+	cfg = cfg.withFileLimit(files)
+	log.Info("connection caps", "descriptor_limit", files, "max_conns", cfg.MaxConns, "max_streams", cfg.MaxStreams)
+
+	var ln net.Listener
+	ln, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	cfg.listen = ln.Addr()
+	if cfg.MaxConns > 0 {
+		ln = newLimitListener(ln, cfg.MaxConns)
+	}
 	srv, err := newServer(context.WithoutCancel(ctx), cfg, log)
 	if err != nil {
 		ln.Close()

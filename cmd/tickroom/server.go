@@ -53,7 +53,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 			AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits: lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate,
 				RoomsPerClient: cfg.RoomsPerClient, RoomCreateRate: cfg.RoomCreateRate, RoomCreateBurst: cfg.RoomCreateBurst,
-				PendingPerClient: cfg.PendingPerClient},
+				PendingPerClient: cfg.PendingPerClient, StreamsPerClient: cfg.StreamsPerClient, MaxStreams: cfg.MaxStreams},
 			KeepaliveInterval: cfg.Keepalive,
 			Session:           session.Options{IdleAfter: cfg.IdleAfter},
 			NoPoller:          cfg.IdleAfter == 0,
