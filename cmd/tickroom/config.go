@@ -47,6 +47,7 @@ type config struct {
 	IdleTimeout      time.Duration
 	ReconnectGrace   time.Duration
 	ShutdownTimeout  time.Duration
+	WriteTimeout     time.Duration
 
 	// listen is the address the server listens on, once it does (run sets
 	// it): without -public-url, ws_url is built on it when -addr names a
@@ -77,6 +78,7 @@ func defaultConfig() config {
 		IdleTimeout:      60 * time.Second,
 		ReconnectGrace:   20 * time.Second,
 		ShutdownTimeout:  10 * time.Second,
+		WriteTimeout:     30 * time.Second,
 	}
 }
 
@@ -116,7 +118,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.IdleAfter, "idle-after", c.IdleAfter, "a connection whose client sent nothing for this long parks no goroutine until it does (0: every connection keeps a reader goroutine)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close an empty room after this long")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "deadline for a graceful shutdown")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "deadline for a graceful shutdown; connections still busy at half of it are closed")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "longest an ordinary HTTP response may take to write (WebSockets, event streams and long-polls keep their own deadlines)")
 	if err := flagenv.Parse(fs, args, "TICKROOM", getenv); err != nil {
 		return c, err
 	}
@@ -133,6 +136,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-idle-after: must not be negative")
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("-shutdown-timeout: must be positive")
+	case c.WriteTimeout <= 0:
+		return fmt.Errorf("-write-timeout: must be positive")
 	case c.UnusedTimeout <= 0:
 		return fmt.Errorf("-unused-room-timeout: must be positive")
 	case c.RoomCreateRate > 0 && c.RoomCreateBurst < 1:

@@ -70,9 +70,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second, // WebSockets are hijacked before this applies
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A client that does not read its answers (pipelining requests
+		// it never reads) is cut off instead of pinning a goroutine.
+		// Connections taken over (WebSockets, event streams) lose this
+		// deadline at the hijack; long-polls lift it for their wait.
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("tickroom listening; open the URL to play", "url", browserURL(cfg), "default_room", cfg.DefaultRoom)
 	if cfg.PprofAddr != "" {
@@ -98,15 +103,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 // shutdown stops taking requests, tells every player the server is going
 // away (close 1001), lets their writes finish and returns within timeout.
+// HTTP requests get half of it to finish; connections still busy then
+// (a client that does not read its answers) are closed: a slow reader is
+// no reason for shutdown to fail. Only sessions or rooms still running at
+// the deadline are.
 func shutdown(hs *http.Server, srv *server, timeout time.Duration, log *slog.Logger, served <-chan error) error {
 	log.Info("shutting down", "deadline", timeout)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	srv.drain()
-	httpErr := hs.Shutdown(ctx)
+	grace, cancelGrace := context.WithTimeout(ctx, timeout/2)
+	defer cancelGrace()
+	if err := hs.Shutdown(grace); err != nil {
+		log.Warn("closing HTTP connections still busy after the grace period", "grace", timeout/2, "err", err)
+		hs.Close()
+	}
 	<-served
-	roomErr := srv.Close(ctx)
-	if err := errors.Join(httpErr, roomErr); err != nil {
+	if err := srv.Close(ctx); err != nil {
 		log.Error("shutdown incomplete", "err", err)
 		return err
 	}
