@@ -113,7 +113,7 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	a.streamSlots = newStreamSlots(opts.Limits.StreamsPerClient, opts.Limits.MaxStreams)
 	if m != nil {
 		// One goroutine serves every event stream; it ends with streams.
-		a.hub = newStreamHub(m.Directory().Feed(), m.List, opts.Heartbeat, opts.Logger)
+		a.hub = newStreamHub(m.Directory().Feed(), m.List, opts.Heartbeat)
 		go a.hub.run(streams)
 	}
 	return a

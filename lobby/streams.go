@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -85,7 +84,6 @@ type streamHub struct {
 	feed      *directory.Feed
 	list      func(context.Context) ([]*directory.Room, error)
 	heartbeat time.Duration
-	log       *slog.Logger
 	kick      chan struct{} // a stream was added: serve it now
 
 	writers sync.WaitGroup
@@ -96,8 +94,8 @@ type streamHub struct {
 	beat    chan struct{}           // closed at the next heartbeat; guarded by mu
 }
 
-func newStreamHub(feed *directory.Feed, list func(context.Context) ([]*directory.Room, error), heartbeat time.Duration, log *slog.Logger) *streamHub {
-	return &streamHub{feed: feed, list: list, heartbeat: heartbeat, log: log,
+func newStreamHub(feed *directory.Feed, list func(context.Context) ([]*directory.Room, error), heartbeat time.Duration) *streamHub {
+	return &streamHub{feed: feed, list: list, heartbeat: heartbeat,
 		kick: make(chan struct{}, 1), streams: make(map[*hubStream]struct{}), beat: make(chan struct{})}
 }
 
