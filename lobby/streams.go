@@ -90,6 +90,7 @@ type streamHub struct {
 
 	mu      sync.Mutex
 	streams map[*hubStream]struct{} // guarded by mu
+	fresh   []*hubStream            // added since the last pass; guarded by mu
 	ended   bool                    // guarded by mu
 	beat    chan struct{}           // closed at the next heartbeat; guarded by mu
 }
@@ -114,6 +115,7 @@ func (h *streamHub) add(s *hubStream) {
 		return
 	}
 	h.streams[s] = struct{}{}
+	h.fresh = append(h.fresh, s)
 	h.mu.Unlock()
 	select {
 	case h.kick <- struct{}{}:
@@ -126,11 +128,14 @@ func (h *streamHub) add(s *hubStream) {
 func (h *streamHub) run(ctx context.Context) {
 	ticker := time.NewTicker(h.heartbeat)
 	defer ticker.Stop()
+	seen := ^uint64(0)
 	for {
 		// The wake channel is taken before the pass: a change during the
-		// pass closes it, so none is missed.
-		_, _, wake, _ := h.feed.Since(h.feed.Version())
-		h.pass(ctx)
+		// pass closes it, so none is missed. Only when the feed has moved
+		// does every stream need a look; otherwise just the new ones do.
+		_, current, wake, _ := h.feed.Since(h.feed.Version())
+		h.pass(ctx, current != seen)
+		seen = current
 		select {
 		case <-ctx.Done():
 			h.end()
@@ -143,21 +148,34 @@ func (h *streamHub) run(ctx context.Context) {
 	}
 }
 
-// pass starts a writer for every idle stream that has changes to send.
-func (h *streamHub) pass(ctx context.Context) {
+// pass starts a writer for every idle stream that has something to send:
+// every stream when all is set, else the streams added since the last pass
+// (a burst of new streams costs each its own look, not a look at all).
+func (h *streamHub) pass(ctx context.Context, all bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	enc := make(changeText)
 	since := make(map[uint64]feedSince)
-	for s := range h.streams {
+	serve := func(s *hubStream) {
 		if s.busy || s.closed {
-			continue
+			return
 		}
 		text, reset := h.pending(s, enc, since)
 		if reset || len(text) > 0 {
 			h.startWriter(ctx, s, text, reset)
 		}
 	}
+	if all {
+		for s := range h.streams {
+			serve(s)
+		}
+	} else {
+		for _, s := range h.fresh {
+			serve(s)
+		}
+	}
+	clear(h.fresh)
+	h.fresh = h.fresh[:0]
 }
 
 // beatAll sends the heartbeat to every idle stream, first dropping those
@@ -204,6 +222,8 @@ func (h *streamHub) end() {
 	for s := range h.streams {
 		h.closeLocked(s)
 	}
+	clear(h.fresh)
+	h.fresh = nil
 	h.mu.Unlock()
 	h.writers.Wait()
 }

@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 	files, err := fileLimit()
 	if err != nil {
-		log.Warn("no descriptor limit to size connection caps by", "err", err)
+		log.Info("no descriptor limit to size connection caps by: -max-conns is off and -max-streams is 1000 unless given", "err", err)
 	}
 	cfg = cfg.withFileLimit(files)
 	log.Info("connection caps", "descriptor_limit", files, "max_conns", cfg.MaxConns, "max_streams", cfg.MaxStreams)
