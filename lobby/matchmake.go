@@ -35,8 +35,13 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
-	res, err := a.quickPlay(r.Context(), mode, name)
-	writeReservation(w, r, res, err)
+	// Quick play's rooms belong to nobody, but its reservations are the
+	// caller's: the pending-per-client check comes before any room is
+	// made, so quick play with ever new modes cannot flood the node.
+	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
+		return a.quickPlay(r.Context(), mode, name)
+	})
+	a.writeReservation(w, r, res, err)
 }
 
 // errNoRoom: no room of the mode has space.
@@ -52,33 +57,38 @@ const quickPlayAttempts = 4
 // the next room. Creating a room is serialized by matchMu, and rechecks the
 // rooms first, so concurrent quick plays fill one new room rather than
 // each making their own.
-func (a *API) quickPlay(ctx context.Context, mode, name string) (rooms.Reservation, error) {
-	res, err := a.reserveAny(ctx, mode, name)
+func (a *API) quickPlay(ctx context.Context, mode, name string) (rooms.Reservation, *rooms.Room, error) {
+	res, room, err := a.reserveAny(ctx, mode, name)
 	if !errors.Is(err, errNoRoom) {
-		return res, err
+		return res, room, err
 	}
 	a.matchMu.Lock()
 	defer a.matchMu.Unlock()
 	for range quickPlayAttempts {
-		res, err = a.reserveAny(ctx, mode, name)
+		res, room, err = a.reserveAny(ctx, mode, name)
 		if !errors.Is(err, errNoRoom) {
-			return res, err
+			return res, room, err
 		}
 		room, cerr := a.m.Create(rooms.Config{Name: "Quick play: " + mode, Mode: mode})
 		if cerr != nil {
-			return res, cerr
+			return res, nil, cerr
 		}
 		res, err = room.Reserve(ctx, name, "")
-		if !errors.Is(err, rooms.ErrFull) && !errors.Is(err, rooms.ErrClosed) {
-			return res, err
+		if !skip(err) {
+			return res, room, err
 		}
 	}
-	return res, err
+	return res, nil, err
+}
+
+// skip reports whether a room's refusal means "try another room".
+func skip(err error) bool {
+	return errors.Is(err, rooms.ErrFull) || errors.Is(err, rooms.ErrClosed) || errors.Is(err, rooms.ErrTooManyPending)
 }
 
 // reserveAny tries this node's public rooms of mode with space, fullest
 // first (oldest first among equals).
-func (a *API) reserveAny(ctx context.Context, mode, name string) (rooms.Reservation, error) {
+func (a *API) reserveAny(ctx context.Context, mode, name string) (rooms.Reservation, *rooms.Room, error) {
 	type candidate struct {
 		room *rooms.Room
 		info *directory.Room
@@ -96,9 +106,9 @@ func (a *API) reserveAny(ctx context.Context, mode, name string) (rooms.Reservat
 	})
 	for _, c := range open {
 		res, err := c.room.Reserve(ctx, name, "")
-		if !errors.Is(err, rooms.ErrFull) && !errors.Is(err, rooms.ErrClosed) {
-			return res, err
+		if !skip(err) {
+			return res, c.room, err
 		}
 	}
-	return rooms.Reservation{}, errNoRoom
+	return rooms.Reservation{}, nil, errNoRoom
 }

@@ -49,6 +49,11 @@ var (
 	checkFor   = nettest.CheckFor
 )
 
+// noQuotas lifts the per-client room and reservation quotas, for tests
+// of other things that create many rooms or hold many seats from the one
+// client every loopback test is.
+var noQuotas = lobby.Limits{RoomsPerClient: -1, RoomCreateRate: -1, PendingPerClient: -1}
+
 // tinyBuffers shrinks a socket's kernel buffers (and turns off their
 // autotuning) so a client that stops reading stalls the server's writes in
 // seconds rather than after megabytes.
@@ -98,4 +103,31 @@ func find(ents []game.Entity, id uint32) (game.Entity, bool) {
 		}
 	}
 	return game.Entity{}, false
+}
+
+// asClient is an HTTP client whose requests (REST calls and WebSocket
+// handshakes alike) leave from local, a loopback address such as
+// 127.0.0.2 ("" for the default), and carry X-Forwarded-For: xff when xff
+// is not empty.
+func asClient(local, xff string) *http.Client {
+	d := &net.Dialer{}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	tr := &http.Transport{DialContext: d.DialContext}
+	return &http.Client{Transport: forwardFor{tr, xff}}
+}
+
+// forwardFor adds X-Forwarded-For to every request it sends.
+type forwardFor struct {
+	rt  http.RoundTripper
+	xff string
+}
+
+func (f forwardFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.xff != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-Forwarded-For", f.xff)
+	}
+	return f.rt.RoundTrip(r)
 }

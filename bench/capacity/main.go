@@ -228,7 +228,8 @@ func startServer(o options, mode string, withPprof bool) (*server, error) {
 		args = []string{filepath.Join(o.bin, "floor"), "-addr", addr}
 	case "tickroom":
 		args = []string{filepath.Join(o.bin, "tickroom"), "-addr", addr, "-default-room", "", "-log-level", "warn",
-			"-max-rooms", "10000", "-max-conns-per-ip", "-1"}
+			"-max-rooms", "10000", "-max-conns-per-ip", "-1", "-rooms-per-client", "-1", "-room-create-rate", "-1",
+			"-pending-per-client", "-1", "-room-pending-share", "-1"}
 		args = append(args, o.serverArgs...)
 	default:
 		return nil, fmt.Errorf("unknown mode %q", mode)
