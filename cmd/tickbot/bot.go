@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
 )
@@ -108,7 +110,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.kind == fighter {
 		opts = s.fullOpts
 	}
-	c, err := client.JoinRoom(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	c, err := joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -278,4 +280,25 @@ func (b *bot) chat(c *client.Client, now time.Time) {
 	}
 	w.nextChat = now.Add(4*time.Second + durN(b.rng, 4*time.Second))
 	c.Chat(context.Background(), chatLines[b.rng.IntN(len(chatLines))])
+}
+
+// joinRetrying joins, waiting and trying again while the lobby answers 429:
+// a swarm from one machine is one client to the lobby, whose per-client
+// quotas (seats reserved but not yet connected, -pending-per-client) a
+// burst of joins can meet; those clear as the bots connect.
+func joinRetrying(ctx context.Context, server, roomID, name string, opts *client.Options) (*client.Client, error) {
+	wait := 50 * time.Millisecond
+	for {
+		c, err := client.JoinRoom(ctx, server, roomID, name, opts)
+		var p *rest.Problem
+		if err == nil || !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
