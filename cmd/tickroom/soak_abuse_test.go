@@ -198,6 +198,8 @@ func (s *soak) chatFlood(ctx context.Context, from string, rooms []string) {
 		}
 		if len(socks) == defaultConnsPerIP {
 			s.overTheCap(ctx, kind, opts)
+		} else if ctx.Err() == nil {
+			s.tally.add(kind, "rounds short of the cap") // its joins were refused
 		}
 		for _, k := range socks {
 			for range chatBurst {
@@ -315,7 +317,7 @@ func (s *soak) squat(ctx context.Context, from string, rooms []string, n int) {
 	opts := s.as(from)
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	var granted []time.Time
+	var asked []time.Time // when each reservation still pending was asked for
 	most := 0
 	defer func() {
 		if most > defaultPendingPerIP {
@@ -328,6 +330,7 @@ func (s *soak) squat(ctx context.Context, from string, rooms []string, n int) {
 			return
 		case <-tick.C:
 		}
+		sent := time.Now()
 		_, err := client.Reserve(ctx, s.base, rooms[i%len(rooms)], "squatter", opts)
 		if ctx.Err() != nil {
 			return
@@ -337,12 +340,14 @@ func (s *soak) squat(ctx context.Context, from string, rooms []string, n int) {
 			continue
 		}
 		s.tally.add(kind, "reserved")
-		// None of these is ever claimed, so each is pending for its whole
-		// TTL; a second short of it allows for the answers' delay.
+		// None is ever claimed, so each is pending for its whole TTL from
+		// when the server made it, which was after it was asked for and
+		// before the answer came. Those asked for less than a TTL before
+		// this answer were all still pending when this one was made, however
+		// slow the answers (the machine may stall for seconds).
 		now := time.Now()
-		granted = append(granted, now)
-		granted = slices.DeleteFunc(granted, func(at time.Time) bool { return now.Sub(at) > reservationTTL-time.Second })
-		most = max(most, len(granted))
+		asked = append(slices.DeleteFunc(asked, func(at time.Time) bool { return now.Sub(at) >= reservationTTL }), sent)
+		most = max(most, len(asked))
 	}
 }
 
@@ -624,9 +629,13 @@ func (s *soak) rejoinFlood(ctx context.Context, from string, rooms []string, n i
 
 func (s *soak) misbehave(ctx context.Context, kind string, seat *rest.Seat, opts *client.Options, m int) {
 	bad := misbehaviours[m]
+	stopping := ctx
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{HTTPClient: opts.HTTPClient, Subprotocols: []string{netcode.Subprotocol}})
+	if stopping.Err() != nil {
+		return
+	}
 	if err != nil {
 		s.tally.failed(kind, "dial", err)
 		return
@@ -638,7 +647,13 @@ func (s *soak) misbehave(ctx context.Context, kind string, seat *rest.Seat, opts
 	if err == nil {
 		err = netcode.DecodeServer(data, &msg)
 	}
-	if err != nil || msg.Type != netcode.MsgWelcome {
+	if err == nil && msg.Type != netcode.MsgWelcome {
+		err = fmt.Errorf("first message is type %d, not a welcome", msg.Type)
+	}
+	if stopping.Err() != nil {
+		return
+	}
+	if err != nil {
 		s.tally.failed(kind, "welcome", err)
 		return
 	}
@@ -647,13 +662,20 @@ func (s *soak) misbehave(ctx context.Context, kind string, seat *rest.Seat, opts
 	for err == nil {
 		_, _, err = conn.Read(ctx)
 	}
-	if ctx.Err() != nil {
+	if stopping.Err() != nil {
 		return
 	}
 	code := websocket.CloseStatus(err)
-	s.tally.add(kind, fmt.Sprintf("%s closed %d", bad.name, code))
-	if code != -1 && code != bad.want {
+	switch {
+	case ctx.Err() != nil:
+		s.tally.breach(kind, "a client that sent %s was still connected after 10 s", bad.name)
+		return
+	case code == -1:
+		s.tally.add(kind, bad.name+" cut") // no close frame: allowed, and it too frees the seat
+	case code != bad.want:
 		s.tally.breach(kind, "%s closed %d, want %d", bad.name, code, bad.want)
+	default:
+		s.tally.add(kind, fmt.Sprintf("%s closed %d", bad.name, code))
 	}
 	// The seat went with the connection: its reconnect token is spent.
 	u, _ := url.Parse(seat.WSURL)
