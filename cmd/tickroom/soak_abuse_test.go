@@ -30,7 +30,7 @@ import (
 
 // The abusers of the soak, one kind per threat in docs/security.md, each
 // from addresses of its own. Every one is bounded: a fixed number of
-// goroutines and sockets (about 600 sockets in all, against a descriptor
+// goroutines and sockets (under 500 sockets in all, against a descriptor
 // limit in the thousands), whatever the server answers. Each counts what
 // it met in the soak's tally, and records a breach when a defense it
 // probes did not hold.

@@ -35,8 +35,9 @@ import (
 // duration of 10 s or more) turns it on, and CI runs it as a step of its
 // own (.ci/run). The server reads TICKROOM_<FLAG> from the environment as
 // usual, so TICKROOM_MAX_CONNS_PER_IP=-1 and the like run it against a
-// weakened server. The measurements behind the bounds are in
-// docs/security.md ("The abuse soak").
+// weakened server. What it does is in docs/security.md ("The abuse
+// soak"); its figures and the measurements behind its bounds in
+// docs/performance.md ("Under abuse").
 const soakEnv = "TICKROOM_SOAK"
 
 // What the soak asserts.
@@ -52,9 +53,9 @@ const (
 	// s), seats of connections the abusers cut are given up
 	// (-reconnect-grace, 20 s); it takes 20 s. Then, with the fighters
 	// still playing, it is back within these bounds of what it had before
-	// the abuse. Measured after 2-minute soaks: goroutines +0, live heap
-	// +5.9 to +7.7 MB, resident +13 to +18 MB (docs/performance.md, "Under
-	// abuse"). The heap keeps what is bounded but not given back: the
+	// the abuse, about twice what it keeps: after 2-minute soaks
+	// goroutines +0, live heap +5.9 to +7.7 MB, resident +13 to +18 MB,
+	// the same after 30 s and 6 minutes. The heap keeps what is bounded but not given back: the
 	// room feed's last 1024 changes, now rooms with 40 to 60 seats taken
 	// (4.4 MB at most), the rooms' event logs (512 events each) and the
 	// runtime's descriptors of the most goroutines it had.
@@ -77,7 +78,7 @@ const (
 
 // Each kind of client plays from addresses of its own, given in
 // X-Forwarded-For by a proxy the server trusts (the test itself on
-// loopback): 10.<net>.x.y.
+// loopback): 10.<block>.x.y.
 const (
 	honestNet = iota + 1
 	lateNet
