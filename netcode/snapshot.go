@@ -1,31 +1,91 @@
 package netcode
 
 import (
+	"fmt"
 	"math/bits"
 
 	"github.com/tickroom/tickroom/game"
 )
 
-// AppendSnapshot encodes cur as changes against base (the entities at
-// baseTick; nil with baseTick 0 for a full snapshot). base and cur are
-// sorted by ID. The message is
-// [11, tick, tick−baseTick (0: full), ackSeq, [flat entity changes], [removed ids]].
-// A baseTick that is not before tick cannot be a baseline: the snapshot is
-// then encoded in full.
+// View is what one player sees at one tick: the entities of World (sorted
+// by id) whose bits are set in Seen. A room computes World once per tick
+// and each player's Seen from the game's interest, so a player's baseline
+// costs one bit per entity of the world, not a copy of what it saw.
+type View struct {
+	World []game.Entity
+	// Seen has bit i%64 of word i/64 set when World[i] is in view; nil
+	// means all of World.
+	Seen []uint64
+}
+
+// SetSeen returns seen (reused) with exactly the bits of indexes set,
+// sized for a world of n entities.
+func SetSeen(seen []uint64, n int, indexes []int32) []uint64 {
+	words := (n + 63) / 64
+	if cap(seen) < words {
+		seen = make([]uint64, words)
+	}
+	seen = seen[:words]
+	clear(seen)
+	for _, i := range indexes {
+		seen[i>>6] |= 1 << (uint(i) & 63)
+	}
+	return seen
+}
+
+// cursor walks a View's entities in id order.
+type cursor struct {
+	v *View
+	i int // the next index to look at
+}
+
+// next returns the index of the next entity in view, or -1.
+func (c *cursor) next() int {
+	n := len(c.v.World)
+	if c.v.Seen == nil {
+		if c.i >= n {
+			return -1
+		}
+		c.i++
+		return c.i - 1
+	}
+	for c.i < n && c.i>>6 < len(c.v.Seen) {
+		w := c.v.Seen[c.i>>6] >> (uint(c.i) & 63)
+		if w == 0 {
+			c.i = (c.i | 63) + 1
+			continue
+		}
+		c.i += bits.TrailingZeros64(w)
+		if c.i >= n {
+			return -1
+		}
+		c.i++
+		return c.i - 1
+	}
+	return -1
+}
+
+// AppendSnapshot encodes the view cur at tick, as player viewer sees it,
+// as changes against base, the view viewer had at baseTick (ignored when
+// baseTick is 0 or not before tick: the snapshot is then full). The message
+// is [11, tick, tick−baseTick (0: full), ackSeq, [flat entity changes],
+// [removed ids]].
 //
-// An entity of cur is listed when it differs from its baseline (the entity
-// with the same id in base, or an all-zero entity with only ID set) or is
-// absent from base; an entity of base absent from cur is removed.
+// An entity is listed when it is new, became another kind, or differs from
+// its baseline in any field; one in base and not in cur is removed. Fields
+// the schema marks private read 0 except in the viewer's own avatar. An
+// entity of a kind the schema does not declare is a bug in the game: it
+// panics (a room recovers, closes and logs it).
 //
-// AppendSnapshot writes the MessagePack by hand, in one pass, and allocates
-// only to grow b.
-func AppendSnapshot(b []byte, tick, baseTick, ackSeq uint32, base, cur []game.Entity) []byte {
+// AppendSnapshot writes the MessagePack by hand, in one pass over each
+// view, and allocates only to grow b.
+func (c *Codec) AppendSnapshot(b []byte, tick, baseTick, ackSeq, viewer uint32, base, cur View) []byte {
 	if baseTick == 0 || baseTick >= tick {
-		baseTick, base = 0, nil
+		baseTick, base = 0, View{}
 	}
 	b = appendSnapshotHead(b, tick, baseTick, ackSeq)
-	b = appendChanges(b, tick, base, cur)
-	return appendRemoved(b, base, cur)
+	b = c.appendChanges(b, tick, viewer, &base, &cur)
+	return appendRemoved(b, &base, &cur)
 }
 
 // appendSnapshotHead appends [11, tick, baseAge, ackSeq, without the two
@@ -41,174 +101,107 @@ func appendSnapshotHead(b []byte, tick, baseTick, ackSeq uint32) []byte {
 	return appendUint(b, uint64(ackSeq))
 }
 
+// zeroEntity is the baseline of a new entity.
+var zeroEntity game.Entity
+
 // appendChanges appends the flat changes array of cur against base.
-func appendChanges(b []byte, tick uint32, base, cur []game.Entity) []byte {
+func (c *Codec) appendChanges(b []byte, tick, viewer uint32, base, cur *View) []byte {
 	start, n := len(b), 0
 	prev := uint32(0)
-	i := 0
-	for c := range cur {
-		to := &cur[c]
-		for i < len(base) && base[i].ID < to.ID {
-			i++
+	bc, cc := cursor{v: base}, cursor{v: cur}
+	bi := bc.next()
+	var toBuf, fromBuf game.Entity
+	for ci := cc.next(); ci >= 0; ci = cc.next() {
+		to := &cur.World[ci]
+		for bi >= 0 && base.World[bi].ID < to.ID {
+			bi = bc.next()
 		}
-		from := &zeroEntity
-		if i < len(base) && base[i].ID == to.ID {
-			from = &base[i]
-			i++
-			if *from == *to {
-				continue
+		kc := c.kind(to)
+		toV := kc.masked(to, viewer, &toBuf)
+		from, mask := &zeroEntity, uint16(1) // new: the kind, then fields against zero
+		if bi >= 0 && base.World[bi].ID == to.ID {
+			if old := &base.World[bi]; old.Kind == to.Kind {
+				from = kc.masked(old, viewer, &fromBuf)
+				if from.V == toV.V {
+					continue
+				}
+				mask = 0
 			}
+			bi = bc.next()
 		}
-		mask := diffMask(from, to)
+		mask |= kc.diffMask(from, toV)
 		b = appendUint(b, uint64(to.ID-prev))
-		b = appendFields(b, tick, mask, from, to)
+		b = kc.appendFields(b, tick, mask, from, toV)
 		n += 2 + bits.OnesCount16(mask)
 		prev = to.ID
 	}
 	return insertArrayHeader(b, start, n)
 }
 
-// zeroEntity is the baseline of an entity absent from the base state; its
-// ID does not matter, as diffMask and appendFields ignore IDs.
-var zeroEntity game.Entity
+func (c *Codec) kind(e *game.Entity) *kindCodec {
+	kc := c.kinds[e.Kind]
+	if kc == nil {
+		panic(fmt.Sprintf("netcode: entity %d has kind %d, which schema %q does not declare", e.ID, e.Kind, c.schema.Game))
+	}
+	return kc
+}
 
-// appendRemoved appends the gap-coded ids of base that are absent from cur.
-func appendRemoved(b []byte, base, cur []game.Entity) []byte {
+// appendRemoved appends the gap-coded ids in base that are not in cur.
+func appendRemoved(b []byte, base, cur *View) []byte {
 	start, n := len(b), 0
-	c := 0
 	prev := uint32(0)
-	for i := range base {
-		for c < len(cur) && cur[c].ID < base[i].ID {
-			c++
+	bc, cc := cursor{v: base}, cursor{v: cur}
+	ci := cc.next()
+	for bi := bc.next(); bi >= 0; bi = bc.next() {
+		id := base.World[bi].ID
+		for ci >= 0 && cur.World[ci].ID < id {
+			ci = cc.next()
 		}
-		if c < len(cur) && cur[c].ID == base[i].ID {
+		if ci >= 0 && cur.World[ci].ID == id {
 			continue
 		}
-		b = appendUint(b, uint64(base[i].ID-prev))
-		prev = base[i].ID
+		b = appendUint(b, uint64(id-prev))
+		prev = id
 		n++
 	}
 	return insertArrayHeader(b, start, n)
 }
 
-// diffMask returns the Field* bits of the fields that differ between from
-// and to.
-func diffMask(from, to *game.Entity) uint16 {
+// diffMask returns the field bits (i+1 for field i) that differ.
+func (kc *kindCodec) diffMask(from, to *game.Entity) uint16 {
 	var m uint16
-	if from.Kind != to.Kind {
-		m |= FieldKind
-	}
-	if from.X != to.X {
-		m |= FieldX
-	}
-	if from.Y != to.Y {
-		m |= FieldY
-	}
-	if from.VX != to.VX {
-		m |= FieldVX
-	}
-	if from.VY != to.VY {
-		m |= FieldVY
-	}
-	if from.Angle != to.Angle {
-		m |= FieldAngle
-	}
-	if from.HP != to.HP {
-		m |= FieldHP
-	}
-	if from.Flags != to.Flags {
-		m |= FieldFlags
-	}
-	if from.Score != to.Score {
-		m |= FieldScore
-	}
-	if from.Owner != to.Owner {
-		m |= FieldOwner
-	}
-	if from.Born != to.Born {
-		m |= FieldBorn
+	for i := range kc.n {
+		if from.V[i] != to.V[i] {
+			m |= 2 << i
+		}
 	}
 	return m
 }
 
-// appendFields appends mask and then, in bit order, the wire value of each
-// field it selects: to's value, or for X, Y, VX and VY the zigzag-coded
-// difference from from, and for Born the age tick−Born.
-func appendFields(b []byte, tick uint32, mask uint16, from, to *game.Entity) []byte {
+// appendFields appends mask, the kind if its bit is set, then the wire
+// value of each field it selects, in field order.
+func (kc *kindCodec) appendFields(b []byte, tick uint32, mask uint16, from, to *game.Entity) []byte {
 	b = appendUint(b, uint64(mask))
-	if mask&FieldKind != 0 {
-		b = appendUint(b, uint64(to.Kind))
+	if mask&1 != 0 {
+		b = appendUint(b, uint64(kc.id))
 	}
-	if mask&FieldX != 0 {
-		b = appendUint(b, uint64(zigzag(to.X-from.X)))
-	}
-	if mask&FieldY != 0 {
-		b = appendUint(b, uint64(zigzag(to.Y-from.Y)))
-	}
-	if mask&FieldVX != 0 {
-		b = appendUint(b, uint64(zigzag(to.VX-from.VX)))
-	}
-	if mask&FieldVY != 0 {
-		b = appendUint(b, uint64(zigzag(to.VY-from.VY)))
-	}
-	if mask&FieldAngle != 0 {
-		b = appendUint(b, uint64(to.Angle))
-	}
-	if mask&FieldHP != 0 {
-		b = appendUint(b, uint64(to.HP))
-	}
-	if mask&FieldFlags != 0 {
-		b = appendUint(b, uint64(to.Flags))
-	}
-	if mask&FieldScore != 0 {
-		b = appendInt(b, int64(to.Score))
-	}
-	if mask&FieldOwner != 0 {
-		b = appendUint(b, uint64(to.Owner))
-	}
-	if mask&FieldBorn != 0 {
-		b = appendUint(b, uint64(tick-to.Born))
+	for m := mask >> 1; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros16(m)
+		v := to.V[i]
+		switch kc.delta[i] {
+		case game.Diff:
+			b = appendUint(b, uint64(zigzag(v-from.V[i])))
+		case game.Age:
+			b = appendUint(b, uint64(tick-uint32(v)))
+		default:
+			if kc.typ[i].Signed() {
+				b = appendInt(b, int64(v))
+			} else {
+				b = appendUint(b, uint64(uint32(v)))
+			}
+		}
 	}
 	return b
-}
-
-// applyChange applies a decoded change (X, Y, VX, VY as differences, other
-// fields as values) to e.
-func applyChange(e *game.Entity, c *EntityChange) {
-	d, mask := &c.Entity, c.Mask
-	if mask&FieldKind != 0 {
-		e.Kind = d.Kind
-	}
-	if mask&FieldX != 0 {
-		e.X += d.X
-	}
-	if mask&FieldY != 0 {
-		e.Y += d.Y
-	}
-	if mask&FieldVX != 0 {
-		e.VX += d.VX
-	}
-	if mask&FieldVY != 0 {
-		e.VY += d.VY
-	}
-	if mask&FieldAngle != 0 {
-		e.Angle = d.Angle
-	}
-	if mask&FieldHP != 0 {
-		e.HP = d.HP
-	}
-	if mask&FieldFlags != 0 {
-		e.Flags = d.Flags
-	}
-	if mask&FieldScore != 0 {
-		e.Score = d.Score
-	}
-	if mask&FieldOwner != 0 {
-		e.Owner = d.Owner
-	}
-	if mask&FieldBorn != 0 {
-		e.Born = d.Born
-	}
 }
 
 // appendSnapshotMsg re-encodes a decoded snapshot as it is.
@@ -217,12 +210,17 @@ func appendSnapshotMsg(b []byte, s *Snapshot) []byte {
 	start, n := len(b), 0
 	prev := uint32(0)
 	for i := range s.Changes {
-		c := &s.Changes[i]
-		// The change holds differences: encode it against a zero baseline.
-		b = appendUint(b, uint64(c.Entity.ID-prev))
-		b = appendFields(b, s.Tick, c.Mask, &zeroEntity, &c.Entity)
-		n += 2 + bits.OnesCount16(c.Mask)
-		prev = c.Entity.ID
+		ch := &s.Changes[i]
+		b = appendUint(b, uint64(ch.ID-prev))
+		b = appendUint(b, uint64(ch.Mask))
+		if ch.Mask&1 != 0 {
+			b = appendUint(b, uint64(ch.Kind))
+		}
+		for m := ch.Mask >> 1; m != 0; m &= m - 1 {
+			b = appendInt(b, ch.V[bits.TrailingZeros16(m)])
+		}
+		n += 2 + bits.OnesCount16(ch.Mask)
+		prev = ch.ID
 	}
 	b = insertArrayHeader(b, start, n)
 	start = len(b)

@@ -1,4 +1,4 @@
-package game
+package arena
 
 // rng is a PCG-XSH-RR 32-bit generator: small, fast and identical on every
 // platform, so a seed always gives the same arena.

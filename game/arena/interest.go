@@ -1,6 +1,10 @@
-package game
+package arena
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // Area of interest: what a player's client is sent. The half-extents cover a
 // 1600x960 screen at default zoom.
@@ -94,4 +98,39 @@ func abs32(v int32) int32 {
 		return -v
 	}
 	return v
+}
+
+// World appends every entity to dst, sorted by ID: players, then
+// projectiles (whose ids start at FirstShotID).
+func (a *Arena) World(dst []game.Entity) []game.Entity {
+	a.refreshIfDirty()
+	return append(dst, a.wire...)
+}
+
+// Interest appends the indexes into world (as World returned it this tick)
+// of what player id sees: its own avatar and every entity whose centre is
+// within ViewHalfW+PlayerRadius by ViewHalfH+PlayerRadius px of it (a
+// projectile's where it is now). It allocates nothing when dst has room.
+func (a *Arena) Interest(id PlayerID, world []game.Entity, dst []int32) []int32 {
+	p := a.player(id)
+	if p == nil {
+		return dst
+	}
+	a.refreshIfDirty()
+	self := p.entity()
+	n0 := len(dst)
+	const rx, ry = (ViewHalfW + PlayerRadius) * 8, (ViewHalfH + PlayerRadius) * 8
+	x0, x1 := cellXY(self.X-rx, a.grid.cols), cellXY(self.X+rx, a.grid.cols)
+	y0, y1 := cellXY(self.Y-ry, a.grid.rows), cellXY(self.Y+ry, a.grid.rows)
+	for cy := y0; cy <= y1; cy++ {
+		row := cy * a.grid.cols
+		for _, i := range a.grid.idx[a.grid.start[row+x0]:a.grid.start[row+x1+1]] {
+			at := a.pos[i]
+			if a.ents[i].ID == id || abs32(at.X-self.X) <= rx && abs32(at.Y-self.Y) <= ry {
+				dst = append(dst, i)
+			}
+		}
+	}
+	slices.Sort(dst[n0:])
+	return dst
 }

@@ -1,9 +1,11 @@
-package game
+package arena
 
 import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/tickroom/tickroom/game"
 )
 
 // arenaWith returns a 30 Hz arena with players 1..len(at) standing at the
@@ -23,8 +25,8 @@ func arenaWith(t testing.TB, at ...Point) *Arena {
 }
 
 // steps runs n Steps and returns all their events.
-func steps(a *Arena, n int) []Event {
-	var ev []Event
+func steps(a *Arena, n int) []game.Event {
+	var ev []game.Event
 	for range n {
 		ev = a.Step(ev)
 	}
@@ -101,7 +103,7 @@ func TestJoinSpreadsOverSpawns(t *testing.T) {
 
 func TestIDsNeverReused(t *testing.T) {
 	a := arenaWith(t, Point{1000, 600})
-	a.SetInput(1, Input{Buttons: ButtonFire})
+	a.SetInput(1, Input{Buttons: ButtonFire}.Wire())
 	ids := map[uint32]bool{}
 	last := uint32(0)
 	for range 120 {
@@ -128,30 +130,30 @@ func TestIDsNeverReused(t *testing.T) {
 	}
 }
 
-func TestSetFlags(t *testing.T) {
+func TestSetAway(t *testing.T) {
 	a := arenaWith(t, Point{1000, 600})
-	a.SetFlags(1, FlagReconnecting)
-	if e := mustPlayer(t, a, 1); e.Flags != FlagReconnecting {
+	a.SetAway(1, true)
+	if e := mustPlayer(t, a, 1); e.Flags != FlagAway {
 		t.Errorf("flags %b", e.Flags)
 	}
-	a.SetFlags(1, FlagDead) // not the caller's to set
+	a.SetAway(1, false)
 	if e := mustPlayer(t, a, 1); e.Flags != 0 {
-		t.Errorf("flags %b after SetFlags(FlagDead)", e.Flags)
+		t.Errorf("flags %b after SetAway(false)", e.Flags)
 	}
 	a.kill(a.player(1))
-	a.SetFlags(1, FlagReconnecting)
-	a.SetFlags(1, 0)
+	a.SetAway(1, true)
+	a.SetAway(1, false)
 	if e := mustPlayer(t, a, 1); e.Flags != FlagDead {
 		t.Errorf("flags %b, want FlagDead kept", e.Flags)
 	}
 	if got := a.View(1, nil); len(got) != 1 || got[0].Flags != FlagDead {
-		t.Errorf("view after SetFlags: %+v", got)
+		t.Errorf("view after SetAway: %+v", got)
 	}
 }
 
 func TestInputPersists(t *testing.T) {
 	a := arenaWith(t, Point{1000, 600})
-	a.SetInput(1, Input{Seq: 1, Move: MoveRight, Aim: 1234})
+	a.SetInput(1, Input{Seq: 1, Move: MoveRight, Aim: 1234}.Wire())
 	steps(a, 10)
 	e := mustPlayer(t, a, 1)
 	if e.X <= 1000*8 || e.VX <= 0 || e.Angle != 1234 {
@@ -170,7 +172,7 @@ func TestStepUsesMovePlayer(t *testing.T) {
 	r := newRNG(3)
 	for tick := range 300 {
 		move := uint8(r.next() & 15)
-		a.SetInput(1, Input{Move: move})
+		a.SetInput(1, Input{Move: move}.Wire())
 		a.Step(nil)
 		MovePlayer(&b, move, dt30, DefaultMap().Walls)
 		e := mustPlayer(t, a, 1)
@@ -184,16 +186,16 @@ func TestStepUsesMovePlayer(t *testing.T) {
 func script(a *Arena, n int, r *rng) {
 	for id := range PlayerID(n) {
 		x := r.next()
-		a.SetInput(id+1, Input{Seq: a.Tick(), Move: uint8(x & 15), Aim: uint16(x >> 8), Buttons: uint8(x>>4) & 1})
+		a.SetInput(id+1, Input{Seq: a.Tick(), Move: uint8(x & 15), Aim: uint16(x >> 8), Buttons: uint8(x>>4) & 1}.Wire())
 	}
 }
 
 func TestDeterminism(t *testing.T) {
-	run := func(seed uint64) ([][]Entity, [][]Event) {
+	run := func(seed uint64) ([][]Entity, [][]game.Event) {
 		a := New(Config{Seed: seed})
 		r := newRNG(99)
 		var ents [][]Entity
-		var evs [][]Event
+		var evs [][]game.Event
 		for tick := range 600 {
 			if tick%50 == 0 && tick < 400 {
 				for id := range PlayerID(2) {

@@ -1,17 +1,18 @@
-package game_test
+package arena_test
 
 import (
 	"fmt"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 func ExampleArena() {
-	a := game.New(game.Config{Seed: 1, TickRate: 30})
+	a := arena.New(arena.Config{Seed: 1, TickRate: 30})
 	if err := a.Join(1, "ann"); err != nil {
 		panic(err)
 	}
-	a.SetInput(1, game.Input{Seq: 1, Move: game.MoveRight})
+	a.SetInput(1, arena.Input{Seq: 1, Move: arena.MoveRight}.Wire())
 	var events []game.Event
 	for range 30 {
 		events = a.Step(events[:0])
@@ -22,8 +23,8 @@ func ExampleArena() {
 }
 
 func ExampleMovePlayer() {
-	b := game.Body{X: 100, Y: 100}
-	game.MovePlayer(&b, game.MoveRight|game.MoveDown, 1.0/30, game.DefaultMap().Walls)
+	b := arena.Body{X: 100, Y: 100}
+	arena.MovePlayer(&b, arena.MoveRight|arena.MoveDown, 1.0/30, arena.DefaultMap().Walls)
 	fmt.Println(b.X, b.Y, b.VX, b.VY)
 	// Output: 101.375 101.375 41.5 41.5
 }

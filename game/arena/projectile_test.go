@@ -1,9 +1,11 @@
-package game
+package arena
 
 import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/tickroom/tickroom/game"
 )
 
 func shots(a *Arena) []Entity {
@@ -85,7 +87,7 @@ func TestFireSpawnsProjectile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		a := arenaWith(t, Point{1000, 1000 - 500})
-		a.SetInput(1, Input{Aim: tt.aim, Buttons: ButtonFire})
+		a.SetInput(1, Input{Aim: tt.aim, Buttons: ButtonFire}.Wire())
 		a.Step(nil)
 		got := shots(a)
 		if len(got) != 1 {
@@ -112,7 +114,7 @@ func TestFireCooldown(t *testing.T) {
 		a := New(Config{TickRate: rate})
 		a.m.Walls = nil
 		a.Join(1, "p")
-		a.SetInput(1, Input{Buttons: ButtonFire})
+		a.SetInput(1, Input{Buttons: ButtonFire}.Wire())
 		steps(a, rate) // one second
 		if got, want := int(a.nextShotID-FirstShotID), 4; got != want {
 			t.Errorf("%d Hz: %d shots in a second, want %d", rate, got, want)
@@ -123,9 +125,9 @@ func TestFireCooldown(t *testing.T) {
 func TestProjectileLifetime(t *testing.T) {
 	a := arenaWith(t, Point{100, 800})
 	a.m.Walls = nil
-	a.SetInput(1, Input{Buttons: ButtonFire})
+	a.SetInput(1, Input{Buttons: ButtonFire}.Wire())
 	a.Step(nil)
-	a.SetInput(1, Input{})
+	a.SetInput(1, Input{}.Wire())
 	steps(a, 28)
 	if len(shots(a)) != 1 {
 		t.Fatalf("projectile gone before its lifetime")
@@ -144,9 +146,9 @@ func TestProjectileLifetime(t *testing.T) {
 func TestProjectileHitsWall(t *testing.T) {
 	// The side post at x=400..432 stands between the shooter and x=500.
 	a := arenaWith(t, Point{200, 600}, Point{500, 600})
-	a.SetInput(1, Input{Buttons: ButtonFire})
+	a.SetInput(1, Input{Buttons: ButtonFire}.Wire())
 	a.Step(nil)
-	a.SetInput(1, Input{})
+	a.SetInput(1, Input{}.Wire())
 	ev := steps(a, 30)
 	if len(shots(a)) != 0 || len(ev) != 0 || mustPlayer(t, a, 2).HP != MaxHP {
 		t.Errorf("projectile went through a wall: events %v", ev)
@@ -155,7 +157,7 @@ func TestProjectileHitsWall(t *testing.T) {
 
 func TestNoFireIntoAdjacentWall(t *testing.T) {
 	a := arenaWith(t, Point{32 + PlayerRadius, 600})
-	a.SetInput(1, Input{Aim: 32768, Buttons: ButtonFire})
+	a.SetInput(1, Input{Aim: 32768, Buttons: ButtonFire}.Wire())
 	a.Step(nil)
 	if s := shots(a); len(s) != 0 {
 		t.Errorf("fired into the wall: %+v", s)
@@ -164,11 +166,11 @@ func TestNoFireIntoAdjacentWall(t *testing.T) {
 
 func TestHitDamage(t *testing.T) {
 	a := arenaWith(t, Point{1000, 600}, Point{1200, 600})
-	a.SetInput(1, Input{Buttons: ButtonFire})
+	a.SetInput(1, Input{Buttons: ButtonFire}.Wire())
 	a.Step(nil)
-	a.SetInput(1, Input{})
+	a.SetInput(1, Input{}.Wire())
 	ev := steps(a, 10)
-	if want := []Event{{Kind: EventHit, A: 1, B: 2}}; !slices.Equal(ev, want) {
+	if want := []game.Event{{Kind: EventHit, A: 1, B: 2}}; !slices.Equal(ev, want) {
 		t.Fatalf("events %v, want %v", ev, want)
 	}
 	if hp := mustPlayer(t, a, 2).HP; hp != MaxHP-ShotDamage {
@@ -184,7 +186,7 @@ func TestHitDamage(t *testing.T) {
 
 func TestOwnProjectileDoesNotHit(t *testing.T) {
 	a := arenaWith(t, Point{1000, 600})
-	a.SetInput(1, Input{Move: MoveRight, Buttons: ButtonFire}) // chase own shots
+	a.SetInput(1, Input{Move: MoveRight, Buttons: ButtonFire}.Wire()) // chase own shots
 	if ev := steps(a, 30); len(ev) != 0 {
 		t.Errorf("events %v", ev)
 	}
@@ -195,10 +197,10 @@ func TestOwnProjectileDoesNotHit(t *testing.T) {
 
 // killVictim has player 1 shoot player 2 until it dies and returns the tick
 // of the kill and the events up to it.
-func killVictim(t *testing.T, a *Arena) (uint32, []Event) {
+func killVictim(t *testing.T, a *Arena) (uint32, []game.Event) {
 	t.Helper()
-	a.SetInput(1, Input{Buttons: ButtonFire})
-	var ev []Event
+	a.SetInput(1, Input{Buttons: ButtonFire}.Wire())
+	var ev []game.Event
 	for range 300 {
 		ev = a.Step(ev)
 		if len(ev) > 0 && ev[len(ev)-1].Kind == EventKill {
@@ -212,8 +214,8 @@ func killVictim(t *testing.T, a *Arena) (uint32, []Event) {
 func TestKillAndScore(t *testing.T) {
 	a := arenaWith(t, Point{1000, 600}, Point{1200, 600})
 	_, ev := killVictim(t, a)
-	hit := Event{Kind: EventHit, A: 1, B: 2}
-	want := []Event{hit, hit, hit, hit, hit, {Kind: EventKill, A: 1, B: 2}}
+	hit := game.Event{Kind: EventHit, A: 1, B: 2}
+	want := []game.Event{hit, hit, hit, hit, hit, {Kind: EventKill, A: 1, B: 2}}
 	if !slices.Equal(ev, want) {
 		t.Errorf("events %v, want %v", ev, want)
 	}
@@ -225,7 +227,7 @@ func TestKillAndScore(t *testing.T) {
 		t.Errorf("shooter score %d", s)
 	}
 	// The dead are not hit, do not move and do not fire.
-	a.SetInput(2, Input{Move: MoveLeft, Buttons: ButtonFire})
+	a.SetInput(2, Input{Move: MoveLeft, Buttons: ButtonFire}.Wire())
 	if ev := steps(a, 20); len(ev) != 0 {
 		t.Errorf("events while dead: %v", ev)
 	}
@@ -243,7 +245,7 @@ func TestRespawn(t *testing.T) {
 	// Player 3 stands near spawn (128, 128) so it is not the free one.
 	a := arenaWith(t, Point{1000, 600}, Point{1200, 600}, Point{160, 160})
 	killed, _ := killVictim(t, a)
-	a.SetInput(1, Input{})
+	a.SetInput(1, Input{}.Wire())
 	steps(a, int(killed+a.respawn-1-a.Tick()))
 	if e := mustPlayer(t, a, 2); e.Flags&FlagDead == 0 {
 		t.Fatalf("respawned early, at tick %d (killed at %d)", a.Tick(), killed)

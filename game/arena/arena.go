@@ -1,9 +1,12 @@
-package game
+package arena
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+
+	"github.com/tickroom/tickroom/game"
 )
 
 // Config configures an Arena. The zero value is valid.
@@ -52,7 +55,9 @@ type Arena struct {
 	respawn  uint32 // ticks a dead player waits
 	subSteps int    // projectile collision checks per tick
 
-	// Simulation state, changed by Join, Leave, SetInput, SetFlags and Step.
+	schema *game.Schema
+
+	// Simulation state, changed by Join, Leave, SetInput, SetAway and Step.
 	tick       uint32
 	players    []player     // sorted by id
 	shots      []projectile // sorted by id, as ids only grow
@@ -60,13 +65,14 @@ type Arena struct {
 	left       map[PlayerID]bool // ids that left; never reused
 
 	// Derived from the state by refresh.
-	ents  []Entity // players then projectiles, sorted by ID
-	pos   []Point  // where each of ents is now, in 1/8 px
+	ents  []Entity      // players then projectiles, sorted by ID
+	wire  []game.Entity // ents as the schema has them
+	pos   []Point       // where each of ents is now, in 1/8 px
 	grid  grid
 	dirty bool // ents and grid are stale
 }
 
-var _ Game = (*Arena)(nil)
+var _ game.Game = (*Arena)(nil)
 
 // player is one avatar's state.
 type player struct {
@@ -98,7 +104,7 @@ func New(cfg Config) *Arena {
 		spawns:     shuffled(spawns, cfg.Seed),
 		rate:       rate,
 		dt:         1 / float64(rate),
-		cooldown:   uint32((rate + 3) / 4), // ceil(FireInterval * rate)
+		cooldown:   cooldownTicks(rate),
 		lifetime:   uint32(ShotLifetime * rate),
 		respawn:    uint32(RespawnDelay * rate),
 		subSteps:   subSteps(rate),
@@ -106,8 +112,15 @@ func New(cfg Config) *Arena {
 		left:       make(map[PlayerID]bool),
 	}
 	a.grid.init(m.W, m.H)
+	a.schema = newSchema(&a.m, rate)
 	return a
 }
+
+// cooldownTicks is FireInterval in whole ticks, rounded up.
+func cooldownTicks(rate int) uint32 { return uint32((rate + 3) / 4) }
+
+// Schema returns the arena's schema, with its map and rules as the world.
+func (a *Arena) Schema() *game.Schema { return a.schema }
 
 // shuffled returns the spawns in an order drawn from seed, so which spawn
 // wins a tie differs between matches.
@@ -153,24 +166,27 @@ func (a *Arena) Leave(id PlayerID) {
 
 // SetInput sets the command player id follows from the next Step on, until
 // it is replaced.
-func (a *Arena) SetInput(id PlayerID, in Input) {
+func (a *Arena) SetInput(id PlayerID, in game.Input) {
 	if p := a.player(id); p != nil {
-		p.in = in
+		p.in = InputOf(in)
 	}
 }
 
-// SetFlags sets the externally owned flags of player id; FlagDead is the
-// arena's own and is kept as it is.
-func (a *Arena) SetFlags(id PlayerID, flags uint8) {
+// SetAway shows a player whose connection is away with FlagAway: it stays
+// in the world, and can be hit, while its seat is held.
+func (a *Arena) SetAway(id PlayerID, away bool) {
 	if p := a.player(id); p != nil {
-		p.flags = p.flags&FlagDead | flags&^FlagDead
+		p.flags &^= FlagAway
+		if away {
+			p.flags |= FlagAway
+		}
 		a.dirty = true
 	}
 }
 
 // Step advances the world by one tick: players move and fire, projectiles
 // fly and hit, the dead whose time has come respawn.
-func (a *Arena) Step(ev []Event) []Event {
+func (a *Arena) Step(ev []game.Event) []game.Event {
 	a.tick++
 	for i := range a.players {
 		a.stepPlayer(&a.players[i])
@@ -241,7 +257,7 @@ func (p *player) entity() Entity {
 // refresh rebuilds the entity list, the positions and the interest grid
 // from the state.
 func (a *Arena) refresh() {
-	a.ents, a.pos = a.ents[:0], a.pos[:0]
+	a.ents, a.pos, a.wire = a.ents[:0], a.pos[:0], a.wire[:0]
 	for i := range a.players {
 		e := a.players[i].entity()
 		a.ents = append(a.ents, e)
@@ -251,6 +267,9 @@ func (a *Arena) refresh() {
 		s := &a.shots[i]
 		a.ents = append(a.ents, s.entity())
 		a.pos = append(a.pos, Point{fixed(s.x), fixed(s.y)})
+	}
+	for i := range a.ents {
+		a.wire = append(a.wire, a.ents[i].Wire())
 	}
 	a.grid.build(a.pos)
 	a.dirty = false
@@ -270,4 +289,32 @@ func cmpID(a, b uint32) int {
 		return 1
 	}
 	return 0
+}
+
+// Score is a player's kills.
+func (a *Arena) Score(id PlayerID) int32 {
+	if p := a.player(id); p != nil {
+		return p.score
+	}
+	return 0
+}
+
+// Hash digests the whole state: every entity as sent, and what the wire
+// does not carry (inputs, cooldowns, respawn times, the next shot id, who
+// left).
+func (a *Arena) Hash() uint64 {
+	a.refreshIfDirty()
+	h := game.NewHash64().Uint64(uint64(a.tick)).Uint64(uint64(a.nextShotID)).Entities(a.wire)
+	for i := range a.players {
+		p := &a.players[i]
+		h = h.Uint64(uint64(p.id)).Uint64(uint64(p.in.Move)<<32 | uint64(p.in.Aim)<<8 | uint64(p.in.Buttons))
+		h = h.Uint64(uint64(p.nextFire)<<32 | uint64(p.respawnAt))
+	}
+	for i := range a.shots {
+		h = h.Uint64(uint64(a.shots[i].expires))
+	}
+	for _, id := range slices.Sorted(maps.Keys(a.left)) {
+		h = h.Uint64(uint64(id))
+	}
+	return uint64(h)
 }

@@ -1,8 +1,10 @@
-package game
+package arena
 
 import (
 	"slices"
 	"testing"
+
+	"github.com/tickroom/tickroom/game"
 )
 
 func TestView(t *testing.T) {
@@ -14,7 +16,7 @@ func TestView(t *testing.T) {
 		Point{400, 200},   // 5: 800 px left, 360 up: in (edge)
 	)
 	for id := range PlayerID(5) {
-		a.SetInput(id+1, Input{Move: MoveDown})
+		a.SetInput(id+1, Input{Move: MoveDown}.Wire())
 	}
 	a.Step(nil)
 	got := a.View(1, nil)
@@ -109,13 +111,13 @@ func TestStepDoesNotAllocate(t *testing.T) {
 
 // busyArena returns an arena with n players moving and shooting, warmed up
 // until its slices have grown.
-func busyArena(n int) (*Arena, rng, []Event) {
+func busyArena(n int) (*Arena, rng, []game.Event) {
 	a := New(Config{Seed: 2})
 	for id := range PlayerID(n) {
 		a.Join(id+1, "p")
 	}
 	r := newRNG(5)
-	ev := make([]Event, 0, 256)
+	ev := make([]game.Event, 0, 256)
 	for range 600 {
 		script(a, n, &r)
 		ev = a.Step(ev[:0])

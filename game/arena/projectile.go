@@ -1,6 +1,10 @@
-package game
+package arena
 
-import "math"
+import (
+	"math"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // projectile is one shot in flight. It flies in a straight line at a
 // constant velocity from where it was at the tick it was fired, and every
@@ -61,7 +65,7 @@ func (a *Arena) fire(p *player) {
 // stepShots moves every projectile, checking for walls and players at its
 // current position and at subSteps points along its path, and removes those
 // that hit something or expired.
-func (a *Arena) stepShots(ev []Event) []Event {
+func (a *Arena) stepShots(ev []game.Event) []game.Event {
 	kept := a.shots[:0]
 	for i := range a.shots {
 		s := a.shots[i]
@@ -79,7 +83,7 @@ func (a *Arena) stepShots(ev []Event) []Event {
 }
 
 // flyShot moves s by one tick and reports whether it hit something.
-func (a *Arena) flyShot(s *projectile, ev []Event) (bool, []Event) {
+func (a *Arena) flyShot(s *projectile, ev []game.Event) (bool, []game.Event) {
 	sdt := a.dt / float64(a.subSteps)
 	for k := 0; k <= a.subSteps; k++ {
 		t := float64(k) * sdt
@@ -125,8 +129,8 @@ func (a *Arena) shotVictim(x, y float64, owner PlayerID) *player {
 
 // hit applies a projectile of shooter's to victim, killing it when its HP
 // runs out.
-func (a *Arena) hit(shooter PlayerID, victim *player, ev []Event) []Event {
-	ev = append(ev, Event{Kind: EventHit, A: shooter, B: victim.id})
+func (a *Arena) hit(shooter PlayerID, victim *player, ev []game.Event) []game.Event {
+	ev = append(ev, game.Event{Kind: EventHit, A: shooter, B: victim.id})
 	if victim.hp > ShotDamage {
 		victim.hp -= ShotDamage
 		return ev
@@ -135,5 +139,5 @@ func (a *Arena) hit(shooter PlayerID, victim *player, ev []Event) []Event {
 	if p := a.player(shooter); p != nil {
 		p.score++
 	}
-	return append(ev, Event{Kind: EventKill, A: shooter, B: victim.id})
+	return append(ev, game.Event{Kind: EventKill, A: shooter, B: victim.id})
 }

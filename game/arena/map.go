@@ -1,4 +1,4 @@
-package game
+package arena
 
 // Point is a position in px.
 type Point struct{ X, Y int32 }
