@@ -151,6 +151,10 @@ type InputField struct {
 	Name     string
 	Min, Max int32
 	Unit     string // documentation: "1/65536 turn", "bits: 1 up, 2 down ..."
+	// Buttons marks a field of bits that are presses (fire, jump): when
+	// the room folds two queued inputs into one, it ORs this field, so a
+	// press is never lost; other fields take the newer input's value.
+	Buttons bool
 }
 
 // EventDef is one of the game's event kinds and what its arguments mean

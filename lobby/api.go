@@ -108,6 +108,7 @@ func (a *API) routes() []route {
 		{"POST /api/rooms/{id}/join", a.joinRoom},
 		{"POST /api/rooms/{id}/announce", a.announce},
 		{"POST /api/matchmake", a.matchmake},
+		{"GET /api/games", a.listGames},
 		{"GET /api/openapi.json", serveOpenAPI},
 		{"GET /ws", a.serveWS},
 	}
@@ -178,6 +179,11 @@ type createRoomRequest struct {
 func (req *createRoomRequest) config() (rooms.Config, error) {
 	cfg := rooms.Config{Name: strings.TrimSpace(stripControl(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
 	var err error
+	if req.Game != "" {
+		if cfg.Game, err = validMode(req.Game, "game"); err != nil {
+			return cfg, err
+		}
+	}
 	if req.Mode != "" {
 		if cfg.Mode, err = validMode(req.Mode, "mode"); err != nil {
 			return cfg, err

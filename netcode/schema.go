@@ -35,14 +35,17 @@ func (e *encoder) writeSchema(s *game.Schema) {
 	_ = e.EncodeString("input")
 	_ = e.EncodeArrayLen(len(s.Input))
 	for _, f := range s.Input {
-		n := 3 + boolInt(f.Unit != "")
-		_ = e.EncodeMapLen(n)
+		_ = e.EncodeMapLen(3 + boolInt(f.Unit != "") + boolInt(f.Buttons))
 		e.key("name", f.Name)
 		_ = e.EncodeString("min")
 		_ = e.EncodeInt(int64(f.Min))
 		_ = e.EncodeString("max")
 		_ = e.EncodeInt(int64(f.Max))
 		e.optKey("unit", f.Unit)
+		if f.Buttons {
+			_ = e.EncodeString("buttons")
+			_ = e.EncodeBool(true)
+		}
 	}
 	_ = e.EncodeString("events")
 	_ = e.EncodeArrayLen(len(s.Events))
@@ -338,6 +341,8 @@ func (d *reader) inputField(f *game.InputField) error {
 			f.Max = int32(v)
 		case "unit":
 			f.Unit, err = d.str("input unit", MaxTextBytes)
+		case "buttons":
+			f.Buttons, err = d.bool("input buttons")
 		default:
 			err = d.skip()
 		}

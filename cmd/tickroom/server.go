@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tickroom/tickroom/game/games"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/session"
@@ -41,7 +42,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 	mgr := rooms.NewManager(roomCtx, rooms.Options{
 		IdleTimeout: cfg.IdleTimeout, ReconnectGrace: cfg.ReconnectGrace,
 		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
-	}, nil, log)
+	}, games.Builtin(), log)
 	metrics.Watch(mgr)
 	origins := cfg.origins()
 	if len(origins) == 0 && cfg.PublicHost != "" {

@@ -69,7 +69,7 @@ func newSchema(m *Map, rate int) *game.Schema {
 		Input: []game.InputField{
 			{Name: "move", Min: 0, Max: 15, Unit: "bits: 1 up, 2 down, 4 left, 8 right"},
 			{Name: "aim", Min: 0, Max: 65535, Unit: "1/65536 turn, 0 along +x, 16384 along +y"},
-			{Name: "buttons", Min: 0, Max: 1, Unit: "bits: 1 fire"},
+			{Name: "buttons", Min: 0, Max: 1, Unit: "bits: 1 fire", Buttons: true},
 		},
 		Events: []game.EventDef{
 			{Kind: EventKill, Name: "kill", A: "killer", B: "victim"},

@@ -23,8 +23,9 @@ type Client struct {
 	wsURL string
 	start time.Time
 
-	conn atomic.Pointer[websocket.Conn]
-	seq  atomic.Uint32
+	conn  atomic.Pointer[websocket.Conn]
+	codec atomic.Pointer[netcode.Codec] // the room's game, from the welcome's schema
+	seq   atomic.Uint32
 	rtt  atomic.Int64
 	// clock estimates the room's clock (clocksync.go); set by the reading
 	// goroutine, read by any.
@@ -48,7 +49,7 @@ type Update struct {
 	Bytes    int           // frame size
 	Tick     uint32        // snapshots: the server tick
 	AckSeq   uint32        // snapshots: the last input sequence applied
-	Entities []game.Entity // snapshots: the full state in view, by id
+	Entities []game.Entity // snapshots: the full state in view, by id; fields as Schema() names them
 	Events   []game.Event  // events not seen before, in order
 	Pong     netcode.Pong
 	RTT      time.Duration // pongs: the measured round trip
@@ -102,6 +103,13 @@ func (c *Client) connect(ctx context.Context, wsURL string) error {
 // Welcome returns the latest welcome (it changes after Reconnect).
 func (c *Client) Welcome() *netcode.Welcome { return &c.welcome }
 
+// Schema is the room's game as the welcome described it: its entity kinds
+// and fields (to read Update.Entities by name), inputs, events and world.
+func (c *Client) Schema() *game.Schema { return c.codec.Load().Schema() }
+
+// Codec is the room's game on the wire, for encoding inputs yourself.
+func (c *Client) Codec() *netcode.Codec { return c.codec.Load() }
+
 // PlayerID is this client's player (and avatar entity) id.
 func (c *Client) PlayerID() uint32 { return c.welcome.PlayerID }
 
@@ -127,10 +135,19 @@ func (c *Client) Read(ctx context.Context) (*Update, error) {
 	*u = Update{Type: c.msg.Type, Bytes: len(data), Events: u.Events[:0], Entities: u.Entities}
 	switch c.msg.Type {
 	case netcode.MsgWelcome:
+		codec, err := netcode.NewCodec(c.msg.Welcome.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("%w: welcome: %v", netcode.ErrMalformed, err)
+		}
 		c.welcome = c.msg.Welcome
 		c.welcome.Roster = append([]netcode.RosterEntry(nil), c.msg.Welcome.Roster...)
-		c.base.Reset()
+		c.codec.Store(codec)
+		c.base.Reset(codec)
 		c.clock.welcome(&c.welcome, c.clientMS())
+		// Input numbering continues across a resume, from what the room
+		// accepted last.
+		for seq := c.seq.Load(); seq < c.welcome.InputSeq && !c.seq.CompareAndSwap(seq, c.welcome.InputSeq); seq = c.seq.Load() {
+		}
 	case netcode.MsgSnapshot:
 		ents, err := c.base.Apply(&c.msg.Snapshot)
 		if err != nil {
@@ -181,8 +198,9 @@ func (c *Client) send(ctx context.Context, appendMsg func([]byte) []byte) error 
 	return nil
 }
 
-// SendInput sends one tick's input. A zero in.Seq gets the next sequence
-// number; the number used is returned.
+// SendInput sends one tick's input: in.V holds the schema's input fields
+// in order (Schema().Input). A zero in.Seq gets the next sequence number;
+// the number used is returned.
 func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	if in.Seq == 0 {
 		in.Seq = c.seq.Add(1)
@@ -191,7 +209,7 @@ func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.wbuf = netcode.AppendInput(c.wbuf[:0], in)
+	c.wbuf = c.codec.Load().AppendInput(c.wbuf[:0], in)
 	if err := c.conn.Load().Write(ctx, websocket.MessageBinary, c.wbuf); err != nil {
 		return in.Seq, fmt.Errorf("client: write: %w", err)
 	}

@@ -27,6 +27,9 @@ type Options struct {
 	// Keepalive pings the session to detect dead peers and measure RTT;
 	// nil disables it.
 	Keepalive *Keepalive
+	// Codec decodes the client's frames: inputs by the room's game schema,
+	// each field checked against its range. Required.
+	Codec *netcode.Codec
 	// Admit, when set, is asked before each decoded message is handled;
 	// false drops it (rate limiting; the caller counts it). A non-nil error
 	// closes the session with 1008 and the error as the reason.

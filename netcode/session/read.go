@@ -48,7 +48,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 
 func (s *Session) handle(frame []byte) error {
 	var m netcode.ClientMessage
-	if err := netcode.DecodeClient(frame, &m); err != nil {
+	if err := s.opts.Codec.DecodeClient(frame, &m); err != nil {
 		return &malformedClose{CloseError{netcode.ClosePolicyViolation, netcode.CloseReason(err)}}
 	}
 	if s.opts.Admit != nil {
