@@ -146,8 +146,7 @@ func (c *Client) Read(ctx context.Context) (*Update, error) {
 		c.clock.welcome(&c.welcome, c.clientMS())
 		// Input numbering continues across a resume, from what the room
 		// accepted last.
-		for seq := c.seq.Load(); seq < c.welcome.InputSeq && !c.seq.CompareAndSwap(seq, c.welcome.InputSeq); seq = c.seq.Load() {
-		}
+		raise(&c.seq, c.welcome.InputSeq)
 	case netcode.MsgSnapshot:
 		ents, err := c.base.Apply(&c.msg.Snapshot)
 		if err != nil {
@@ -268,4 +267,10 @@ func CloseStatus(err error) netcode.CloseCode {
 		return netcode.CloseCode(ce.Code)
 	}
 	return 0
+}
+
+// raise sets v to at least min.
+func raise(v *atomic.Uint32, min uint32) {
+	for old := v.Load(); old < min && !v.CompareAndSwap(old, min); old = v.Load() {
+	}
 }
