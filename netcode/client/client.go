@@ -26,7 +26,7 @@ type Client struct {
 	conn  atomic.Pointer[websocket.Conn]
 	codec atomic.Pointer[netcode.Codec] // the room's game, from the welcome's schema
 	seq   atomic.Uint32
-	rtt  atomic.Int64
+	rtt   atomic.Int64
 	// clock estimates the room's clock (clocksync.go); set by the reading
 	// goroutine, read by any.
 	clock serverClock
