@@ -227,6 +227,7 @@ func TestDecodeServerRejects(t *testing.T) {
 	for range MaxWorldDepth + 1 {
 		nested = []any{nested}
 	}
+	bigRoster := repeat(MaxRoster, []any{1, strings.Repeat("n", MaxTextBytes), 0})
 	tests := []struct {
 		name string
 		data []byte
@@ -299,6 +300,7 @@ func TestDecodeServerRejects(t *testing.T) {
 		{"world map count past end", welcomeWith(append(okSchema(), "world", raw{0xdf, 0x7f, 0xff, 0xff, 0xff})), "entries in"},
 		{"world array count past end", welcomeWith(append(okSchema(), "world", kv{"a", raw{0xdd, 0x00, 0x01, 0x00, 0x00}})), "world array: 65536 elements in"},
 		{"unknown key too deep", welcomeWith(append(okSchema(), "later", nested)), "nested deeper than 16"},
+		{"welcome over MaxWelcomeBytes", mp(raw{0x9e}, 10, 1, "r", 20, 10, 0, 0, "t", 0, 0, bigRoster, "g", "", okSchema()), "welcome: 263762 bytes, larger than 262144"},
 		{"too many events", []byte{0x92, 0x0d, 0xdc, 0x01, 0x01}, "257 elements"},
 		{"event short", []byte{0x92, 0x0d, 0x91, 0x94, 0x01, 0x01, 0x01, 0x01}, "4 elements, want 5..5"},
 		{"event text nil", []byte{0x92, 0x0d, 0x91, 0x95, 0x01, 0x01, 0x01, 0x01, 0xc0}, "text: want a string"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
@@ -194,18 +195,37 @@ func writeSlice[T any](e *encoder, v []T, depth int) error {
 	return nil
 }
 
-// checkWorld reports world data that cannot travel, or too much of it.
+// checkWorld reports world data that cannot travel.
 func checkWorld(world map[string]any) error {
 	e := startMsg(nil, 0, 0)
 	defer e.finish()
 	if world == nil {
 		return nil
 	}
-	if err := e.writeValue(world, 0); err != nil {
-		return err
+	return e.writeValue(world, 0)
+}
+
+// maxSchemaBytes is the largest schema a welcome carries: half of
+// MaxWelcomeBytes, so the roster and the rest always fit beside it.
+const maxSchemaBytes = MaxWelcomeBytes / 2
+
+// checkTravels reports a schema the welcome would carry to clients that
+// then refuse it. It encodes the schema and decodes it as a client does,
+// so the decoder's limits (strings of at most MaxTextBytes, world keys
+// included, at most MaxWorldValues world values) hold for the server too
+// and cannot drift apart from it.
+func checkTravels(s *game.Schema) error {
+	e := startMsg(nil, 0, 0)
+	e.writeSchema(s)
+	b := e.finish()[2:] // the schema without the message header
+	if len(b) > maxSchemaBytes {
+		return fmt.Errorf("%d bytes on the wire, more than %d", len(b), maxSchemaBytes)
 	}
-	if n := len(e.buf.b); n > MaxWelcomeBytes/2 {
-		return fmt.Errorf("%d bytes, more than %d", n, MaxWelcomeBytes/2)
+	d := getReader(b)
+	defer d.release()
+	d.msg = "schema"
+	if _, err := d.schema(); err != nil {
+		return fmt.Errorf("clients would refuse it: %s", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": schema: "))
 	}
 	return nil
 }
