@@ -36,6 +36,9 @@ func TestAppendDoesNotAllocate(t *testing.T) {
 	base, cur := benchScene()
 	v7, v9 := seeing(arenaTick7(), 1, 2, 39, 40), seeing(arenaTick9(), 1, 2, 3, 41)
 	z100, z103 := zooTick100(), zooTick103()
+	w := &Welcome{RoomID: "r", TickRate: 30, ReconnectToken: "t", Roster: []RosterEntry{{ID: 1, Name: "ada"}},
+		Game: "arena", Mode: "ffa", Schema: ac.Schema()}
+	zw := &Welcome{RoomID: "r", TickRate: 20, ReconnectToken: "t", Game: "zoo", Schema: zc.Schema()}
 	ev := []game.Event{{Seq: 1, Kind: game.EventChat, A: 1, Text: "hi"}}
 	in := game.Input{Seq: 1e6, V: [game.MaxInputFields]int32{3, 300, 1, -2147483648}}
 	buf := make([]byte, 0, 8192)
@@ -49,6 +52,8 @@ func TestAppendDoesNotAllocate(t *testing.T) {
 		"ping":             func() { buf = AppendPing(buf[:0], 1.5) },
 		"chat":             func() { buf = AppendChat(buf[:0], "hello") },
 		"leave":            func() { buf = AppendLeave(buf[:0]) },
+		"welcome":          func() { buf = AppendWelcome(buf[:0], w) },
+		"zoo welcome":      func() { buf = AppendWelcome(buf[:0], zw) },
 		"pong":             func() { buf = AppendPong(buf[:0], Pong{ClientTime: 1, Tick: 2, ServerTime: 3.5}) },
 		"events":           func() { buf = AppendEvents(buf[:0], ev) },
 		"error":            func() { buf = AppendError(buf[:0], Error{Code: 1, Message: "bad"}) },

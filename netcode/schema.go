@@ -144,38 +144,56 @@ func (e *encoder) writeValue(v any, depth int) error {
 	case float64:
 		return e.writeFloat(v)
 	case string:
-		if len(v) > MaxTextBytes {
-			return fmt.Errorf("a string of %d bytes, more than %d", len(v), MaxTextBytes)
-		}
-		return e.EncodeString(v)
+		return e.writeString(v)
 	case []any:
-		return writeSlice(e, v, depth)
-	case []int32:
-		return writeSlice(e, v, depth)
-	case []int:
-		return writeSlice(e, v, depth)
-	case []float64:
-		return writeSlice(e, v, depth)
-	case []string:
 		return writeSlice(e, v, depth)
 	case []map[string]any:
 		return writeSlice(e, v, depth)
+	// Slices of scalars are written element by element, not through
+	// writeValue: boxing each element would allocate.
+	case []int32:
+		return writeScalars(e, v, depth, func(x int32) error { return e.EncodeInt(int64(x)) })
+	case []int:
+		return writeScalars(e, v, depth, func(x int) error { return e.EncodeInt(int64(x)) })
+	case []float64:
+		return writeScalars(e, v, depth, e.writeFloat)
+	case []string:
+		return writeScalars(e, v, depth, e.writeString)
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		_ = e.EncodeMapLen(len(keys))
-		for _, k := range keys {
-			_ = e.EncodeString(k)
-			if err := e.writeValue(v[k], depth+1); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-		}
-		return nil
+		return e.writeMap(v, depth)
 	}
 	return fmt.Errorf("%T cannot travel: use maps with string keys, slices, strings, bools and numbers", v)
+}
+
+// writeMap writes a map with its keys sorted. It sorts them in e.keys,
+// which the pool keeps, so a welcome allocates nothing: a nested map
+// appends its keys after its parent's and truncates them again.
+func (e *encoder) writeMap(v map[string]any, depth int) error {
+	start := len(e.keys)
+	for k := range v {
+		e.keys = append(e.keys, k)
+	}
+	slices.Sort(e.keys[start:])
+	defer func() {
+		clear(e.keys[start:])
+		e.keys = e.keys[:start]
+	}()
+	_ = e.EncodeMapLen(len(v))
+	for i := start; i < start+len(v); i++ {
+		k := e.keys[i] // not a slice of e.keys held across the call: nested maps may grow it
+		_ = e.EncodeString(k)
+		if err := e.writeValue(v[k], depth+1); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (e *encoder) writeString(v string) error {
+	if len(v) > MaxTextBytes {
+		return fmt.Errorf("a string of %d bytes, more than %d", len(v), MaxTextBytes)
+	}
+	return e.EncodeString(v)
 }
 
 func (e *encoder) writeFloat(v float64) error {
@@ -189,6 +207,21 @@ func writeSlice[T any](e *encoder, v []T, depth int) error {
 	_ = e.EncodeArrayLen(len(v))
 	for i := range v {
 		if err := e.writeValue(v[i], depth+1); err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// writeScalars writes a slice of scalars with write, its elements one
+// level deeper than the slice as writeValue counts them.
+func writeScalars[T any](e *encoder, v []T, depth int, write func(T) error) error {
+	if len(v) > 0 && depth+1 > MaxWorldDepth {
+		return fmt.Errorf("[0]: nested deeper than %d", MaxWorldDepth)
+	}
+	_ = e.EncodeArrayLen(len(v))
+	for i, x := range v {
+		if err := write(x); err != nil {
 			return fmt.Errorf("[%d]: %w", i, err)
 		}
 	}

@@ -93,8 +93,8 @@ func nan() float64 {
 // leaves the rest of the welcome room under MaxWelcomeBytes.
 func TestNewCodecAcceptsWhatClientsRead(t *testing.T) {
 	long := strings.Repeat("x", MaxTextBytes+1)
-	nest := func(n int) any {
-		v := any(map[string]any{})
+	nest := func(n int, inner any) any {
+		v := inner
 		for range n {
 			v = []any{v}
 		}
@@ -130,8 +130,12 @@ func TestNewCodecAcceptsWhatClientsRead(t *testing.T) {
 		{"world key too long", func(s *game.Schema) { s.World = map[string]any{"a": map[string]any{long: 1}} }, false},
 		{"world of MaxWorldValues values", func(s *game.Schema) { s.World = map[string]any{"tiles": make([]int32, MaxWorldValues-2)} }, true},
 		{"a 256×256 tile map", func(s *game.Schema) { s.World = map[string]any{"tiles": make([]int32, 256*256)} }, false},
-		{"world nested MaxWorldDepth deep", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth - 1)} }, true},
-		{"world nested deeper", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth)} }, false},
+		{"world nested MaxWorldDepth deep", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, map[string]any{})} }, true},
+		{"world nested deeper", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth, map[string]any{})} }, false},
+		{"empty []int32 at MaxWorldDepth", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, []int32{})} }, true},
+		{"[]int32 at MaxWorldDepth", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, []int32{1})} }, false},
+		{"[]string at MaxWorldDepth", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, []string{"s"})} }, false},
+		{"[]string one level up", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-2, []string{"s"})} }, true},
 		{"kinds too big for a welcome", bigKinds, false},
 	}
 	for _, tc := range tests {
