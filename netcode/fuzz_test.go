@@ -125,9 +125,48 @@ func encodeClient(c *Codec, m *ClientMessage) []byte {
 }
 
 // maxDecodeAlloc is the most DecodeServer may allocate for a frame of n
-// bytes: a small multiple of the frame, so no length or count in a frame
-// makes it allocate more than the frame could fill.
-func maxDecodeAlloc(n int) uint64 { return 64*uint64(n) + 64<<10 }
+// bytes: a fixed multiple of the frame, so no length or count in a frame
+// makes it allocate more than its bytes could fill. The worst frames known
+// are in TestDecodeServerAllocatesInProportion.
+func maxDecodeAlloc(n int) uint64 { return 256*uint64(n) + 64<<10 }
+
+// TestDecodeServerAllocatesInProportion decodes the frames that make
+// DecodeServer allocate the most per byte: a snapshot of MaxEntities
+// unchanged entities (2 bytes each on the wire, an EntityChange of 120
+// bytes decoded: about 230 bytes allocated per byte of frame), worlds of
+// tiny maps and arrays (up to about 140 per byte, so a welcome of
+// MaxWelcomeBytes can cost a client some 36 MB), and frames announcing
+// far more than they hold. Each stays within maxDecodeAlloc.
+func TestDecodeServerAllocatesInProportion(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	world := func(v any) []byte { return welcomeWith(append(okSchema(), "world", kv{"a", v})) }
+	frames := map[string][]byte{
+		"4096 unchanged entities": mp(raw{0x96, 0x0b, 0x05, 0x00, 0x00}, unchanged(MaxEntities), []any{}),
+		"4096 removals":           mp(raw{0x96, 0x0b, 0x05, 0x00, 0x00}, []any{}, repeat(MaxEntities, 1)),
+		"256 events":              mp(raw{0x92, 0x0d}, repeat(MaxEventsBatch, []any{1, 1, 0, 0, ""})),
+		"256 roster entries":      mp(raw{0x9e}, 10, 1, "r", 20, 10, 0, 0, "t", 0, 0, repeat(MaxRoster, []any{1, "", 0}), "g", "", okSchema()),
+		"world of empty maps":     world(repeat(60000, kv{})),
+		"world of maps of maps":   world(repeat(20000, kv{"", kv{}})),
+		"world of empty arrays":   world(repeat(60000, []any{})),
+		"world of nils":           world(repeat(MaxWorldValues-2, nil)),
+		"world map announced":     world(raw{0xdf, 0x7f, 0xff, 0xff, 0xff}),
+		"changes announced":       []byte{0x96, 0x0b, 0x02, 0x01, 0x00, 0xdd, 0x7f, 0xff, 0xff, 0xff, 0x90},
+	}
+	for name, data := range frames {
+		var m ServerMessage
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		err := DecodeServer(data, &m)
+		runtime.ReadMemStats(&ms1)
+		a := ms1.TotalAlloc - ms0.TotalAlloc
+		t.Logf("%s: %d bytes, %v: %d allocated, %.0f per byte", name, len(data), err, a, float64(a)/float64(len(data)))
+		if a > maxDecodeAlloc(len(data)) {
+			t.Errorf("%s: %d bytes allocated for a frame of %d", name, a, len(data))
+		}
+	}
+}
 
 // FuzzDecodeServer decodes any frame without a schema. It never allocates
 // more than maxDecodeAlloc; a welcome it accepts holds no more than the
