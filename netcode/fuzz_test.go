@@ -173,6 +173,11 @@ func TestDecodeServerAllocatesInProportion(t *testing.T) {
 // limits allow (MaxWelcomeBytes, MaxWorldDepth, MaxWorldValues) and a
 // schema NewCodec accepts; and whatever decodes re-encodes to a frame that
 // decodes to the same message and encodes again to the same bytes.
+//
+// Each run reads runtime.MemStats twice, which stops the world, so
+// minimizing a new input can take most of a short -fuzztime (the
+// execution count stands still meanwhile); -fuzzminimizetime 3s keeps
+// it fuzzing.
 func FuzzDecodeServer(f *testing.F) {
 	addSeeds(f, "server")
 	f.Fuzz(func(t *testing.T, data []byte) {
