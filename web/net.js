@@ -96,6 +96,7 @@ function decodeWelcome(a) {
     map: { w, h, walls },
     roster: (a[9] || []).map(([id, name, score]) => ({ id, name, score })),
     sendRate: a[10] || a[3], // snapshots per second; a snapshot every tickRate/sendRate ticks
+    lastInputSeq: a[11] || 0, // the last input seq the server accepted for this seat
   };
 }
 

@@ -195,7 +195,10 @@ export class Session {
     this.predictor = new Predictor(w.tickRate, w.map.walls);
     this.ghosts = [];
     this.fireReady = 0;
-    this.seq = Math.max(this.seq, this.ackSeq);
+    // Input numbering goes on after the last input the server accepted
+    // for this seat, which may be before the last one sent (lost with the
+    // old connection); the server refuses a seq that is not after it.
+    this.seq = w.lastInputSeq;
     // Not raised to w.lastEventSeq: the events that follow the welcome (chat
     // history, or what was missed while away) carry older numbers and must
     // still be shown; onEvent drops only the ones already seen.

@@ -549,6 +549,13 @@ func TestBrowserReconnect(t *testing.T) {
 						if (window.__badToken) url = url.replace(/token=[^&]*/, "token=forged");
 						super(url, ...rest);
 						window.__sockets.push(this);
+						this.__sent = []; // the first frames sent
+						this.addEventListener("message", (ev) => { this.__first = this.__first || new Uint8Array(ev.data); });
+					}
+					send(data) {
+						if (this.__mute) return; // lost on a dying line
+						if (this.__sent.length < 8) this.__sent.push(Array.from(data));
+						super.send(data);
 					}
 				};
 				const fetch0 = window.fetch;
@@ -578,6 +585,38 @@ func TestBrowserReconnect(t *testing.T) {
 	})
 	if again.PlayerID != first.PlayerID || again.RoomID != first.RoomID {
 		t.Errorf("rejoined as player %d in %s, was %d in %s", again.PlayerID, again.RoomID, first.PlayerID, first.RoomID)
+	}
+
+	// Inputs lost with a dying line: the page numbers them, the server
+	// never sees them. After the reconnect the page numbers its inputs
+	// after the welcome's lastInputSeq, not after its own count, and the
+	// server takes them.
+	p.eval(`window.__sockets.at(-1).__mute = true, true`, nil)
+	lost := p.waitFor("inputs lost", 5*time.Second, func(s clientState) error {
+		if s.InputSeq < again.InputSeq+5 {
+			return fmt.Errorf("input seq %d", s.InputSeq)
+		}
+		return nil
+	})
+	p.eval(`window.__sockets.at(-1).close(4000, "test cuts the line"), true`, nil)
+	resumed := p.waitFor("reconnect after lost inputs", 10*time.Second, func(s clientState) error {
+		if s.Status != "connected" || s.Tick <= lost.Tick || s.AckSeq <= lost.InputSeq-5 {
+			return fmt.Errorf("status %q at tick %d, ack %d", s.Status, s.Tick, s.AckSeq)
+		}
+		return nil
+	})
+	var seqs struct{ Welcome, First uint32 }
+	p.eval(`Promise.all([import("/net.js"), import("/vendor/msgpack/index.mjs")]).then(([net, mp]) => {
+		const s = window.__sockets.at(-1);
+		const input = s.__sent.find((f) => f[1] === net.Msg.Input);
+		return { Welcome: net.decodeServer(s.__first).lastInputSeq, First: mp.decode(Uint8Array.from(input))[1] };
+	})`, &seqs)
+	if seqs.Welcome >= lost.InputSeq || seqs.First != seqs.Welcome+1 {
+		t.Errorf("after losing inputs up to %d: welcome's last input seq %d, first input sent %d; want it right after the welcome's",
+			lost.InputSeq, seqs.Welcome, seqs.First)
+	}
+	if resumed.Status != "connected" {
+		t.Errorf("status %q after the resume", resumed.Status)
 	}
 
 	p.eval(`window.__badToken = true, window.__sockets.at(-1).close(4000, "test cuts the line"), true`, nil)

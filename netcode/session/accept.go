@@ -30,10 +30,12 @@ func Accept(w http.ResponseWriter, r *http.Request, accept *websocket.AcceptOpti
 	o := opts.withDefaults()
 	pc := &pollConn{slot: -1}
 	pc.initFns()
+	pc.check.limit = o.ReadLimit
 	var ao websocket.AcceptOptions
 	if accept != nil {
 		ao = *accept
 	}
+	pc.check.rsv1 = ao.CompressionMode != websocket.CompressionDisabled
 	// A control frame between data frames leaves the reader at a frame
 	// boundary, where a quiet client's session may park.
 	onPing, onPong := ao.OnPingReceived, ao.OnPongReceived

@@ -8,8 +8,10 @@ import (
 
 // Options configures a Session. The zero value is usable.
 type Options struct {
-	// ReadLimit caps one client frame in bytes. Default netcode.MaxFrameBytes;
-	// a larger frame closes the connection with 1009.
+	// ReadLimit caps one client message in bytes. Default
+	// netcode.MaxFrameBytes; a frame or message whose header declares more
+	// closes the connection with 1009 as soon as the header is read (with
+	// Accept; a Session from New finds out when the payload comes).
 	ReadLimit int64
 	// WriteTimeout bounds one frame write; a client that does not take a
 	// frame within it is closed. Default 5s.
@@ -32,7 +34,9 @@ type Options struct {
 	Codec *netcode.Codec
 	// Admit, when set, is asked before each decoded message is handled;
 	// false drops it (rate limiting; the caller counts it). A non-nil error
-	// closes the session with 1008 and the error as the reason.
+	// closes the session with 1008 and the error as the reason, after an
+	// Error message (CodeRateLimited when the error wraps
+	// netcode.ErrRateLimited, else CodeBadMessage), and makes it Kicked.
 	Admit func(m netcode.ClientMessage) (bool, error)
 	// Poller, when set, takes over the socket of a session whose client
 	// has gone quiet, so that it parks no goroutine (see Accept,
