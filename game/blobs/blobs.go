@@ -39,19 +39,25 @@ type Game struct {
 	schema       *game.Schema
 
 	// The state, changed by Join, Leave, SetInput, SetAway and Step.
-	tick       uint32
-	rng        rng
-	blobs      []blob   // sorted by id
-	pellets    []pellet // sorted by id, as ids only grow
+	tick  uint32
+	rng   rng
+	blobs []blob // sorted by id
+	// pellets are sorted by id, as ids only grow. A pellet never changes,
+	// so its wire form is all its state, and World copies them in one go.
+	pellets    []game.Entity
 	due        []uint32 // ticks at which eaten pellets are replaced, ascending
 	nextPellet uint32
 
-	// Derived from the state by refresh.
-	wire  []game.Entity // blobs then pellets: sorted by id
-	grid  grid          // the pellets by cell
-	dirty bool          // wire and grid are stale
+	// Derived from the state by refresh. The pellets change only in Step
+	// (and New), which refreshes at its end, so the grid is current
+	// whenever Step looks pellets up in it.
+	wire   []game.Entity // blobs then pellets: sorted by id
+	grid   grid          // the pellets by cell
+	dirty  bool          // wire is stale (a join, leave or away)
+	regrid bool          // the pellets changed since the grid was built
 
-	order []int32 // scratch for eatBlobs
+	order []int32  // scratch for eatBlobs
+	eaten []uint64 // scratch for eatPellets: bit i is pellets[i]
 }
 
 var _ game.Game = (*Game)(nil)
@@ -65,12 +71,6 @@ type blob struct {
 	mass      int32
 	flags     uint8
 	respawnAt uint32 // when FlagDead: the tick it comes back
-}
-
-// pellet is one pellet; eaten is set during a Step only.
-type pellet struct {
-	Pellet
-	eaten bool
 }
 
 // New returns a field with its pellets placed.
@@ -97,7 +97,7 @@ func New(cfg Config) *Game {
 		pelletTicks:  uint32(PelletRespawn * rate),
 		rng:          newRNG(cfg.Seed),
 		nextPellet:   FirstPelletID,
-		pellets:      make([]pellet, 0, n),
+		pellets:      make([]game.Entity, 0, n),
 	}
 	for range n {
 		g.addPellet()
@@ -185,7 +185,6 @@ func (g *Game) Blob(id PlayerID) (Blob, bool) {
 // time has come are replaced.
 func (g *Game) Step(ev []game.Event) []game.Event {
 	g.tick++
-	g.refreshIfDirty() // eating looks pellets up in the grid
 	for i := range g.blobs {
 		b := &g.blobs[i]
 		if b.flags&(FlagDead|FlagAway) == 0 {
@@ -203,7 +202,10 @@ func (g *Game) Step(ev []game.Event) []game.Event {
 // eatPellets lets each live blob, in id order, eat every pellet whose
 // centre its circle covers; it grows after its meal.
 func (g *Game) eatPellets() {
-	eaten := false
+	words := (len(g.pellets) + 63) / 64
+	g.eaten = slices.Grow(g.eaten[:0], words)[:words]
+	clear(g.eaten)
+	ate := false
 	for i := range g.blobs {
 		b := &g.blobs[i]
 		if b.flags&FlagDead != 0 {
@@ -214,10 +216,10 @@ func (g *Game) eatPellets() {
 		c0, c1, r0, r1 := g.grid.rect(b.x-b.r, b.y-b.r, b.x+b.r, b.y+b.r)
 		for row := r0; row <= r1; row++ {
 			for _, k := range g.grid.row(row, c0, c1) {
-				p := &g.pellets[k]
-				dx, dy := int64(p.X-b.x), int64(p.Y-b.y)
-				if !p.eaten && dx*dx+dy*dy < r2 {
-					p.eaten = true
+				p, bit := &g.pellets[k], uint64(1)<<(k&63)
+				dx, dy := int64(p.V[FieldX]-b.x), int64(p.V[FieldY]-b.y)
+				if g.eaten[k>>6]&bit == 0 && dx*dx+dy*dy < r2 {
+					g.eaten[k>>6] |= bit
 					meal += PelletMass
 					g.due = append(g.due, g.tick+g.pelletTicks)
 				}
@@ -225,12 +227,21 @@ func (g *Game) eatPellets() {
 		}
 		if meal > 0 {
 			b.grow(meal)
-			eaten = true
+			ate = true
 		}
 	}
-	if eaten {
-		g.pellets = slices.DeleteFunc(g.pellets, func(p pellet) bool { return p.eaten })
+	if !ate {
+		return
 	}
+	n := 0
+	for i := range g.pellets {
+		if g.eaten[i>>6]&(1<<(i&63)) == 0 {
+			g.pellets[n] = g.pellets[i]
+			n++
+		}
+	}
+	g.pellets = g.pellets[:n]
+	g.regrid = true
 }
 
 // eatBlobs lets the live blobs, heaviest first (ties: lower id first), each
@@ -326,12 +337,18 @@ func (g *Game) randomPoint(margin int32) (int32, int32) {
 	return x, margin + g.rng.intn(span)
 }
 
-// addPellet places a new pellet, with the next id, at a random place.
+// addPellet places a new pellet at a random place.
 func (g *Game) addPellet() {
 	x, y := g.randomPoint(PelletRadius * 8)
-	p := Pellet{ID: g.nextPellet, X: x, Y: y, Color: uint8(g.rng.intn(PelletColors))}
+	g.putPellet(x, y, uint8(g.rng.intn(PelletColors)))
+}
+
+// putPellet adds a pellet at (x, y), in 1/8 px, with the next id.
+func (g *Game) putPellet(x, y int32, color uint8) {
+	p := Pellet{ID: g.nextPellet, X: x, Y: y, Color: color}
 	g.nextPellet++
-	g.pellets = append(g.pellets, pellet{Pellet: p})
+	g.pellets = append(g.pellets, p.Wire())
+	g.regrid = true
 }
 
 // replacePellets adds a pellet for each eaten one whose delay is over.
@@ -369,10 +386,11 @@ func (g *Game) refresh() {
 		b := g.blobs[i].public()
 		g.wire = append(g.wire, b.Wire())
 	}
-	for i := range g.pellets {
-		g.wire = append(g.wire, g.pellets[i].Wire())
+	g.wire = append(g.wire, g.pellets...)
+	if g.regrid {
+		g.grid.build(g.pellets)
+		g.regrid = false
 	}
-	g.grid.build(g.pellets)
 	g.dirty = false
 }
 

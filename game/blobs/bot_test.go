@@ -30,6 +30,7 @@ func TestForagerChooses(t *testing.T) {
 		{"ignores an eaten blob", []game.Entity{me.Wire(), blobAt(2, 2200, 2000, 20, FlagDead), pelletAt(0, 1990, 2000)}, 1990, 2000, false},
 		{"ignores a blob too alike to eat", []game.Entity{me.Wire(), blobAt(2, 2100, 2000, 90, 0), pelletAt(0, 1990, 2000)}, 1990, 2000, false},
 		{"flees a bigger blob", []game.Entity{me.Wire(), blobAt(2, 2200, 2000, 400, 0), pelletAt(0, 2150, 2000)}, -1, 0, true},
+		{"flees the nearer of two most", []game.Entity{me.Wire(), blobAt(2, 2200, 2000, 400, 0), blobAt(3, 2000, 2330, 400, 0)}, -1, 0, true},
 		{"flees two, away from both", []game.Entity{me.Wire(), blobAt(2, 2250, 2000, 400, 0), blobAt(3, 2000, 2250, 400, 0)}, -1, -1, true},
 		{"a far bigger blob is no threat", []game.Entity{me.Wire(), blobAt(2, 2900, 2000, 400, 0), pelletAt(0, 2050, 2000)}, 2050, 2000, false},
 	}

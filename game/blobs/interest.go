@@ -10,7 +10,7 @@ import (
 const cellSize = 256
 
 // grid is a uniform grid of the pellets, rebuilt from the pellet list with
-// a counting sort whenever the state changes, so it allocates only when
+// a counting sort whenever the pellets change, so it allocates only when
 // the field fills up. Cells are numbered row by row, so the cells c0..c1
 // of one row hold one contiguous run of idx.
 type grid struct {
@@ -34,11 +34,11 @@ func (gr *grid) cellOf(v int32) int {
 }
 
 // build sorts the pellets into cells.
-func (gr *grid) build(pellets []pellet) {
+func (gr *grid) build(pellets []game.Entity) {
 	gr.cells = gr.cells[:0]
 	clear(gr.start)
 	for i := range pellets {
-		c := int32(gr.cellOf(pellets[i].Y)*gr.n + gr.cellOf(pellets[i].X))
+		c := int32(gr.cellOf(pellets[i].V[FieldY])*gr.n + gr.cellOf(pellets[i].V[FieldX]))
 		gr.cells = append(gr.cells, c)
 		gr.start[c+1]++
 	}
@@ -94,7 +94,7 @@ func (g *Game) Interest(id PlayerID, world []game.Entity, dst []int32) []int32 {
 	for row := r0; row <= r1; row++ {
 		for _, k := range g.grid.row(row, c0, c1) {
 			p := &g.pellets[k]
-			if abs32(p.X-self.x) <= rx && abs32(p.Y-self.y) <= ry {
+			if abs32(p.V[FieldX]-self.x) <= rx && abs32(p.V[FieldY]-self.y) <= ry {
 				dst = append(dst, base+k)
 			}
 		}

@@ -36,6 +36,20 @@ func scanInterest(world []game.Entity, id PlayerID) []int32 {
 	return out
 }
 
+// TestViewHalf: the view grows by ViewGrow times the radius each way.
+func TestViewHalf(t *testing.T) {
+	tests := []struct{ mass, hwPx, hhPx int32 }{
+		{100, 640 + 3*60, 360 + 3*60}, // a radius of 60 px
+		{400, 640 + 3*120, 360 + 3*120},
+		{2500, 640 + 3*300, 360 + 3*300},
+	}
+	for _, tt := range tests {
+		if hw, hh := viewHalf(RadiusOf(tt.mass)); hw != 8*tt.hwPx || hh != 8*tt.hhPx {
+			t.Errorf("mass %d: view half-extents %d×%d /8 px, want %d×%d px", tt.mass, hw, hh, tt.hwPx, tt.hhPx)
+		}
+	}
+}
+
 // TestInterestCases: the edges of the view rectangle, by the radius of what
 // is seen and of who sees, to the 1/8 px.
 func TestInterestCases(t *testing.T) {
@@ -68,10 +82,9 @@ func TestInterestCases(t *testing.T) {
 		bl.x, bl.y, bl.tx, bl.ty, bl.mass, bl.r = b.x, b.y, b.x, b.y, b.mass, RadiusOf(b.mass)
 	}
 	for _, p := range pellets {
-		g.pellets = append(g.pellets, pellet{Pellet: Pellet{ID: g.nextPellet, X: p[0], Y: p[1]}})
-		g.nextPellet++
+		g.putPellet(p[0], p[1], 0)
 	}
-	g.dirty = true
+	g.refresh()
 	world := g.World(nil)
 	ids := func(viewer PlayerID) []uint32 {
 		var out []uint32
@@ -90,7 +103,7 @@ func TestInterestCases(t *testing.T) {
 		t.Errorf("view of 2: %v", got)
 	}
 	g.blob(3).flags |= FlagDead // eaten: only 3 itself sees it
-	g.dirty = true
+	g.refresh()
 	world = g.World(world[:0])
 	if got := ids(2); slices.Contains(got, 3) {
 		t.Errorf("view of 2 holds the dead 3: %v", got)

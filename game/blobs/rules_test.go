@@ -33,10 +33,9 @@ func fieldWith(t testing.TB, pellets []at, blobs ...placed) *Game {
 		b.mass, b.r = p.mass, RadiusOf(p.mass)
 	}
 	for _, p := range pellets {
-		g.pellets = append(g.pellets, pellet{Pellet: Pellet{ID: g.nextPellet, X: 8 * p.x, Y: 8 * p.y}})
-		g.nextPellet++
+		g.putPellet(8*p.x, 8*p.y, 0)
 	}
-	g.dirty = true
+	g.refresh()
 	return g
 }
 
@@ -171,28 +170,28 @@ func TestMovement(t *testing.T) {
 // circle, grows by PelletMass each, and each is replaced PelletRespawn
 // seconds later under a new id somewhere else.
 func TestEatPellets(t *testing.T) {
-	r := RadiusOf(StartMass) // 214/8 = 26.75 px
+	const mass = 25 // a radius of exactly 30 px
 	pellets := []at{
-		{1000, 1000},      // under the centre
-		{1026, 1000},      // 26 px: inside
-		{1000, 1000 - 26}, // inside
-		{1027, 1000},      // 27 px: outside the 26.75 px radius
-		{1019, 1019},      // 26.87 px: outside
-		{1018, 1018},      // 25.46 px: inside
-		{2000, 2000},      // far
+		{1000, 1000}, // under the centre
+		{1029, 1000}, // 29 px: inside
+		{1030, 1000}, // 30 px: on the edge, outside
+		{1000, 970},  // on the edge
+		{1021, 1021}, // 29.70 px: inside
+		{1022, 1021}, // 30.41 px: outside
+		{2000, 2000}, // far
 	}
-	g := fieldWith(t, pellets, placed{at{1000, 1000}, StartMass})
+	g := fieldWith(t, pellets, placed{at{1000, 1000}, mass})
 	before := pelletIDs(g)
 	ev := g.Step(nil)
 	if len(ev) != 0 {
 		t.Errorf("events: %v", ev)
 	}
 	b := mustBlob(t, g, 1)
-	if b.Mass != StartMass+4*PelletMass || b.R != RadiusOf(StartMass+4) || b.R == r {
-		t.Errorf("after eating 4 pellets: %+v", b)
+	if b.Mass != mass+3*PelletMass || b.R != RadiusOf(mass+3) {
+		t.Errorf("after eating 3 pellets: %+v", b)
 	}
 	left := pelletIDs(g)
-	if want := []uint32{before[3], before[4], before[6]}; !slices.Equal(left, want) {
+	if want := []uint32{before[2], before[3], before[5], before[6]}; !slices.Equal(left, want) {
 		t.Fatalf("pellets left %v, want %v", left, want)
 	}
 	// Away from the rest and the replacements' likely places, standing.
@@ -201,7 +200,7 @@ func TestEatPellets(t *testing.T) {
 	for g.Tick() < 1+PelletRespawn*30-1 { // eaten at tick 1
 		g.Step(nil)
 	}
-	if n := len(pelletIDs(g)); n != 3 {
+	if n := len(pelletIDs(g)); n != 4 {
 		t.Fatalf("tick %d: %d pellets, replaced too early", g.Tick(), n)
 	}
 	g.Step(nil)
@@ -209,13 +208,23 @@ func TestEatPellets(t *testing.T) {
 	if len(after) != len(pellets) {
 		t.Fatalf("tick %d: %d pellets, want %d", g.Tick(), len(after), len(pellets))
 	}
-	for _, id := range after[3:] {
+	for _, id := range after[4:] {
 		if id <= before[len(before)-1] {
 			t.Errorf("a replacement pellet reuses id %d (ids before: %v)", id, before)
 		}
 	}
-	if b := mustBlob(t, g, 1); b.Mass != StartMass+4 {
+	if b := mustBlob(t, g, 1); b.Mass != mass+3 {
 		t.Errorf("the blob ate replacements it does not cover or ate again: %+v", b)
+	}
+}
+
+// TestPelletEatenOnce: a pellet two blobs cover goes to the first in id
+// order, and is replaced once.
+func TestPelletEatenOnce(t *testing.T) {
+	g := fieldWith(t, []at{{1000, 1000}}, placed{at{990, 1000}, StartMass}, placed{at{1010, 1000}, StartMass})
+	g.Step(nil)
+	if g.Score(1) != StartMass+PelletMass || g.Score(2) != StartMass || len(g.due) != 1 {
+		t.Errorf("masses %d and %d, %d replacements due; want %d, %d, 1", g.Score(1), g.Score(2), len(g.due), StartMass+PelletMass, StartMass)
 	}
 }
 
@@ -325,9 +334,8 @@ func TestRespawn(t *testing.T) {
 		t.Fatalf("events %v", ev)
 	}
 	// A pellet 25 px from the dead blob's centre (and 30 px from 3's).
-	g.pellets = append(g.pellets, pellet{Pellet: Pellet{ID: g.nextPellet, X: 8 * 1030, Y: 8 * 985}})
-	g.nextPellet++
-	g.dirty = true
+	g.putPellet(8*1030, 8*985, 0)
+	g.refresh()
 	target(g, 2, 3000, 3000)
 	if idx := g.Interest(1, g.World(nil), nil); slices.Contains(idx, 1) {
 		t.Errorf("others see the eaten blob: %v", idx)
@@ -358,36 +366,26 @@ func TestRespawn(t *testing.T) {
 }
 
 // TestSpawnIsFreest: a (re)spawning blob takes, of spawnTries random
-// places, the one farthest from the edge of any live blob.
+// places, the one farthest from the edge of any live blob, the first of
+// equals (all of them, on an empty field).
 func TestSpawnIsFreest(t *testing.T) {
 	for seed := range uint64(20) {
 		g := New(Config{Seed: seed, Pellets: -1})
-		for id := range PlayerID(6) {
+		for id := range PlayerID(8) {
+			r := g.rng // the places Join will draw
+			best, bx, by := int64(-1), int32(0), int32(0)
+			for range spawnTries {
+				x, y := g.randomPoint(startRadius)
+				if d := g.clearance(x, y); d > best {
+					best, bx, by = d, x, y
+				}
+			}
+			g.rng = r
 			if err := g.Join(id+1, "p"); err != nil {
 				t.Fatal(err)
 			}
-		}
-		r := g.rng // the places Join will draw
-		best, bx, by := int64(-1), int32(0), int32(0)
-		for range spawnTries {
-			x, y := g.randomPoint(startRadius)
-			if d := g.clearance(x, y); d > best {
-				best, bx, by = d, x, y
-			}
-		}
-		g.rng = r
-		if err := g.Join(7, "p"); err != nil {
-			t.Fatal(err)
-		}
-		if b := mustBlob(t, g, 7); b.X != bx || b.Y != by {
-			t.Errorf("seed %d: joined at (%d, %d), the freest place is (%d, %d)", seed, b.X, b.Y, bx, by)
-		}
-		// Every other candidate is no freer.
-		for id := range PlayerID(6) {
-			o := mustBlob(t, g, id+1)
-			dx, dy := int64(o.X-bx), int64(o.Y-by)
-			if isqrt(dx*dx+dy*dy)-int64(o.R) < best {
-				t.Errorf("seed %d: blob %d nearer than the clearance %d", seed, id+1, best)
+			if b := mustBlob(t, g, id+1); b.X != bx || b.Y != by {
+				t.Errorf("seed %d: %d joined at (%d, %d), the freest place is (%d, %d)", seed, id+1, b.X, b.Y, bx, by)
 			}
 		}
 	}
