@@ -40,7 +40,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
@@ -113,7 +112,7 @@ func acceptUnstarted(t *testing.T, accept websocket.AcceptOptions) *contractConn
 	accept.Subprotocols = []string{netcode.Subprotocol}
 	sessions := make(chan *Session, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := Accept(w, r, &accept, nil)
+		s, err := Accept(w, r, &accept, &Options{Codec: testCodec()})
 		if err != nil {
 			t.Errorf("accept: %v", err)
 			return
@@ -417,8 +416,8 @@ func TestContractBytesWithUpgradeRequestReachSession(t *testing.T) {
 				}
 			}
 			ps := startSpyServer(t, p)
-			first := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1, Move: 1}))
-			second := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 2, Move: 1}))
+			first := maskedFrame(inputMsg(1, 1, 0))
+			second := maskedFrame(inputMsg(2, 1, 0))
 			const cut = 5
 			conn := rawDialSending(t, ps.url, append(bytes.Clone(first), second[:cut]...))
 			s, spy := ps.next(t)
@@ -471,7 +470,7 @@ func startSpyServer(t *testing.T, p *Poller) *spyServer {
 	ss := &spyServer{accepted: make(chan spyAccepted, 1)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		spy := &spyHijacker{ResponseWriter: w}
-		s, err := Accept(spy, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &Options{Poller: p, IdleAfter: 20 * time.Millisecond})
+		s, err := Accept(spy, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &Options{Poller: p, IdleAfter: 20 * time.Millisecond, Codec: testCodec()})
 		if err != nil {
 			t.Errorf("accept: %v", err)
 			return
