@@ -497,3 +497,36 @@ func (ss *spyServer) next(t *testing.T) (*Session, *spyHijacker) {
 		return nil, nil
 	}
 }
+
+// TestAcceptWithoutCodec: Accept without a Codec, which it cannot decode
+// inputs without, refuses before the upgrade: the client gets a 500, the
+// caller ErrNoCodec, and no socket is left hijacked.
+func TestAcceptWithoutCodec(t *testing.T) {
+	errs := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &Options{})
+		if s != nil {
+			s.cutConn()
+		}
+		errs <- err
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &websocket.DialOptions{Subprotocols: []string{netcode.Subprotocol}})
+	if err == nil {
+		c.CloseNow()
+		t.Fatal("upgraded without a codec")
+	}
+	if resp == nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("dial: %v, response %v: want a 500", err, resp)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, ErrNoCodec) {
+			t.Fatalf("Accept: %v, want ErrNoCodec", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Accept never returned")
+	}
+}
