@@ -85,7 +85,7 @@ func (a *API) quickPlay(ctx context.Context, gameName, mode, name string) (rooms
 		if !errors.Is(err, errNoRoom) {
 			return res, err
 		}
-		room, cerr := a.m.Create(rooms.Config{Name: "Quick play: " + gameName + " " + mode, Game: gameName, Mode: mode})
+		room, cerr := a.m.Create(rooms.Config{Name: quickPlayName(gameName, mode), Game: gameName, Mode: mode})
 		if cerr != nil {
 			return res, cerr
 		}
@@ -95,6 +95,14 @@ func (a *API) quickPlay(ctx context.Context, gameName, mode, name string) (rooms
 		}
 	}
 	return res, err
+}
+
+// quickPlayName names a room quick play makes for a game and mode, cut to
+// the limit on room names: a game's and a mode's names may be long enough
+// together to pass it, and the player must not be refused for that.
+func quickPlayName(gameName, mode string) string {
+	name := []rune("Quick play: " + gameName + " " + mode)
+	return string(name[:min(len(name), rooms.MaxNameRunes)])
 }
 
 // reserveAny tries this node's public rooms of mode with space, fullest

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/blobs"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/lobbytest"
@@ -137,5 +140,20 @@ func TestMatchmakeConcurrent(t *testing.T) {
 		if r := roomInfo(t, ts, id); r.Reserved != n || n > r.MaxPlayers {
 			t.Fatalf("room %s: %d seats given, %d reserved, max %d", id, n, r.Reserved, r.MaxPlayers)
 		}
+	}
+}
+
+// TestMatchmakeLongNames: quick play makes a room for a game and mode of
+// the longest names, whose room name would be over the limit spelled out:
+// the name is cut, the player is not refused for it.
+func TestMatchmakeLongNames(t *testing.T) {
+	t.Parallel()
+	long := smallArenaAs(strings.Repeat("g", 32), func(g game.Game) game.Game { return g })
+	long.Modes = []game.Mode{{Name: strings.Repeat("m", 32), Title: "Long", MaxPlayers: 4, Limit: 8}}
+	ts := startServerGames(t, rooms.Options{}, long)
+	seat := matchmake(t, ts, `{"name":"p"}`)
+	r := roomInfo(t, ts, seat.RoomID)
+	if r.Game != long.Name || r.Mode != long.Modes[0].Name || utf8.RuneCountInString(r.Name) > rooms.MaxNameRunes || !strings.HasPrefix(r.Name, "Quick play: ") {
+		t.Fatalf("room %+v", r.Room)
 	}
 }
