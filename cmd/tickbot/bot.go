@@ -117,6 +117,12 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 		return nil, err
 	}
 	w := c.Welcome()
+	if w.Game != s.cfg.Game {
+		// Its bots would send another game's inputs (and be refused for
+		// them): a room given with -room must run -game.
+		c.Leave(ctx)
+		return nil, fmt.Errorf("room %s runs %s, not %s: run tickbot with -game %s", w.RoomID, w.Game, s.cfg.Game, w.Game)
+	}
 	b.schema = c.Schema()
 	if b.kind.thinks() {
 		b.brain = b.kind.brain(b.schema, int(w.TickRate), s.cfg.Seed^uint64(b.n)<<1|1)

@@ -14,7 +14,9 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/blobs"
 	"github.com/tickroom/tickroom/lobby/lobbytest"
+	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode/client"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
@@ -272,3 +274,31 @@ func (l *lateTicks) Tick(_, _ time.Duration, isLate bool) {
 func (*lateTicks) InputDropped(string)                             {}
 func (*lateTicks) InputBacklog(*[rooms.MaxInputBacklog + 1]uint64) {}
 func (*lateTicks) Panicked()                                       {}
+
+// A room given with -room that runs another game than -game is not played
+// with the wrong game's bots (whose inputs the room would refuse): each bot
+// gives its seat back and the summary says which -game to run.
+func TestRoomOfAnotherGame(t *testing.T) {
+	srv := lobbytest.Start(t, lobbytest.Config{Games: []game.Definition{lobbytest.SmallArena(), blobs.Definition()}})
+	room, err := client.CreateRoom(t.Context(), srv.URL, rest.CreateRoom{Game: "blobs"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runTickbot(t, "-server", srv.URL, "-room", room.ID, "-bots-per-room", "2", "-duration", "1s", "-json", "-quiet")
+	var got map[string]float64
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("exit %d, stdout is not JSON: %v\n%s", code, err, stderr)
+	}
+	if got["connect_errors"] != 2 || got["connected"] != 0 || got["disconnects"] != 0 {
+		t.Fatalf("summary %v\n%s", got, stderr)
+	}
+	if !strings.Contains(stderr, "runs blobs, not arena: run tickbot with -game blobs") {
+		t.Fatalf("stderr does not say which game to run:\n%s", stderr)
+	}
+	checkFor(t, 5*time.Second, func() error {
+		if info := (srv.Manager.Rooms()[0]).Info(); info.Players+info.Reserved != 0 {
+			return fmt.Errorf("seats still taken: %+v", info)
+		}
+		return nil
+	})
+}
