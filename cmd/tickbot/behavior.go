@@ -117,6 +117,23 @@ func (w *walker) walk(rng *rand.Rand, fields []game.InputField, now time.Time) g
 	return w.in
 }
 
+// coarse rounds each wide input field (more than 256 values; buttons
+// excepted) to the nearest 1/256 of its range, so that with
+// -input-on-change a bot that tracks a moving target does not change its
+// input every tick: the arena's aim goes in steps of 1/256 turn (1.4°).
+func coarse(in game.Input, fields []game.InputField) game.Input {
+	for i, f := range fields {
+		span := int64(f.Max) - int64(f.Min) + 1
+		if f.Buttons || span <= 256 {
+			continue
+		}
+		step := span / 256
+		v := (int64(in.V[i])-int64(f.Min)+step/2)/step*step + int64(f.Min)
+		in.V[i] = int32(min(v, int64(f.Max)))
+	}
+	return in
+}
+
 // chatLines are what chatty bots say.
 var chatLines = [...]string{"gg", "hi all", "nice one", "over here!", "brb", "lag?", "glhf", "one more round"}
 

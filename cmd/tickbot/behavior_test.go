@@ -100,3 +100,21 @@ func TestWalker(t *testing.T) {
 		}
 	}
 }
+
+// With -input-on-change a thinking bot's wide input fields go in steps of
+// 1/256 of their range (the arena's aim in 1/256 turn), narrow ones and
+// buttons as they are.
+func TestCoarse(t *testing.T) {
+	arenaIn := arena.New(arena.Config{}).Schema().Input
+	for _, tc := range []struct{ aim, want uint16 }{{0, 0}, {127, 0}, {128, 256}, {300, 256}, {40000, 39936}, {65500, 65535}} {
+		in := coarse(arena.Input{Seq: 7, Move: arena.MoveLeft | arena.MoveUp, Aim: tc.aim, Buttons: arena.ButtonFire}.Wire(), arenaIn)
+		if want := (arena.Input{Seq: 7, Move: arena.MoveLeft | arena.MoveUp, Aim: tc.want, Buttons: arena.ButtonFire}).Wire(); in != want {
+			t.Errorf("aim %d: %+v, want %+v", tc.aim, arena.InputOf(in), arena.InputOf(want))
+		}
+	}
+	blobsIn := blobs.New(blobs.Config{Size: 2000}).Schema().Input // tx, ty in 0..2000: steps of 7
+	in := coarse(game.Input{V: [game.MaxInputFields]int32{1003, 2000}}, blobsIn)
+	if in.V[0] != 1001 || in.V[1] != 2000 {
+		t.Errorf("blobs target %v, want 1001, 2000", in.V[:2])
+	}
+}

@@ -228,6 +228,9 @@ func (b *bot) act(s *swarm, now time.Time) {
 		return
 	case b.kind.thinks():
 		in = b.intent.get()
+		if s.cfg.OnChange {
+			in = coarse(in, c.Schema().Input)
+		}
 	default:
 		in = b.walker.walk(b.rng, c.Schema().Input, now)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/game/blobs"
 	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rest"
@@ -301,4 +302,32 @@ func TestRoomOfAnotherGame(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// With -input-on-change a fighter whose aim moves by less than a step
+// sends no new input; one that turns further does.
+func TestInputOnChangeCoarseAim(t *testing.T) {
+	url := startServer(t)
+	cfg := defaultConfig()
+	cfg.Server, cfg.OnChange, cfg.Behavior = url, true, "fighter"
+	s := newSwarm(cfg)
+	r := &room{ready: make(chan struct{})}
+	if err := r.create(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	b := newBot(0, behaviorOf(cfg.Behavior, cfg.def(), 0), r, 1)
+	c, err := b.connect(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	now := time.Now()
+	for i, aim := range []uint16{300, 310, 400, 450, 700} {
+		b.intent.set(arena.Input{Move: arena.MoveRight, Aim: aim}.Wire())
+		b.act(s, now.Add(time.Duration(i)*time.Millisecond))
+	}
+	// 300 and 310 round to 256, 400 and 450 to 512, 700 to 768.
+	if n := s.stats.inputs.Load(); n != 3 {
+		t.Fatalf("%d inputs sent for aims 300, 310, 400, 450, 700, want 3", n)
+	}
 }
