@@ -7,15 +7,18 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +28,10 @@ import (
 	"github.com/chromedp/cdproto/input"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -184,6 +191,8 @@ type clientState struct {
 	Status     string                  `json:"status"`
 	RoomID     string                  `json:"roomId"`
 	PlayerID   uint32                  `json:"playerId"`
+	GameName   string                  `json:"gameName"`
+	Mode       string                  `json:"mode"`
 	TickRate   int                     `json:"tickRate"`
 	Tick       uint32                  `json:"tick"`
 	AckSeq     uint32                  `json:"ackSeq"`
@@ -195,20 +204,42 @@ type clientState struct {
 	Fixes      int                     `json:"corrections"`
 	Frames     int                     `json:"frames"`
 	RTT        float64                 `json:"rtt"`
-	Players    []playerState           `json:"players"`
+	Entities   []entityState           `json:"entities"`
+	Scores     map[string]float64      `json:"scores"`
+	Game       gameDebug               `json:"game"`
 	Predicted  *struct{ X, Y float64 } `json:"predicted"`
 	Chat       []chatLine              `json:"chat"`
 	LobbyError string                  `json:"lobbyError"`
 }
 
-type playerState struct {
-	ID   uint32  `json:"id"`
-	Name string  `json:"name"`
-	X    float64 `json:"x"`
-	Y    float64 `json:"y"`
-	HP   int     `json:"hp"`
-	Dead bool    `json:"dead"`
-	Own  bool    `json:"own"`
+// entityState is one entity of the newest snapshot, its fields in their
+// units (x in px); the fields the tests read, of whichever game.
+type entityState struct {
+	ID     uint32  `json:"id"`
+	Kind   string  `json:"kind"`
+	Name   string  `json:"name"`
+	Own    bool    `json:"own"`
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	HP     float64 `json:"hp"`
+	Flags  float64 `json:"flags"`
+	Dir    float64 `json:"dir"`
+	Radius float64 `json:"radius"`
+	Mass   float64 `json:"mass"`
+}
+
+// dead reads the arena's flags.
+func (e entityState) dead() bool { return int(e.Flags)&1 != 0 }
+
+// gameDebug is what the game's module adds to the state.
+type gameDebug struct {
+	Renderer string         `json:"renderer"`
+	Drawn    int            `json:"drawn"`  // generic: entities drawn
+	Counts   map[string]int `json:"counts"` // generic: entities by kind
+	Scale    float64        `json:"scale"`  // arena: CSS px per world px
+	ViewW    float64        `json:"viewW"`  // arena: the view's size, px
+	ViewH    float64        `json:"viewH"`
+	Inputs   int            `json:"inputs"` // the test module: inputs made
 }
 
 type chatLine struct {
@@ -217,13 +248,25 @@ type chatLine struct {
 	Text string `json:"text"`
 }
 
-func (s clientState) player(id uint32) (playerState, bool) {
-	for _, p := range s.Players {
-		if p.ID == id {
-			return p, true
+// entity returns the entity with id in s.
+func (s clientState) entity(id uint32) (entityState, bool) {
+	for _, e := range s.Entities {
+		if e.ID == id {
+			return e, true
 		}
 	}
-	return playerState{}, false
+	return entityState{}, false
+}
+
+// count returns how many entities of kind s has.
+func (s clientState) count(kind string) int {
+	n := 0
+	for _, e := range s.Entities {
+		if e.Kind == kind {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *page) state() clientState {
@@ -244,8 +287,8 @@ func (p *page) waitFor(what string, total time.Duration, ok func(s clientState) 
 			return s
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: %s: %v (state: status=%s tick=%d players=%+v lobbyError=%q)",
-				p.name, what, err, s.Status, s.Tick, s.Players, s.LobbyError)
+			p.t.Fatalf("%s: %s: %v (state: status=%s game=%s tick=%d entities=%+v lobbyError=%q)",
+				p.name, what, err, s.Status, s.GameName, s.Tick, s.Entities, s.LobbyError)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -261,10 +304,20 @@ func (p *page) openLobby(url, name string) {
 	)
 }
 
-// createRoom fills in the create-room form and submits it; the page then
-// joins the new room.
-func (p *page) createRoom(name string, tickRate int) {
+// createRoom fills in the create-room form, once the lobby has listed the
+// games, and submits it; the page then joins the new room. An empty game
+// or mode keeps the form's choice (the default game, its first mode).
+func (p *page) createRoom(name string, tickRate int, game, mode string) {
 	p.t.Helper()
+	p.do(chromedp.WaitVisible(chromedp.CSS("#games li")))
+	if game != "" {
+		p.do(chromedp.SetValue(chromedp.CSS("#room-game"), game))
+		p.eval(`document.getElementById("room-game").dispatchEvent(new Event("change")), true`, nil)
+	}
+	if mode != "" {
+		p.do(chromedp.SetValue(chromedp.CSS("#room-mode"), mode))
+		p.eval(`document.getElementById("room-mode").dispatchEvent(new Event("change")), true`, nil)
+	}
 	p.do(
 		chromedp.SetValue(chromedp.CSS("#room-name-input"), name),
 		chromedp.SetValue(chromedp.CSS("#room-max"), "4"),
@@ -279,7 +332,7 @@ func (p *page) waitConnected() clientState {
 		if s.Status != "connected" || s.Snapshots == 0 {
 			return fmt.Errorf("status %q after %d snapshots", s.Status, s.Snapshots)
 		}
-		if _, ok := s.player(s.PlayerID); !ok {
+		if _, ok := s.entity(s.PlayerID); !ok {
 			return fmt.Errorf("own avatar %d not in the state", s.PlayerID)
 		}
 		return nil
@@ -335,7 +388,7 @@ func startMatch(t *testing.T, tickRate int, viaLink bool) *match {
 
 	a.openLobby(ts.URL+"/", "alice")
 	b.openLobby(ts.URL+"/", "bob")
-	a.createRoom("browser test room", tickRate)
+	a.createRoom("browser test room", tickRate, "", "")
 	as := a.waitConnected()
 	if as.TickRate != tickRate {
 		t.Errorf("room tick rate %d, want %d", as.TickRate, tickRate)
@@ -376,19 +429,19 @@ func (m *match) meet(t *testing.T) {
 	}()
 	for {
 		as, bs := m.a.state(), m.b.state()
-		pa, _ := as.player(m.aID)
-		pb, _ := bs.player(m.bID)
-		_, aSeesB := as.player(m.bID)
-		_, bSeesA := bs.player(m.aID)
+		pa, _ := as.entity(m.aID)
+		pb, _ := bs.entity(m.bID)
+		_, aSeesB := as.entity(m.bID)
+		_, bSeesA := bs.entity(m.aID)
 		if aSeesB && bSeesA && math.Abs(pa.X-pb.X) < 400 && math.Abs(pa.Y-pb.Y) < 240 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("players never met: alice %+v, bob %+v", as.Players, bs.Players)
+			t.Fatalf("players never met: alice %+v, bob %+v", as.Entities, bs.Entities)
 		}
 		for _, step := range []struct {
 			p        *page
-			from, to playerState
+			from, to entityState
 		}{{m.a, pa, pb}, {m.b, pb, pa}} {
 			k := ringStep(step.from, step.to)
 			if held[step.p] != k {
@@ -413,7 +466,7 @@ const (
 
 // ringPos returns how far along the corridor, clockwise from the top-left
 // corner, a position lies.
-func ringPos(p playerState) float64 {
+func ringPos(p entityState) float64 {
 	w, h := ringHiX-ringLo, ringHiY-ringLo
 	switch {
 	case p.Y < band:
@@ -429,7 +482,7 @@ func ringPos(p playerState) float64 {
 
 // ringStep returns the key that moves from one corridor position toward
 // another the short way round.
-func ringStep(from, to playerState) string {
+func ringStep(from, to entityState) string {
 	perimeter := 2 * ((ringHiX - ringLo) + (ringHiY - ringLo))
 	d := math.Mod(ringPos(to)-ringPos(from)+perimeter, perimeter)
 	x, y := from.X, from.Y
@@ -464,16 +517,16 @@ func TestBrowserMatch(t *testing.T) {
 	m.meet(t)
 
 	bs := m.b.state()
-	before, ok := bs.player(m.aID)
+	before, ok := bs.entity(m.aID)
 	if !ok {
 		t.Fatal("bob lost sight of alice")
 	}
 	// Walk alice toward bob along the corridor, so she stays in his view.
-	bob, _ := bs.player(m.bID)
+	bob, _ := bs.entity(m.bID)
 	k := ringStep(before, bob)
 	m.a.key(k, true)
 	after := m.b.waitFor("see alice move", 5*time.Second, func(s clientState) error {
-		p, ok := s.player(m.aID)
+		p, ok := s.entity(m.aID)
 		if !ok {
 			return fmt.Errorf("alice not in bob's view")
 		}
@@ -483,7 +536,7 @@ func TestBrowserMatch(t *testing.T) {
 		return nil
 	})
 	m.a.key(k, false)
-	p, _ := after.player(m.aID)
+	p, _ := after.entity(m.aID)
 	t.Logf("bob saw alice move from (%v, %v) to (%v, %v) with %s", before.X, before.Y, p.X, p.Y, k)
 	as := m.a.state()
 	t.Logf("alice: %d inputs, %d unacknowledged, %d corrections, %d snapshots, %d ticks skipped, rtt %.1f ms",
@@ -491,7 +544,7 @@ func TestBrowserMatch(t *testing.T) {
 
 	// Alice's prediction and the server agree once she stops.
 	m.a.waitFor("settle", 5*time.Second, func(s clientState) error {
-		own, _ := s.player(m.aID)
+		own, _ := s.entity(m.aID)
 		if s.Predicted == nil {
 			return fmt.Errorf("no predicted position")
 		}
@@ -589,10 +642,12 @@ func TestBrowserReconnect(t *testing.T) {
 	})
 }
 
-// TestBrowserPrediction: the JavaScript movement (web/predict.js) replays
-// the golden trajectory exactly as the Go game produced it.
+// TestBrowserPrediction: the arena module's movement (web/games/arena.js),
+// under the rules the arena's world carries, replays the golden trajectory
+// exactly as the Go game produced it; and it moves by those rules, not by
+// copies of its own: changing any of them changes the trajectory.
 func TestBrowserPrediction(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "game", "testdata", "trajectory.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "game", "arena", "testdata", "trajectory.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,14 +657,27 @@ func TestBrowserPrediction(t *testing.T) {
 	if err := json.Unmarshal(raw, &golden); err != nil {
 		t.Fatal(err)
 	}
+	served, ok := arena.New(arena.Config{}).Schema().World["rules"].(map[string]any)
+	if !ok {
+		t.Fatal("the arena's world has no rules")
+	}
 	ts := startServer(t)
 	p := newBrowser(t).newPage("predict")
 	p.do(chromedp.Navigate(ts.URL + "/"))
-	var got [][4]float64
-	p.eval(fmt.Sprintf(`import("/predict.js").then((m) => m.runTrajectory(%s))`, raw), &got)
-	if len(got) != len(golden.States) || len(got) == 0 {
-		t.Fatalf("JavaScript produced %d states, golden has %d", len(got), len(golden.States))
+	run := func(rules map[string]any) [][4]float64 {
+		t.Helper()
+		js, err := json.Marshal(rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][4]float64
+		p.eval(fmt.Sprintf(`import("/games/arena.js").then((m) => m.runTrajectory(%s, %s))`, raw, js), &got)
+		if len(got) != len(golden.States) || len(got) == 0 {
+			t.Fatalf("JavaScript produced %d states, golden has %d", len(got), len(golden.States))
+		}
+		return got
 	}
+	got := run(served)
 	for i, want := range golden.States {
 		for j := range want {
 			if got[i][j] != float64(want[j]) {
@@ -617,61 +685,326 @@ func TestBrowserPrediction(t *testing.T) {
 			}
 		}
 	}
+	for _, name := range []string{"playerRadius", "accel", "friction", "diag"} {
+		changed := maps.Clone(served)
+		v, ok := changed[name].(float64)
+		if i, isInt := changed[name].(int); isInt {
+			v, ok = float64(i), true
+		}
+		if !ok {
+			t.Fatalf("rule %s is %T, not a number", name, served[name])
+		}
+		changed[name] = v * 1.25
+		if other := run(changed); reflect.DeepEqual(other, got) {
+			t.Errorf("with %s ×1.25 the trajectory is the same: the module does not read it from the world", name)
+		}
+	}
 }
 
-// TestBrowserProtocolVectors: web/net.js encodes and decodes the golden
-// vectors of netcode/testdata/vectors.json byte for byte.
-func TestBrowserProtocolVectors(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "netcode", "testdata", "vectors.json"))
+// TestBrowserProtocol: web/net.js reads tickroom.v2 as netcode writes it,
+// for a schema with every field type and delta, private fields and the
+// reserved names id and kind: the welcome and its schema, full snapshots
+// and deltas against older baselines (wrapping differences, ages, kind
+// changes, removals) resolved to the states netcode.Baselines resolves,
+// pongs, events and errors; it refuses the snapshots netcode refuses; and
+// it encodes an input by the schema byte for byte as netcode does, clamped
+// to the fields' ranges.
+func TestBrowserProtocol(t *testing.T) {
+	schema := protoSchema()
+	codec := netcode.MustCodec(schema)
+	welcome := netcode.Welcome{
+		PlayerID: 7, RoomID: "r-7f3a", TickRate: 60, SendRate: 20, Tick: 1200, ServerTime: 60000.5,
+		ReconnectToken: "tok-1b2c", LastEventSeq: 17, InputSeq: 4242,
+		Roster: []netcode.RosterEntry{{ID: 1, Name: "ada", Score: 3}, {ID: 7, Name: "bob", Score: -1}},
+		Game:   "proto", Mode: "duel", Schema: schema,
+	}
+	wantWelcome := map[string]any{
+		"type": 10, "playerId": 7, "roomId": "r-7f3a", "tickRate": 60, "sendRate": 20, "tick": 1200,
+		"serverTime": 60000.5, "reconnectToken": "tok-1b2c", "lastEventSeq": 17, "inputSeq": 4242,
+		"game": "proto", "mode": "duel", "schema": schemaJSON(schema),
+		"roster": []any{map[string]any{"id": 1, "name": "ada", "score": 3}, map[string]any{"id": 7, "name": "bob", "score": -1}},
+	}
+
+	// Snapshots in the order a client gets them, each against the state
+	// the client had at its base tick, as player 7 sees them.
+	u32 := func(v uint32) int32 { return int32(v) }
+	thing := func(id uint32, v ...int32) game.Entity { return protoEntity(1, id, v) }
+	other := func(id uint32, v ...int32) game.Entity { return protoEntity(2, id, v) }
+	worlds := map[uint32][]game.Entity{
+		5: {
+			thing(1, -128, 200, -30000, 65535, 2147483000, u32(4294967000), 3, u32(4000000000), -7),
+			other(7, 100, -100, 55, 9), other(8, 1, 2, 66, 1), thing(9, 0, 1),
+		},
+		6: {
+			thing(1, 127, 255, 32767, 65535, 2147483647, u32(4294967295), 3, u32(4000000000), -7),
+			other(7, -2147483648, -100, 56, 9), other(8, 1, 2, 67, 1), thing(12, 0, 0, 0, 0, 0, 0, 6),
+		},
+		8: {
+			thing(1, 127, 255, 32767, 65535, -2147483648, 5, 3, 0, 2147483647),
+			other(7, -2147483648, 50, 56, 255), other(8, 1, 2, 67, 1), thing(12, 0, 0, 0, 0, 0, 0, 6),
+		},
+		9: {
+			thing(1, 127, 255, 32767, 65535, -2147483648, 5, 3, 0, 2147483647),
+			other(7, -2147483648, 50, 56, 255), other(8, 1, 2, 67, 1), other(12, 3, 0, 4, 0),
+		},
+		10: {
+			thing(1, 127, 255, 32767, 65535, 2147483647, u32(4294967295), 3, u32(4000000000), -7),
+			other(7, 0, -100, 56, 9), other(12, 3, 0, 0, 0), thing(4000000000, 0, 0, 0, 0, 0, 0, 10),
+		},
+		11: {thing(1, -1, 1, -1, 1, -1, 1, 11, 1, 1), other(7, 1, 1, 1, 1)},
+		18: {thing(1, -1, 1, -1, 1, -1, 1, 11, 1, 1), other(7, 1, 1, 1, 1), thing(20, 1)},
+	}
+	good := func(tick, base uint32) []byte {
+		return codec.AppendSnapshot(nil, tick, base, tick*3, 7, netcode.View{World: worlds[base]}, netcode.View{World: worlds[tick]})
+	}
+	bad := func(tick, age uint32, changes, removed []any) []byte {
+		b, err := msgpack.Marshal([]any{11, tick, age, 99, changes, removed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	frames := []struct {
+		name  string
+		frame []byte
+		fails bool // netcode refuses it, so must the browser
+	}{
+		{"full", good(5, 0), false},
+		{"delta", good(6, 5), false},
+		{"delta against an older baseline", good(8, 5), false},
+		{"kind change", good(9, 8), false},
+		{"delta against a baseline three back", good(10, 6), false},
+		{"full again", good(11, 0), false},
+		{"unknown baseline", good(200, 150), true},
+		{"u8 difference overflows", bad(13, 2, []any{1, 1 << 2, 510}, []any{}), true},
+		{"mask names a field the kind lacks", bad(14, 3, []any{7, 1 << 6, 1}, []any{}), true},
+		{"removed id not in the baseline", bad(15, 4, []any{}, []any{99}), true},
+		{"kind not in the schema", bad(16, 0, []any{3, 1, 77}, []any{}), true},
+		{"changed entity without a kind and not in the baseline", bad(17, 6, []any{500, 1 << 1, 2}, []any{}), true},
+		{"i8 value out of range", bad(19, 0, []any{3, 1 | 1<<1, 1, 200}, []any{}), true},
+		{"removed id also changed", bad(21, 10, []any{1, 1 << 2, 2}, []any{1}), true},
+		{"after refusals, a delta still applies", good(18, 11), false},
+	}
+	type snapCase struct {
+		Name  string           `json:"name"`
+		Hex   string           `json:"hex"`
+		Fails bool             `json:"fails"`
+		Want  []map[string]any `json:"want"`
+	}
+	var cases []snapCase
+	var base netcode.Baselines
+	base.Reset(codec)
+	var msg netcode.ServerMessage
+	for _, f := range frames {
+		c := snapCase{Name: f.name, Hex: hex.EncodeToString(f.frame), Fails: f.fails}
+		err := netcode.DecodeServer(f.frame, &msg)
+		var ents []game.Entity
+		if err == nil {
+			ents, err = base.Apply(&msg.Snapshot)
+		}
+		if (err != nil) != f.fails {
+			t.Fatalf("%s: netcode says %v, the test expects failure %v", f.name, err, f.fails)
+		}
+		for i := range ents {
+			c.Want = append(c.Want, entityJSON(schema, &ents[i]))
+		}
+		cases = append(cases, c)
+	}
+
+	in := game.Input{Seq: 70000, V: [game.MaxInputFields]int32{9, 65535, -5, 1}}
+	wantInput := codec.AppendInput(nil, in)
+	others := []struct {
+		frame []byte
+		want  map[string]any
+	}{
+		{netcode.AppendPong(nil, netcode.Pong{ClientTime: 1234.5, Tick: 77, ServerTime: 60050}),
+			map[string]any{"type": 12, "clientTime": 1234.5, "tick": 77, "serverTime": 60050}},
+		{netcode.AppendEvents(nil, []game.Event{{Seq: 3, Kind: 16, A: 1, B: 4000000000, Text: "héllo ✓"}, {Seq: 4, Kind: game.EventChat, A: 7}}),
+			map[string]any{"type": 13, "events": []any{
+				map[string]any{"seq": 3, "kind": 16, "a": 1, "b": 4000000000, "text": "héllo ✓"},
+				map[string]any{"seq": 4, "kind": 4, "a": 7, "b": 0, "text": ""}}}},
+		{netcode.AppendError(nil, netcode.Error{Code: netcode.CodeRoomClosed, Message: "room closed"}),
+			map[string]any{"type": 14, "code": 3, "message": "room closed"}},
+	}
+	var otherHex []string
+	var otherWant []any
+	for _, o := range others {
+		otherHex = append(otherHex, hex.EncodeToString(o.frame))
+		otherWant = append(otherWant, normalize(t, o.want))
+	}
+
+	ts := startServer(t)
+	p := newBrowser(t).newPage("protocol")
+	p.do(chromedp.Navigate(ts.URL + "/"))
+	arg, err := json.Marshal(map[string]any{
+		"welcome": hex.EncodeToString(netcode.AppendWelcome(nil, &welcome)), "snapshots": cases, "others": otherHex,
+		"input": map[string]any{"seq": in.Seq, "values": map[string]any{"move": 9, "aim": 70000, "neg": -5.4, "extra": 3}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startServer(t)
-	p := newBrowser(t).newPage("vectors")
-	p.do(chromedp.Navigate(ts.URL + "/"))
-	var fails []string
-	p.eval(fmt.Sprintf(`import("/net.js").then((net) => (%s)(net, %s))`, checkVectorsJS, raw), &fails)
-	for _, f := range fails {
-		t.Error(f)
+	var got struct {
+		Welcome   map[string]any   `json:"welcome"`
+		Snapshots []map[string]any `json:"snapshots"`
+		Others    []any            `json:"others"`
+		Input     string           `json:"input"`
+	}
+	p.eval(fmt.Sprintf(`import("/net.js").then((net) => (%s)(net, %s))`, protocolJS, arg), &got)
+
+	if w := normalize(t, wantWelcome); !reflect.DeepEqual(got.Welcome, w) {
+		t.Errorf("welcome:\n got %v\nwant %v", got.Welcome, w)
+	}
+	for i, c := range cases {
+		g := got.Snapshots[i]
+		switch {
+		case c.Fails && g["error"] == nil:
+			t.Errorf("%s: the browser accepted what netcode refuses: %v", c.Name, g["state"])
+		case !c.Fails && g["error"] != nil:
+			t.Errorf("%s: the browser refused it: %v", c.Name, g["error"])
+		case !c.Fails && !reflect.DeepEqual(g["state"], normalize(t, c.Want)):
+			t.Errorf("%s:\n got %v\nwant %v", c.Name, g["state"], normalize(t, c.Want))
+		}
+	}
+	if !reflect.DeepEqual(got.Others, otherWant) {
+		t.Errorf("pong, events, error:\n got %v\nwant %v", got.Others, otherWant)
+	}
+	if got.Input != hex.EncodeToString(wantInput) {
+		t.Errorf("input: browser %s, netcode %x", got.Input, wantInput)
+	}
+	frame, _ := hex.DecodeString(got.Input)
+	var cm netcode.ClientMessage
+	if err := codec.DecodeClient(frame, &cm); err != nil || cm.Input != in {
+		t.Errorf("netcode reads the browser's input as %+v, %v; want %+v", cm.Input, err, in)
 	}
 }
 
-const checkVectorsJS = `function (net, vectors) {
-  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const protocolJS = `function (net, arg) {
   const unhex = (h) => Uint8Array.from(h.match(/../g) || [], (x) => parseInt(x, 16));
-  const fields = ["id", "kind", "x", "y", "vx", "vy", "angle", "hp", "flags", "score", "owner", "born"];
-  const pick = (e) => Object.fromEntries(fields.map((k) => [k, e[k]]));
-  const fails = [];
-  const check = (name, got, want) => {
-    const g = JSON.stringify(got), w = JSON.stringify(want);
-    if (g !== w) fails.push(name + ": got " + g + ", want " + w);
-  };
-  for (const v of vectors) {
-    const x = v.value;
-    if (v.direction === "client") {
-      const enc = {
-        1: () => net.encodeInput(x.seq, x.move, x.aim, x.buttons),
-        2: () => net.encodePing(x.clientTime),
-        3: () => net.encodeChat(x.text),
-        4: () => net.encodeLeave(),
-      }[x.type];
-      check(v.name, hex(enc()), v.hex);
-      continue;
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const w = net.decodeServer(unhex(arg.welcome));
+  const s = w.schema;
+  const welcome = { ...w, schema: {
+    game: s.game,
+    kinds: s.kinds.map((k) => ({ id: k.id, name: k.name, fields: k.fields.map((f) => ({
+      name: f.name, key: f.key, type: f.type, delta: f.delta, scale: f.scale, unit: f.unit, interp: f.interp, private: f.private })) })),
+    input: s.input, events: s.events, world: s.world,
+  } };
+  const base = new net.Baselines(s);
+  const snapshots = arg.snapshots.map((c) => {
+    try {
+      const state = base.apply(net.decodeServer(unhex(c.hex)));
+      return { state: [...state.values()].sort((a, b) => a.id - b.id) };
+    } catch (err) {
+      return { error: String(err) };
     }
-    const m = net.decodeServer(unhex(v.hex));
-    if (x.type === net.Msg.Snapshot) {
-      const b = new net.Baselines();
-      if (m.baseTick) b.states.set(m.baseTick, new Map(v.baseline.map((e) => [e.id, e])));
-      const state = [...b.apply(m).values()].sort((p, q) => p.id - q.id).map(pick);
-      check(v.name, state, v.state);
-    } else if (x.type === net.Msg.Welcome) {
-      check(v.name, Object.fromEntries(Object.keys(x).map((k) => [k, m[k]])), x);
-    } else {
-      check(v.name, m, x);
-    }
-  }
-  return fails;
+  });
+  const others = arg.others.map((h) => net.decodeServer(unhex(h)));
+  const input = hex(net.encodeInput(s, arg.input.seq, s.clampInput(arg.input.values)));
+  return { welcome, snapshots, others, input };
 }`
+
+// protoSchema has every field type and delta, a private field, fields
+// named id and kind, an input field whose range excludes 0, events and a
+// nested world.
+func protoSchema() *game.Schema {
+	return &game.Schema{
+		Game: "proto",
+		Kinds: []game.Kind{
+			{ID: 1, Name: "thing", Fields: []game.Field{
+				{Name: "a", Type: game.Int8, Delta: game.Value},
+				{Name: "b", Type: game.Uint8, Delta: game.Diff},
+				{Name: "c", Type: game.Int16, Delta: game.Diff},
+				{Name: "d", Type: game.Uint16, Delta: game.Value, Scale: 65536, Unit: "turn", Interp: true},
+				{Name: "e", Type: game.Int32, Delta: game.Diff, Scale: 8, Unit: "px", Interp: true},
+				{Name: "f", Type: game.Uint32, Delta: game.Diff},
+				{Name: "g", Type: game.Uint32, Delta: game.Age, Unit: "tick"},
+				{Name: "h", Type: game.Uint32, Delta: game.Value},
+				{Name: "id", Type: game.Int32, Delta: game.Value},
+			}},
+			{ID: 2, Name: "other", Fields: []game.Field{
+				{Name: "x", Type: game.Int32, Delta: game.Diff},
+				{Name: "y", Type: game.Int32, Delta: game.Diff},
+				{Name: "priv", Type: game.Int32, Delta: game.Diff, Private: true},
+				{Name: "kind", Type: game.Uint8, Delta: game.Value},
+			}},
+		},
+		Input: []game.InputField{
+			{Name: "move", Min: 0, Max: 15, Unit: "bits"},
+			{Name: "aim", Min: 0, Max: 65535},
+			{Name: "neg", Min: -100, Max: 100},
+			{Name: "lvl", Min: 1, Max: 3, Buttons: true},
+		},
+		Events: []game.EventDef{{Kind: 16, Name: "boom", A: "who", B: "whom", Text: "why"}, {Kind: 17, Name: "ping"}},
+		World: map[string]any{
+			"w": 100, "h": 50.5, "name": "proto", "on": true,
+			"nested": map[string]any{"list": []any{1, "x", false, -2.25, []int32{3, 4}}},
+		},
+	}
+}
+
+func protoEntity(kind uint8, id uint32, v []int32) game.Entity {
+	e := game.Entity{ID: id, Kind: kind}
+	copy(e.V[:], v)
+	return e
+}
+
+// entityJSON is e as the browser names it: id, kind name, fields by key.
+func entityJSON(s *game.Schema, e *game.Entity) map[string]any {
+	k := s.KindByID(e.Kind)
+	out := map[string]any{"id": e.ID, "kind": k.Name}
+	for i, f := range k.Fields {
+		key := f.Name
+		if key == "id" || key == "kind" {
+			key = "$" + key
+		}
+		out[key] = f.Type.Value(e.V[i])
+	}
+	return out
+}
+
+// schemaJSON is s as net.js's Schema holds it.
+func schemaJSON(s *game.Schema) map[string]any {
+	kinds := []any{}
+	for _, k := range s.Kinds {
+		fields := []any{}
+		for _, f := range k.Fields {
+			scale, key := f.Scale, f.Name
+			if scale == 0 {
+				scale = 1
+			}
+			if key == "id" || key == "kind" {
+				key = "$" + key
+			}
+			fields = append(fields, map[string]any{"name": f.Name, "key": key, "type": f.Type.String(), "delta": f.Delta.String(),
+				"scale": scale, "unit": f.Unit, "interp": f.Interp, "private": f.Private})
+		}
+		kinds = append(kinds, map[string]any{"id": k.ID, "name": k.Name, "fields": fields})
+	}
+	input := []any{}
+	for i, f := range s.Input {
+		input = append(input, map[string]any{"name": f.Name, "index": i, "min": f.Min, "max": f.Max, "unit": f.Unit, "buttons": f.Buttons})
+	}
+	events := []any{}
+	for _, e := range s.Events {
+		events = append(events, map[string]any{"kind": e.Kind, "name": e.Name, "a": e.A, "b": e.B, "text": e.Text})
+	}
+	return map[string]any{"game": s.Game, "kinds": kinds, "input": input, "events": events, "world": s.World}
+}
+
+// normalize is v as it comes back from JSON, to compare with what the
+// browser returned.
+func normalize(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
 
 // TestBrowserScreenshot photographs a live two-player match: always into the
 // test's temporary directory, and into docs/screenshot.png with
@@ -686,7 +1019,7 @@ func TestBrowserScreenshot(t *testing.T) {
 	)
 	var bob struct{ X, Y float64 }
 	m.a.eval(fmt.Sprintf(`(() => { const s = window.tickroom.state();
-		const b = s.players.find((p) => p.id === %d); return b ? {x: b.x, y: b.y} : {x: 0, y: 0}; })()`, m.bID), &bob)
+		const b = s.entities.find((e) => e.id === %d); return b ? {x: b.x, y: b.y} : {x: 0, y: 0}; })()`, m.bID), &bob)
 	var at struct{ X, Y float64 } // bob on alice's screen
 
 	m.a.eval(fmt.Sprintf(`window.tickroom.toScreen(%v, %v)`, bob.X, bob.Y), &at)
