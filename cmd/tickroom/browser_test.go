@@ -12,16 +12,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -30,7 +34,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/web"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -1061,4 +1068,378 @@ func (p *page) mouse(x, y float64, down bool) {
 		}
 		return nil
 	}))
+}
+
+// --- games beyond the built-in arena ----------------------------------------
+
+// startGamesServer runs a lobby of defs, with the web client serving the
+// game modules of mods next to its own (web.Options.Games), as a program
+// built on tickroom as a library would, until the test ends.
+func startGamesServer(t *testing.T, defs []game.Definition, mods fs.FS) *httptest.Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr := rooms.NewManager(ctx, rooms.Options{}, defs, nil)
+	api := lobby.NewAPI(ctx, mgr, lobby.APIOptions{})
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.Handler())
+	mux.Handle("/ws", api.Handler())
+	mux.Handle("/", web.Handler(web.Options{Games: mods}))
+	ts := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		cancel()
+		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer wcancel()
+		if err := api.WaitSessions(wctx); err != nil {
+			t.Errorf("sessions did not end: %v", err)
+		}
+		mgr.Wait()
+		ts.Close()
+	})
+	return ts
+}
+
+// testGames are the games of startGamesServer: the arena with a smaller
+// view in its world's rules, so the page must draw with the served values;
+// dots, which has no module; and dots-lib, the same game with a module
+// served from testModules.
+func testGames() []game.Definition {
+	a := arena.Definition()
+	newArena := a.New
+	a.New = func(cfg game.Config) game.Game {
+		g := newArena(cfg)
+		s := *g.Schema()
+		s.World = maps.Clone(s.World)
+		rules := maps.Clone(s.World["rules"].(map[string]any))
+		rules["viewHalfW"], rules["viewHalfH"] = 400, 240
+		s.World["rules"] = rules
+		return servedSchema{Game: g, schema: &s}
+	}
+	return []game.Definition{a, dotsDefinition("dots"), dotsDefinition("dots-lib")}
+}
+
+// servedSchema is a game with another schema than its own.
+type servedSchema struct {
+	game.Game
+	schema *game.Schema
+}
+
+func (g servedSchema) Schema() *game.Schema { return g.schema }
+
+// testModules is what a program adds to the web client: the module of
+// dots-lib. It draws each mover, steers its own with the input field dir
+// (2, down, while no key is held), and words the game's lap event.
+var testModules = fstest.MapFS{"dots-lib.js": {Data: []byte(`
+import { playerColor } from "../draw.js";
+
+export function create(env) {
+  const x = env.schema.kind("mover").field("x");
+  let inputs = 0;
+  return {
+    draw(view, scene) {
+      view.look(env.world.w / 2, env.world.h / 2, Math.min(view.cssW / env.world.w, view.cssH / env.world.h));
+      for (const e of scene.entities.values()) {
+        if (e.kind !== "mover") continue;
+        view.ctx.fillStyle = playerColor(e.id, e.id === env.playerId);
+        view.ctx.fillRect(e.x / x.scale - 10, e.y / x.scale - 10, 20, 20);
+      }
+    },
+    input(controls) {
+      inputs++;
+      return { dir: controls.held("KeyD") ? 1 : 2 };
+    },
+    event(e, { def, name }) {
+      return def && def.name === "lap" ? name(e.a) + " ran a lap." : "";
+    },
+    debug() {
+      return { renderer: "dots-lib", inputs };
+    },
+  };
+}
+`)}}
+
+// dotsDefinition registers a dots game called name: two modes, no bots.
+func dotsDefinition(name string) game.Definition {
+	return game.Definition{
+		Name: name, Title: "Dots (" + name + ")", Description: "Walk among dots.",
+		Modes: []game.Mode{
+			{Name: "walk", Title: "Walk", MaxPlayers: 4, Limit: 8},
+			{Name: "crowd", Title: "Crowd", MaxPlayers: 12, Limit: 16},
+		},
+		New: func(cfg game.Config) game.Game { return &dots{schema: dotsSchema(name)} },
+	}
+}
+
+// dots is a game no module in web/games knows: every player is a mover
+// that walks 2 px a tick the way its input field dir says (0 stands; 1
+// right, 2 down, 3 left, 4 up) and stands while away, among 20 dots that
+// never move and a clock that has no place. Each mover runs a lap (an
+// event) every 60 ticks it walks.
+type dots struct {
+	schema *game.Schema
+	tick   uint32
+	movers []*mover // by id
+}
+
+type mover struct {
+	id              uint32
+	x, y, dir, walk int32
+	away            bool
+}
+
+const dotsW, dotsH = 1200, 800
+
+func dotsSchema(name string) *game.Schema {
+	pos := func(n string, moves bool) game.Field {
+		f := game.Field{Name: n, Type: game.Int32, Delta: game.Value, Scale: 8, Unit: "px"}
+		if moves {
+			f.Delta, f.Interp = game.Diff, true
+		}
+		return f
+	}
+	return &game.Schema{
+		Game: name,
+		Kinds: []game.Kind{
+			{ID: 1, Name: "mover", Fields: []game.Field{pos("x", true), pos("y", true),
+				{Name: "dir", Type: game.Uint8, Delta: game.Value},
+				{Name: "score", Type: game.Int32, Delta: game.Value},
+				{Name: "flags", Type: game.Uint8, Delta: game.Value}}},
+			{ID: 2, Name: "dot", Fields: []game.Field{pos("x", false), pos("y", false),
+				{Name: "hue", Type: game.Uint16, Delta: game.Value}}},
+			{ID: 3, Name: "clock", Fields: []game.Field{{Name: "t", Type: game.Uint32, Delta: game.Diff}}},
+		},
+		Input:  []game.InputField{{Name: "dir", Min: 0, Max: 4}},
+		Events: []game.EventDef{{Kind: game.FirstGameEvent, Name: "lap", A: "player"}},
+		World:  map[string]any{"w": dotsW, "h": dotsH},
+	}
+}
+
+func (g *dots) Schema() *game.Schema { return g.schema }
+
+func (g *dots) find(id uint32) *mover {
+	for _, m := range g.movers {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (g *dots) Join(id game.PlayerID, name string) error {
+	if id == 0 || id >= 1000 || g.find(id) != nil {
+		return fmt.Errorf("dots: player %d exists or is out of range", id)
+	}
+	g.movers = append(g.movers, &mover{id: id, x: int32(100+80*id) * 8, y: 400 * 8})
+	slices.SortFunc(g.movers, func(a, b *mover) int { return int(a.id) - int(b.id) })
+	return nil
+}
+
+func (g *dots) Leave(id game.PlayerID) {
+	g.movers = slices.DeleteFunc(g.movers, func(m *mover) bool { return m.id == id })
+}
+
+func (g *dots) SetInput(id game.PlayerID, in game.Input) {
+	if m := g.find(id); m != nil {
+		m.dir = in.V[0]
+	}
+}
+
+func (g *dots) SetAway(id game.PlayerID, away bool) {
+	if m := g.find(id); m != nil {
+		m.away = away
+	}
+}
+
+func (g *dots) Step(ev []game.Event) []game.Event {
+	g.tick++
+	step := [5][2]int32{{0, 0}, {16, 0}, {0, 16}, {-16, 0}, {0, -16}}
+	for _, m := range g.movers {
+		if m.away || m.dir == 0 {
+			continue
+		}
+		m.x = min(max(m.x+step[m.dir][0], 0), dotsW*8)
+		m.y = min(max(m.y+step[m.dir][1], 0), dotsH*8)
+		if m.walk++; m.walk%60 == 0 {
+			ev = append(ev, game.Event{Kind: game.FirstGameEvent, A: m.id})
+		}
+	}
+	return ev
+}
+
+func (g *dots) World(dst []game.Entity) []game.Entity {
+	for _, m := range g.movers {
+		var away int32
+		if m.away {
+			away = 2
+		}
+		dst = append(dst, game.Entity{ID: m.id, Kind: 1, V: [game.MaxFields]int32{m.x, m.y, m.dir, m.walk / 60, away}})
+	}
+	for i := range int32(20) {
+		dst = append(dst, game.Entity{ID: 1000 + uint32(i), Kind: 2, V: [game.MaxFields]int32{(50 + 55*i) * 8, (100 + 30*i) * 8, i * 3000}})
+	}
+	return append(dst, game.Entity{ID: 5000, Kind: 3, V: [game.MaxFields]int32{int32(g.tick)}})
+}
+
+func (g *dots) Interest(id game.PlayerID, world []game.Entity, dst []int32) []int32 {
+	for i := range world {
+		dst = append(dst, int32(i))
+	}
+	return dst
+}
+
+func (g *dots) Score(id game.PlayerID) int32 {
+	if m := g.find(id); m != nil {
+		return m.walk / 60
+	}
+	return 0
+}
+
+func (g *dots) Tick() uint32 { return g.tick }
+
+func (g *dots) Hash() uint64 {
+	h := game.NewHash64().Uint64(uint64(g.tick))
+	for _, m := range g.movers {
+		h = h.Uint64(uint64(m.id)).Int32(m.x).Int32(m.y).Int32(m.dir).Int32(m.walk)
+	}
+	return uint64(h)
+}
+
+// TestBrowserLobbyGames: the lobby offers the games GET /api/games lists,
+// with their modes and seat limits; a room created there of a chosen game
+// and mode runs that game, and the room list says which.
+func TestBrowserLobbyGames(t *testing.T) {
+	ts := startGamesServer(t, testGames(), testModules)
+	p := newBrowser(t).newPage("lobby")
+	p.openLobby(ts.URL+"/", "dora")
+	p.do(chromedp.WaitVisible(chromedp.CSS(`#games li[data-game="dots-lib"]`)))
+	var offered []struct {
+		Game, Text string
+	}
+	p.eval(`[...document.querySelectorAll("#games li")].map((li) => ({game: li.dataset.game, text: li.textContent}))`, &offered)
+	want := testGames()
+	if len(offered) != len(want) {
+		t.Fatalf("the lobby offers %+v, the server runs %d games", offered, len(want))
+	}
+	for i, d := range want {
+		o := offered[i]
+		if o.Game != d.Name || !strings.Contains(o.Text, d.Title) || !strings.Contains(o.Text, d.Description) {
+			t.Errorf("game %d offered as %+v, want %s (%s)", i, o, d.Name, d.Title)
+		}
+		for _, m := range d.Modes {
+			if seats := fmt.Sprintf("%s: %d seats, up to %d", m.Title, m.MaxPlayers, m.Limit); !strings.Contains(o.Text, seats) {
+				t.Errorf("%s offered as %q, without %q", d.Name, o.Text, seats)
+			}
+		}
+	}
+
+	// Choosing the game and mode sets the seats to the mode's default,
+	// and its limit.
+	p.do(chromedp.SetValue(chromedp.CSS("#room-game"), "dots"))
+	p.eval(`document.getElementById("room-game").dispatchEvent(new Event("change")), true`, nil)
+	p.do(chromedp.SetValue(chromedp.CSS("#room-mode"), "crowd"))
+	p.eval(`document.getElementById("room-mode").dispatchEvent(new Event("change")), true`, nil)
+	var seats struct{ Value, Max string }
+	p.eval(`(() => { const m = document.getElementById("room-max"); return {value: m.value, max: m.max}; })()`, &seats)
+	if seats.Value != "12" || seats.Max != "16" {
+		t.Errorf("crowd mode seats: %+v, want 12 of at most 16", seats)
+	}
+	p.createRoom("dot room", 20, "dots", "crowd")
+	s := p.waitConnected()
+	if s.GameName != "dots" || s.Mode != "crowd" {
+		t.Errorf("the room runs %s/%s, want dots/crowd", s.GameName, s.Mode)
+	}
+
+	// Another player sees the room listed with its game.
+	q := newBrowser(t).newPage("lister")
+	q.openLobby(ts.URL+"/", "erin")
+	row := fmt.Sprintf(`#rooms tr[data-room=%q] .room-game`, s.RoomID)
+	q.do(chromedp.WaitVisible(chromedp.CSS(row)))
+	var listed string
+	q.eval(fmt.Sprintf(`document.querySelector(%q).textContent`, row), &listed)
+	if listed != "Dots (dots) · Crowd" {
+		t.Errorf("the room list says the room's game is %q", listed)
+	}
+
+	// Quick play of a game seats the player in a room of that game.
+	q.do(chromedp.Click(chromedp.CSS(`#games button[data-game="dots-lib"]`)))
+	if qs := q.waitConnected(); qs.GameName != "dots-lib" {
+		t.Errorf("quick play of dots-lib went to a room of %s", qs.GameName)
+	}
+}
+
+// TestBrowserGenericGame: a room of a game that has no module is drawn by
+// the generic renderer: every entity with a place, the own mover followed,
+// with no console error; and its movers move as snapshots come in.
+func TestBrowserGenericGame(t *testing.T) {
+	ts := startGamesServer(t, testGames(), testModules)
+	p := newBrowser(t).newPage("generic")
+	p.openLobby(ts.URL+"/", "gene")
+	p.createRoom("generic room", 30, "dots", "")
+	s := p.waitFor("draw the dots generically", 10*time.Second, func(s clientState) error {
+		if s.Status != "connected" || s.Game.Renderer != "generic" {
+			return fmt.Errorf("status %s, renderer %q", s.Status, s.Game.Renderer)
+		}
+		if s.Game.Drawn != 21 || s.Game.Counts["dot"] != 20 || s.Game.Counts["mover"] != 1 || s.Game.Counts["clock"] != 1 {
+			return fmt.Errorf("drew %d entities, counted %v; want the mover and 20 dots of a mover, 20 dots and a clock", s.Game.Drawn, s.Game.Counts)
+		}
+		return nil
+	})
+	// Not a blank canvas: the own mover is drawn in its colour where the
+	// camera put it, the middle.
+	me, _ := s.entity(s.PlayerID)
+	var at struct{ X, Y float64 }
+	p.eval(fmt.Sprintf(`window.tickroom.toScreen(%v, %v)`, me.X, me.Y), &at)
+	var px []int
+	p.eval(fmt.Sprintf(`(() => { const c = document.getElementById("view"), k = devicePixelRatio;
+		return [...c.getContext("2d").getImageData(Math.round(%v * k), Math.round(%v * k), 1, 1).data]; })()`, at.X, at.Y), &px)
+	if len(px) != 4 || px[0] < 200 || px[1] < 150 || px[2] > 160 {
+		t.Errorf("the own mover's pixel at (%.0f, %.0f) is %v, want its gold", at.X, at.Y, px)
+	}
+}
+
+// TestBrowserLibraryModule: a game module a program serves with
+// web.Options.Games is loaded for its game: it draws, makes the inputs
+// (its field dir turns the mover, through the server and back) and words
+// the game's events; and the built-in arena draws with the rules its world
+// carries, not with copies.
+func TestBrowserLibraryModule(t *testing.T) {
+	ts := startGamesServer(t, testGames(), testModules)
+	br := newBrowser(t)
+	p := br.newPage("library")
+	p.openLobby(ts.URL+"/", "lib")
+	p.createRoom("library room", 30, "dots-lib", "")
+	p.waitFor("walk down by the module's input, and run a lap", 15*time.Second, func(s clientState) error {
+		me, ok := s.entity(s.PlayerID)
+		switch {
+		case s.Game.Renderer != "dots-lib" || s.Game.Inputs == 0:
+			return fmt.Errorf("renderer %q made %d inputs", s.Game.Renderer, s.Game.Inputs)
+		case !ok || me.Dir != 2 || me.Y <= 400:
+			return fmt.Errorf("own mover %+v", me)
+		}
+		for _, l := range s.Chat {
+			if l.Kind == "system" && l.Text == "lib ran a lap." {
+				return nil
+			}
+		}
+		return fmt.Errorf("no lap in the chat: %+v", s.Chat)
+	})
+	p.key("KeyD", true)
+	p.waitFor("turn right on a key", 5*time.Second, func(s clientState) error {
+		if me, _ := s.entity(s.PlayerID); me.Dir != 1 {
+			return fmt.Errorf("own mover %+v", me)
+		}
+		return nil
+	})
+	p.key("KeyD", false)
+
+	// The arena here serves a view of 800×480 px: a 1280×720 page zooms to
+	// 1.6 CSS px per px, not the built-in arena's 0.8.
+	a := br.newPage("arena")
+	a.openLobby(ts.URL+"/", "ari")
+	a.createRoom("served arena", 30, "arena", "")
+	a.waitFor("draw with the served view", 10*time.Second, func(s clientState) error {
+		if s.Game.Renderer != "arena" || s.Game.ViewW != 800 || s.Game.ViewH != 480 || s.Game.Scale != 1.6 {
+			return fmt.Errorf("renderer %q, view %v×%v at scale %v", s.Game.Renderer, s.Game.ViewW, s.Game.ViewH, s.Game.Scale)
+		}
+		return nil
+	})
 }
