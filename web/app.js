@@ -142,6 +142,8 @@ class App {
       lateMs: f ? f.lateMs : 0,
       rtt: s.clock.rtt,
       predicted: f && f.predicted ? { x: f.predicted.x, y: f.predicted.y } : null,
+      // The prediction itself, before any smoothing of a correction.
+      body: s.predictor && s.predictor.body ? { x: s.predictor.body.x, y: s.predictor.body.y } : null,
       entities,
       scores: Object.fromEntries(s.scores),
       game: s.game && s.game.debug ? s.game.debug() : {},

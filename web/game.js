@@ -162,8 +162,10 @@ export function create(mod, env) {
 
 // --- the generic renderer --------------------------------------------------
 
-// Names of the fields the generic renderer draws a size from, in order.
+// Names of the fields the generic renderer draws a size from, and a
+// colour (a palette index or hue) from, in order.
 const SIZE_FIELDS = ["radius", "r", "size"];
+const COLOR_FIELDS = ["color", "colour", "hue"];
 // The least room the camera keeps around what it shows, in world units.
 const MARGIN = 80;
 
@@ -172,16 +174,18 @@ export const generic = Object.freeze({ create: createGeneric });
 
 // createGeneric draws any game: every entity with x and y fields at its
 // place, as a circle (of its radius, when it has a field called radius, r
-// or size) coloured by kind and labelled with its kind's name (and its
-// player's name when it is a player's avatar), with the camera on the own
-// avatar and zoomed to what is in view. It sends no input.
+// or size) coloured by kind (or by its field color or hue) and labelled
+// with its kind's name (and its player's name when it is a player's
+// avatar), with the camera on the own avatar and zoomed to what is in
+// view, and a count of the entities in view by kind. It sends no input.
 function createGeneric(env) {
   const { schema } = env;
   const kinds = new Map(schema.kinds.map((k, i) => {
     const x = k.field("x"), y = k.field("y");
     const size = SIZE_FIELDS.map((n) => k.field(n)).find(Boolean);
+    const tint = COLOR_FIELDS.map((n) => k.field(n)).find(Boolean);
     const hue = (i * 97 + 200) % 360;
-    return [k.name, { kind: k, x, y, size, color: `hsl(${hue} 60% 60%)` }];
+    return [k.name, { kind: k, x, y, size, tint, color: `hsl(${hue} 60% 60%)` }];
   }));
   const world = env.world;
   const worldW = typeof world.w === "number" ? world.w : null;
@@ -234,7 +238,8 @@ function createGeneric(env) {
       for (const p of places) {
         const mine = p.e.id === env.playerId;
         const player = env.names.get(p.e.id);
-        ctx.fillStyle = player !== undefined ? playerColor(p.e.id, mine) : p.k.color;
+        ctx.fillStyle = player !== undefined ? playerColor(p.e.id, mine) :
+          p.k.tint ? `hsl(${(p.e[p.k.tint.key] * 137.508) % 360} 65% 60%)` : p.k.color;
         ctx.beginPath();
         ctx.arc(p.x, p.y, Math.max(p.r, 5 * u), 0, Math.PI * 2);
         ctx.fill();
