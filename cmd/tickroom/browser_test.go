@@ -215,6 +215,7 @@ type clientState struct {
 	Scores     map[string]float64      `json:"scores"`
 	Game       gameDebug               `json:"game"`
 	Predicted  *struct{ X, Y float64 } `json:"predicted"`
+	Body       *struct{ X, Y float64 } `json:"body"`
 	Chat       []chatLine              `json:"chat"`
 	LobbyError string                  `json:"lobbyError"`
 }
@@ -639,6 +640,15 @@ func TestBrowserReconnect(t *testing.T) {
 	if again.PlayerID != first.PlayerID || again.RoomID != first.RoomID {
 		t.Errorf("rejoined as player %d in %s, was %d in %s", again.PlayerID, again.RoomID, first.PlayerID, first.RoomID)
 	}
+	// Input numbering goes on from where it was: the room applies the
+	// inputs sent after the reconnect.
+	cut := again.InputSeq
+	p.waitFor("have inputs after the reconnect applied", 5*time.Second, func(s clientState) error {
+		if s.Status != "connected" || s.AckSeq <= cut {
+			return fmt.Errorf("status %q, input %d acknowledged, %d sent before", s.Status, s.AckSeq, cut)
+		}
+		return nil
+	})
 
 	p.eval(`window.__badToken = true, window.__sockets.at(-1).close(4000, "test cuts the line"), true`, nil)
 	p.waitFor("return to the lobby", 15*time.Second, func(s clientState) error {
@@ -1442,4 +1452,13 @@ func TestBrowserLibraryModule(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// pointer moves the mouse to (x, y) in CSS px, pressing nothing.
+func (p *page) pointer(x, y float64) {
+	p.t.Helper()
+	p.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.DispatchMouseEvent, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: x, Y: y})
+		return err
+	}))
 }
