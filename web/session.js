@@ -197,9 +197,10 @@ export class Session {
     this.latest = null;
     this.buffer = new SnapshotBuffer(w.schema, this.tickMs, 1000 / w.sendRate,
       (a, b) => !!(this.game && this.game.teleported && this.game.teleported(a, b)));
-    // Input numbering continues from what the room accepted last (it
-    // refuses a seq not above that one).
-    if (w.inputSeq > this.seq) this.seq = w.inputSeq;
+    // Input numbering continues from what the room accepted last: it
+    // refuses a seq not above that one, or more than 1024 ahead of it (as
+    // ours may be after inputs lost with a dying connection).
+    this.seq = w.inputSeq;
     // Not raised to w.lastEventSeq: the events that follow the welcome (chat
     // history, or what was missed while away) carry older numbers and must
     // still be shown; onEvent drops only the ones already seen.
