@@ -30,13 +30,19 @@ type kindCodec struct {
 }
 
 // NewCodec checks s and builds its codec. The world must be made of
-// values the wire can carry (see AppendWelcome).
+// values the wire can carry (see AppendWelcome), and the whole schema must
+// be one a client accepts: strings of at most MaxTextBytes (world keys
+// included), a world of at most MaxWorldValues values, and at most half of
+// MaxWelcomeBytes in all, leaving the rest of the welcome its room.
 func NewCodec(s *game.Schema) (*Codec, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkWorld(s.World); err != nil {
 		return nil, fmt.Errorf("%w: %s: world: %v", game.ErrSchema, s.Game, err)
+	}
+	if err := checkTravels(s); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", game.ErrSchema, s.Game, err)
 	}
 	c := &Codec{schema: s, input: s.Input}
 	for i := range s.Kinds {

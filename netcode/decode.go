@@ -101,8 +101,9 @@ func (d *reader) chat(n int, m *ClientMessage) error {
 // (snapshot changes and removals, events, roster) where it can: copy what
 // you keep before the next call. It needs no schema: a welcome carries
 // one, and a snapshot's changes stay wire values until Baselines.Apply
-// reads them with it. Every error wraps ErrMalformed. On error m is left
-// in an unspecified state.
+// reads them with it. A welcome over MaxWelcomeBytes is refused before it
+// is read. Every error wraps ErrMalformed. On error m is left in an
+// unspecified state.
 func DecodeServer(data []byte, m *ServerMessage) error {
 	d := getReader(data)
 	defer d.release()
@@ -113,6 +114,10 @@ func DecodeServer(data []byte, m *ServerMessage) error {
 	m.reset(t)
 	switch t {
 	case MsgWelcome:
+		if len(data) > MaxWelcomeBytes {
+			d.msg = "welcome"
+			return d.errorf("%d bytes, larger than %d", len(data), MaxWelcomeBytes)
+		}
 		err = d.welcome(n, &m.Welcome)
 	case MsgSnapshot:
 		err = d.snapshot(n, &m.Snapshot)

@@ -25,7 +25,8 @@ func (w *appendBuf) WriteByte(c byte) error {
 // writer never fails, so the encoder's errors are ignored throughout.
 type encoder struct {
 	*msgpack.Encoder
-	buf appendBuf
+	buf  appendBuf
+	keys []string // a world map's sorted keys while it is written, nested maps' after them
 }
 
 var encoders = sync.Pool{New: func() any {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
@@ -146,38 +147,56 @@ func (e *encoder) writeValue(v any, depth int) error {
 	case float64:
 		return e.writeFloat(v)
 	case string:
-		if len(v) > MaxTextBytes {
-			return fmt.Errorf("a string of %d bytes, more than %d", len(v), MaxTextBytes)
-		}
-		return e.EncodeString(v)
+		return e.writeString(v)
 	case []any:
-		return writeSlice(e, v, depth)
-	case []int32:
-		return writeSlice(e, v, depth)
-	case []int:
-		return writeSlice(e, v, depth)
-	case []float64:
-		return writeSlice(e, v, depth)
-	case []string:
 		return writeSlice(e, v, depth)
 	case []map[string]any:
 		return writeSlice(e, v, depth)
+	// Slices of scalars are written element by element, not through
+	// writeValue: boxing each element would allocate.
+	case []int32:
+		return writeScalars(e, v, depth, func(x int32) error { return e.EncodeInt(int64(x)) })
+	case []int:
+		return writeScalars(e, v, depth, func(x int) error { return e.EncodeInt(int64(x)) })
+	case []float64:
+		return writeScalars(e, v, depth, e.writeFloat)
+	case []string:
+		return writeScalars(e, v, depth, e.writeString)
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		_ = e.EncodeMapLen(len(keys))
-		for _, k := range keys {
-			_ = e.EncodeString(k)
-			if err := e.writeValue(v[k], depth+1); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-		}
-		return nil
+		return e.writeMap(v, depth)
 	}
 	return fmt.Errorf("%T cannot travel: use maps with string keys, slices, strings, bools and numbers", v)
+}
+
+// writeMap writes a map with its keys sorted. It sorts them in e.keys,
+// which the pool keeps, so a welcome allocates nothing: a nested map
+// appends its keys after its parent's and truncates them again.
+func (e *encoder) writeMap(v map[string]any, depth int) error {
+	start := len(e.keys)
+	for k := range v {
+		e.keys = append(e.keys, k)
+	}
+	slices.Sort(e.keys[start:])
+	defer func() {
+		clear(e.keys[start:])
+		e.keys = e.keys[:start]
+	}()
+	_ = e.EncodeMapLen(len(v))
+	for i := start; i < start+len(v); i++ {
+		k := e.keys[i] // not a slice of e.keys held across the call: nested maps may grow it
+		_ = e.EncodeString(k)
+		if err := e.writeValue(v[k], depth+1); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (e *encoder) writeString(v string) error {
+	if len(v) > MaxTextBytes {
+		return fmt.Errorf("a string of %d bytes, more than %d", len(v), MaxTextBytes)
+	}
+	return e.EncodeString(v)
 }
 
 func (e *encoder) writeFloat(v float64) error {
@@ -197,18 +216,52 @@ func writeSlice[T any](e *encoder, v []T, depth int) error {
 	return nil
 }
 
-// checkWorld reports world data that cannot travel, or too much of it.
+// writeScalars writes a slice of scalars with write, its elements one
+// level deeper than the slice as writeValue counts them.
+func writeScalars[T any](e *encoder, v []T, depth int, write func(T) error) error {
+	if len(v) > 0 && depth+1 > MaxWorldDepth {
+		return fmt.Errorf("[0]: nested deeper than %d", MaxWorldDepth)
+	}
+	_ = e.EncodeArrayLen(len(v))
+	for i, x := range v {
+		if err := write(x); err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// checkWorld reports world data that cannot travel.
 func checkWorld(world map[string]any) error {
 	e := startMsg(nil, 0, 0)
 	defer e.finish()
 	if world == nil {
 		return nil
 	}
-	if err := e.writeValue(world, 0); err != nil {
-		return err
+	return e.writeValue(world, 0)
+}
+
+// maxSchemaBytes is the largest schema a welcome carries: half of
+// MaxWelcomeBytes, so the roster and the rest always fit beside it.
+const maxSchemaBytes = MaxWelcomeBytes / 2
+
+// checkTravels reports a schema the welcome would carry to clients that
+// then refuse it. It encodes the schema and decodes it as a client does,
+// so the decoder's limits (strings of at most MaxTextBytes, world keys
+// included, at most MaxWorldValues world values) hold for the server too
+// and cannot drift apart from it.
+func checkTravels(s *game.Schema) error {
+	e := startMsg(nil, 0, 0)
+	e.writeSchema(s)
+	b := e.finish()[2:] // the schema without the message header
+	if len(b) > maxSchemaBytes {
+		return fmt.Errorf("%d bytes on the wire, more than %d", len(b), maxSchemaBytes)
 	}
-	if n := len(e.buf.b); n > MaxWelcomeBytes/2 {
-		return fmt.Errorf("%d bytes, more than %d", n, MaxWelcomeBytes/2)
+	d := getReader(b)
+	defer d.release()
+	d.msg = "schema"
+	if _, err := d.schema(); err != nil {
+		return fmt.Errorf("clients would refuse it: %s", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": schema: "))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package netcode
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -82,4 +83,73 @@ func TestNewCodecRefusesBadSchemas(t *testing.T) {
 func nan() float64 {
 	var z float64
 	return z / z
+}
+
+// TestNewCodecAcceptsWhatClientsRead: NewCodec accepts a schema exactly
+// when a client can decode the welcome that carries it, so a room never
+// starts with a game its clients cannot read. Strings, world keys
+// included, are at most MaxTextBytes; a world holds at most
+// MaxWorldValues values nested at most MaxWorldDepth deep; and the schema
+// leaves the rest of the welcome room under MaxWelcomeBytes.
+func TestNewCodecAcceptsWhatClientsRead(t *testing.T) {
+	long := strings.Repeat("x", MaxTextBytes+1)
+	nest := func(n int, inner any) any {
+		v := inner
+		for range n {
+			v = []any{v}
+		}
+		return v
+	}
+	bigKinds := func(s *game.Schema) {
+		s.Kinds = nil
+		for i := range game.MaxKinds {
+			k := game.Kind{ID: uint8(i + 1), Name: fmt.Sprint("k", i)}
+			for j := range game.MaxFields {
+				k.Fields = append(k.Fields, game.Field{Name: fmt.Sprint("f", j), Type: game.Int32, Delta: game.Diff, Unit: long[:MaxTextBytes]})
+			}
+			s.Kinds = append(s.Kinds, k)
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(s *game.Schema)
+		ok   bool
+	}{
+		{"the arena's", func(s *game.Schema) { *s = *arenaSchema() }, true},
+		{"the zoo's", func(s *game.Schema) { *s = *zooSchema() }, true},
+		{"strings of MaxTextBytes", func(s *game.Schema) {
+			s.Kinds[0].Fields[0].Unit = long[:MaxTextBytes]
+			s.World = map[string]any{long[:MaxTextBytes]: long[:MaxTextBytes]}
+		}, true},
+		{"game name too long", func(s *game.Schema) { s.Game = long }, false},
+		{"kind name too long", func(s *game.Schema) { s.Kinds[0].Name = long }, false},
+		{"field unit too long", func(s *game.Schema) { s.Kinds[0].Fields[0].Unit = long }, false},
+		{"input unit too long", func(s *game.Schema) { s.Input = []game.InputField{{Name: "a", Unit: long}} }, false},
+		{"event text too long", func(s *game.Schema) { s.Events = []game.EventDef{{Kind: 16, Name: "e", Text: long}} }, false},
+		{"world string too long", func(s *game.Schema) { s.World = map[string]any{"a": []string{long}} }, false},
+		{"world key too long", func(s *game.Schema) { s.World = map[string]any{"a": map[string]any{long: 1}} }, false},
+		{"world of MaxWorldValues values", func(s *game.Schema) { s.World = map[string]any{"tiles": make([]int32, MaxWorldValues-2)} }, true},
+		{"a 256×256 tile map", func(s *game.Schema) { s.World = map[string]any{"tiles": make([]int32, 256*256)} }, false},
+		{"world nested MaxWorldDepth deep", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, map[string]any{})} }, true},
+		{"world nested deeper", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth, map[string]any{})} }, false},
+		{"empty []int32 at MaxWorldDepth", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, []int32{})} }, true},
+		{"[]int32 at MaxWorldDepth", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, []int32{1})} }, false},
+		{"[]string at MaxWorldDepth", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-1, []string{"s"})} }, false},
+		{"[]string one level up", func(s *game.Schema) { s.World = map[string]any{"a": nest(MaxWorldDepth-2, []string{"s"})} }, true},
+		{"kinds too big for a welcome", bigKinds, false},
+	}
+	for _, tc := range tests {
+		s := &game.Schema{Game: "g", Kinds: []game.Kind{{ID: 1, Name: "k", Fields: []game.Field{{Name: "x", Type: game.Int32, Delta: game.Diff}}}}}
+		tc.edit(s)
+		_, err := NewCodec(s)
+		var m ServerMessage
+		derr := DecodeServer(AppendWelcome(nil, &Welcome{TickRate: 30, Schema: s}), &m)
+		if (err == nil) != tc.ok || (derr == nil) != tc.ok {
+			t.Errorf("%s: NewCodec: %v; a client decoding its welcome: %v; want both to %s", tc.name, err, derr,
+				map[bool]string{true: "accept", false: "refuse"}[tc.ok])
+		}
+		if err != nil && !errors.Is(err, game.ErrSchema) {
+			t.Errorf("%s: %v does not wrap game.ErrSchema", tc.name, err)
+		}
+	}
 }
