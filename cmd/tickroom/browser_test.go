@@ -958,6 +958,102 @@ const protocolJS = `function (net, arg) {
   return { welcome, snapshots, others, input };
 }`
 
+// TestBrowserProtocolVectors: web/net.js passes netcode's golden vectors
+// (netcode/testdata/vectors.json, docs/protocol.md): it decodes every
+// server vector to its value, resolves each snapshot against its baseline
+// to its state, and encodes every client vector to its bytes.
+func TestBrowserProtocolVectors(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "netcode", "testdata", "vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t)
+	p := newBrowser(t).newPage("vectors")
+	p.do(chromedp.Navigate(ts.URL + "/"))
+	var res struct {
+		Checked int      `json:"checked"`
+		Fails   []string `json:"fails"`
+	}
+	p.eval(fmt.Sprintf(`import("/net.js").then((net) => (%s)(net, %s))`, checkVectorsJS, raw), &res)
+	for _, f := range res.Fails {
+		t.Error(f)
+	}
+	var all []json.RawMessage
+	if err := json.Unmarshal(raw, &all); err != nil {
+		t.Fatal(err)
+	}
+	if res.Checked != len(all) || len(all) == 0 {
+		t.Errorf("checked %d of %d vectors", res.Checked, len(all))
+	}
+}
+
+const checkVectorsJS = `function (net, vectors) {
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const unhex = (h) => Uint8Array.from(h.match(/../g) || [], (x) => parseInt(x, 16));
+  // canon orders object keys, so equal values print alike.
+  const canon = (v) => JSON.stringify(v, (k, x) => x && typeof x === "object" && !Array.isArray(x) ?
+    Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x);
+  const fails = [];
+  let checked = 0;
+  const check = (name, got, want) => {
+    if (canon(got) !== canon(want)) fails.push(name + ": got " + canon(got) + ", want " + canon(want));
+  };
+  const schemas = {};
+  for (const v of vectors) {
+    if (v.direction === "server" && v.value.type === net.Msg.Welcome) schemas[v.name] = net.decodeServer(unhex(v.hex)).schema;
+  }
+  // entity turns a vector's {id, kind, fields} into the client's entity.
+  const entity = (schema, e) => {
+    const out = { id: e.id, kind: e.kind };
+    for (const f of schema.kind(e.kind).fields) out[f.key] = e.fields[f.name];
+    return out;
+  };
+  for (const v of vectors) {
+    const x = v.value;
+    const schema = schemas[v.schema];
+    try {
+      if (v.direction === "client") {
+        const enc = {
+          1: () => net.encodeInput(schema, x.seq, schema.clampInput(x.input)),
+          2: () => net.encodePing(x.clientTime),
+          3: () => net.encodeChat(x.text),
+          4: () => net.encodeLeave(),
+        }[x.type];
+        check(v.name, hex(enc()), v.hex);
+      } else {
+        const m = net.decodeServer(unhex(v.hex));
+        if (x.type === net.Msg.Snapshot) {
+          check(v.name + " head", [m.tick, m.baseTick, m.ackSeq], [x.tick, x.baseTick, x.ackSeq]);
+          const b = new net.Baselines(schema);
+          if (m.baseTick) b.states.set(m.baseTick, new Map(v.baseline.map((e) => [e.id, entity(schema, e)])));
+          const state = [...b.apply(m).values()].sort((p, q) => p.id - q.id);
+          check(v.name, state, v.state.map((e) => entity(schema, e)));
+        } else if (x.type === net.Msg.Welcome) {
+          const s = m.schema;
+          const got = { ...m, schema: {
+            game: s.game, world: s.world, events: s.events,
+            kinds: s.kinds.map((k) => ({ id: k.id, name: k.name, fields: k.fields.map((f) => ({
+              name: f.name, type: f.type, delta: f.delta, scale: f.scale, unit: f.unit, interp: f.interp, private: f.private })) })),
+            input: s.input.map((f, i) => {
+              const want = x.schema.input[i] || {};
+              const out = { name: f.name, min: f.min, max: f.max, unit: f.unit };
+              if ("buttons" in want) out.buttons = f.buttons;
+              return out;
+            }),
+          } };
+          check(v.name, got, x);
+        } else {
+          check(v.name, m, x);
+        }
+      }
+      checked++;
+    } catch (err) {
+      fails.push(v.name + ": " + err);
+    }
+  }
+  return { checked, fails };
+}`
+
 // protoSchema has every field type and delta, a private field, fields
 // named id and kind, an input field whose range excludes 0, events and a
 // nested world.
