@@ -97,10 +97,11 @@ type (
 		Private bool    `json:"private"`
 	}
 	jInputField struct {
-		Name string `json:"name"`
-		Min  int32  `json:"min"`
-		Max  int32  `json:"max"`
-		Unit string `json:"unit"`
+		Name    string `json:"name"`
+		Min     int32  `json:"min"`
+		Max     int32  `json:"max"`
+		Unit    string `json:"unit"`
+		Buttons bool   `json:"buttons"`
 	}
 	jEventDef struct {
 		Kind uint8  `json:"kind"`
