@@ -18,15 +18,16 @@ type Codec struct {
 
 // kindCodec is one entity kind's fields as the encoder walks them.
 type kindCodec struct {
-	id      uint8
-	name    string
-	n       int    // fields
-	all     uint16 // every mask bit this kind may set, kind bit included
-	delta   [game.MaxFields]game.Delta
-	typ     [game.MaxFields]game.Type
-	private [game.MaxFields]bool
-	anyPriv bool
-	names   [game.MaxFields]string // for errors
+	id   uint8
+	name string
+	n    int // fields
+
+	all    uint16 // every mask bit this kind may set, kind bit included
+	delta  [game.MaxFields]game.Delta
+	typ    [game.MaxFields]game.Type
+	public uint16                 // the mask bits of fields any viewer may see, kind bit included
+	ops    uint32                 // how appendFields writes field i: bits 2i..2i+1 hold opDiff, opAge, opSigned or opUnsigned
+	names  [game.MaxFields]string // for errors
 }
 
 // NewCodec checks s and builds its codec. The world must be made of
@@ -48,9 +49,14 @@ func NewCodec(s *game.Schema) (*Codec, error) {
 	for i := range s.Kinds {
 		k := &s.Kinds[i]
 		kc := &kindCodec{id: k.ID, name: k.Name, n: len(k.Fields), all: 1<<(len(k.Fields)+1) - 1}
+		kc.public = kc.all
+
 		for j, f := range k.Fields {
-			kc.delta[j], kc.typ[j], kc.private[j], kc.names[j] = f.Delta, f.Type, f.Private, f.Name
-			kc.anyPriv = kc.anyPriv || f.Private
+			kc.delta[j], kc.typ[j], kc.names[j] = f.Delta, f.Type, f.Name
+			kc.ops |= uint32(fieldOp(f)) << (2 * j)
+			if f.Private {
+				kc.public &^= 2 << j
+			}
 		}
 		c.kinds[k.ID] = kc
 	}
@@ -70,18 +76,22 @@ func MustCodec(s *game.Schema) *Codec {
 // Schema returns the schema the codec was built from.
 func (c *Codec) Schema() *game.Schema { return c.schema }
 
-// masked returns e as viewer sees it: with the kind's private fields
-// zeroed unless e is viewer's own avatar. It reports whether it changed
-// anything, in which case the copy is in buf.
-func (kc *kindCodec) masked(e *game.Entity, viewer uint32, buf *game.Entity) *game.Entity {
-	if !kc.anyPriv || e.ID == viewer {
-		return e
+// The ways a field's wire value is written.
+const (
+	opUnsigned = iota // its value, as unsigned
+	opSigned          // its value, signed
+	opDiff            // the zigzag-coded difference from the baseline
+	opAge             // the tick minus its value
+)
+
+func fieldOp(f game.Field) uint8 {
+	switch {
+	case f.Delta == game.Diff:
+		return opDiff
+	case f.Delta == game.Age:
+		return opAge
+	case f.Type.Signed():
+		return opSigned
 	}
-	*buf = *e
-	for i := range kc.n {
-		if kc.private[i] {
-			buf.V[i] = 0
-		}
-	}
-	return buf
+	return opUnsigned
 }
