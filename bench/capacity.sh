@@ -8,6 +8,9 @@
 #   bench/capacity.sh -loads 800 -max 800 -tick-rate 60 -send-rate 20
 #   bench/capacity.sh -loads 800 -max 800 -tickbot-args -input-on-change
 #   bench/capacity.sh -mem 4000 -ramp 10s -settle 5s    # memory per idle connection
+#   bench/capacity.sh -mem 4000 -ramp 10s -settle 5s -bots-per-room 64   # ... in rooms of 64 (default 8)
+#   bench/capacity.sh -drop 4000 -ramp 60s -duration 80s -drop-watch 150s   # RSS after idle bots leave at once
+#   bench/capacity.sh -drop 4000 -ramp 60s -duration 80s -drop-watch 150s -server-args "-release-memory-drop -1"
 #   bench/capacity.sh -profile 800                      # where tickroom's CPU goes
 #
 # Flags are those of bench/capacity (go run ./bench/capacity -help).

@@ -83,8 +83,9 @@ type Game interface {
 	// until it is replaced.
 	SetInput(id PlayerID, in Input)
 	// SetAway tells the game whether a player's connection is away (the
-	// seat is held for a reconnect); the game decides what that means,
-	// such as a flag its clients draw.
+	// seat is held for a reconnect). The game decides what that means,
+	// such as a flag its clients draw, but an away player should stop
+	// acting on its last input: the room sends no more until it is back.
 	SetAway(id PlayerID, away bool)
 	// Step advances the world by one tick and appends what happened to ev.
 	Step(ev []Event) []Event

@@ -3,10 +3,8 @@ package lobby
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tickroom/tickroom/lobby/rest"
 )
@@ -18,7 +16,7 @@ func (a *API) announce(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	room, err := a.m.Get(r.PathValue("id"))
+	room, err := a.findRoom(r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -28,9 +26,9 @@ func (a *API) announce(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	text := strings.TrimSpace(stripControl(req.Text))
-	if n := utf8.RuneCountInString(text); n == 0 || n > maxAnnounceLen {
-		writeError(w, &FieldError{Field: "text", Detail: fmt.Sprintf("must be 1 to %d characters", maxAnnounceLen)})
+	text, err := cleanAnnouncement(req.Text)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	if err := room.Announce(r.Context(), text); err != nil {

@@ -3,6 +3,7 @@ package lobby
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -31,14 +32,18 @@ type APIOptions struct {
 	// Session configures every WebSocket session.
 	Session session.Options
 	// KeepaliveInterval is how often each client is pinged; one that does
-	// not answer within another interval is dropped. Default 10s;
-	// negative disables keepalive.
+	// not answer within another interval is dropped, so a client that has
+	// stopped reading is closed within 2.5 intervals (Keepalive.Bound).
+	// Default session.DefaultKeepalive (5s); negative disables keepalive.
 	KeepaliveInterval time.Duration
 	// NoPoller keeps a reader goroutine parked for every connection's
 	// whole life, as on systems without epoll. By default NewAPI starts a
 	// session.Poller (unless Session.Poller is set), so a connection whose
 	// client has gone quiet pins no goroutine.
 	NoPoller bool
+	// MemoryRelease returns memory to the OS after many sessions end at
+	// once; see its fields for the defaults.
+	MemoryRelease MemoryRelease
 	// Limits bounds what each client may send and how many may connect.
 	Limits  Limits
 	Metrics *Metrics
@@ -89,7 +94,8 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	}
 	streams, endStreams := context.WithCancel(ctx)
 	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
-		conns: newIPConns(opts.Limits.MaxConnsPerIP)}
+		conns:    newIPConns(opts.Limits.MaxConnsPerIP),
+		sessions: liveSessions{release: newMemoryReleaser(ctx, opts.MemoryRelease, opts.Metrics)}}
 }
 
 // route is one endpoint. routes is the one list of them: Handler registers
@@ -167,18 +173,19 @@ func (a *API) streamContext(r *http.Request) (context.Context, context.CancelFun
 // WaitSessions blocks until every WebSocket session has ended or ctx does.
 func (a *API) WaitSessions(ctx context.Context) error { return a.sessions.wait(ctx) }
 
-// createRoomRequest is rest.CreateRoom as the server decodes it: its
-// labels name the label at fault when a value is not a string.
+// createRoomRequest is the body of POST /api/rooms as the server checks it.
 type createRoomRequest struct {
 	rest.CreateRoom
-	Labels labels `json:"labels"`
 }
 
 // config checks the request and returns the room it asks for. Numbers that
 // are given must be in range: an explicit 0 is not "the default".
 func (req *createRoomRequest) config() (rooms.Config, error) {
-	cfg := rooms.Config{Name: strings.TrimSpace(stripControl(req.Name)), Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
+	cfg := rooms.Config{Private: req.Private, JoinCode: req.JoinCode, Labels: req.Labels}
 	var err error
+	if cfg.Name, err = validRoomName(req.Name); err != nil {
+		return cfg, err
+	}
 	if req.Game != "" {
 		if cfg.Game, err = validMode(req.Game, "game"); err != nil {
 			return cfg, err
@@ -230,8 +237,30 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, room.Info())
 }
 
+// findRoom finds a room of this process. Rooms live in memory only, so a
+// room from before a restart, whose token may still verify, is not found.
+func (a *API) findRoom(id string) (*rooms.Room, error) {
+	room, err := a.m.Get(id)
+	if errors.Is(err, rooms.ErrNotFound) {
+		return nil, &roomNotFoundError{id: id, err: err}
+	}
+	return room, err
+}
+
+// roomNotFoundError names the room a request or a seat token asked for.
+type roomNotFoundError struct {
+	id  string
+	err error
+}
+
+func (e *roomNotFoundError) Error() string {
+	return fmt.Sprintf("lobby: no room %s on this server (rooms do not survive a restart)", e.id)
+}
+
+func (e *roomNotFoundError) Unwrap() error { return e.err }
+
 func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
-	room, err := a.m.Get(r.PathValue("id"))
+	room, err := a.findRoom(r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -263,7 +292,7 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
-	room, err := a.m.Get(r.PathValue("id"))
+	room, err := a.findRoom(r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)
 		return

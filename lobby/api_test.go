@@ -142,6 +142,17 @@ func TestCreateRoomContract(t *testing.T) {
 		{"bad label key", `{"labels":{"a b":"x"}}`, 400, "labels.a b"},
 		{"long label value", `{"labels":{"region":"` + strings.Repeat("v", 65) + `"}}`, 400, "labels.region"},
 		{"oversized body", `{"name":"` + strings.Repeat("x", 17<<10) + `"}`, 413, "body"},
+		// encoding/json would take these: keys matched ignoring case, the
+		// last of two equal keys, invalid UTF-8 as U+FFFD.
+		{"case-folded key", `{"NAME":"x"}`, 400, "NAME"},
+		{"case-folded key in a mix", `{"name":"x","Max_Players":4}`, 400, "Max_Players"},
+		{"duplicate key", `{"name":"a","name":"b"}`, 400, "name"},
+		{"duplicate key, other case", `{"name":"a","Name":"b"}`, 400, "Name"},
+		{"duplicate label key", `{"labels":{"region":"eu","region":"us"}}`, 400, "labels.region"},
+		{"invalid UTF-8 in name", "{\"name\":\"lobby\xff\xfe\"}", 400, "name"},
+		{"invalid UTF-8 in a label value", "{\"labels\":{\"region\":\"\xc3\x28\"}}", 400, "labels.region"},
+		{"invalid UTF-8 in a key", "{\"\xff\":1}", 400, "body"},
+		{"invalid UTF-8 after the object", "{\"name\":\"x\"}\xff", 400, "body"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,6 +161,25 @@ func TestCreateRoomContract(t *testing.T) {
 	}
 	t.Run("wrong content type", func(t *testing.T) {
 		problem(t, call(t, "POST", ts.URL+"/api/rooms", `{}`, "Content-Type", "text/plain"), 415, "Content-Type")
+	})
+	for _, ct := range []string{"application/json; charset=utf-16", "application/json; charset=UTF-16LE", "application/json; charset=latin1"} {
+		t.Run(ct, func(t *testing.T) {
+			p := problem(t, call(t, "POST", ts.URL+"/api/rooms", `{}`, "Content-Type", ct), 415, "Content-Type")
+			if !strings.Contains(p.Detail, "charset") {
+				t.Fatalf("detail %q does not name the charset", p.Detail)
+			}
+		})
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; charset=\"UTF-8\""} {
+		t.Run(ct, func(t *testing.T) {
+			decode[directory.Room](t, call(t, "POST", ts.URL+"/api/rooms", `{"name":"ok"}`, "Content-Type", ct), http.StatusCreated)
+		})
+	}
+	t.Run("unknown key names its case-sensitive twin", func(t *testing.T) {
+		p := problem(t, call(t, "POST", ts.URL+"/api/rooms", `{"Tick_Rate":30}`), 400, "Tick_Rate")
+		if !strings.Contains(p.Detail, `"tick_rate"`) {
+			t.Fatalf("detail %q does not point at tick_rate", p.Detail)
+		}
 	})
 	t.Run("defaults", func(t *testing.T) {
 		a := call(t, "POST", ts.URL+"/api/rooms", `{}`)
@@ -203,6 +233,30 @@ func TestGetRoomPresence(t *testing.T) {
 		p := d.Players[0]
 		if p.ID != alice.PlayerID() || p.Name != "alice" || p.State != "playing" {
 			return fmt.Errorf("player: %+v", p)
+		}
+		return nil
+	})
+	// The round trip is unknown (null, not 0) until a keepalive ping has
+	// measured it; then it is in ms to the microsecond, so a loopback's
+	// sub-millisecond round trip is not 0.
+	raw := decode[map[string]any](t, call(t, "GET", ts.URL+"/api/rooms/"+room.ID, ""), http.StatusOK)
+	if p := raw["players"].([]any)[0].(map[string]any); p["ping_ms"] != nil {
+		t.Fatalf("ping_ms %v before any round trip, want null", p["ping_ms"])
+	}
+	fast := startServer(t, rooms.Options{}, lobby.APIOptions{KeepaliveInterval: 50 * time.Millisecond})
+	froom := createRoom(t, fast, `{}`)
+	bob := join(t, t.Context(), fast.URL, froom.ID, "bob")
+	go func() { // reading answers the keepalive's pings
+		for {
+			if _, err := bob.Read(t.Context()); err != nil {
+				return
+			}
+		}
+	}()
+	checkFor(t, 5*time.Second, func() error {
+		d := roomInfo(t, fast, froom.ID)
+		if len(d.Players) != 1 || d.Players[0].PingMS == nil || *d.Players[0].PingMS <= 0 {
+			return fmt.Errorf("players %+v: want a measured round trip", d.Players)
 		}
 		return nil
 	})

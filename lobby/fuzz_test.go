@@ -1,14 +1,19 @@
 package lobby
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tickroom/tickroom/lobby/directory"
 )
@@ -71,6 +76,8 @@ func FuzzCreateRoomBody(f *testing.F) {
 		`{"private":true,"join_code":"tacos-42"}`, `{"name":`, `[]`, `null`, `{"max_players":1e400}`,
 		`{"labels":{"a":1}}`, `{"labels":[]}`, `{"x":1}`, `{} {}`, `{"name":"\u0000"}`,
 		`{"name":"` + strings.Repeat("x", 17<<10) + `"}`,
+		`{"NAME":"x"}`, `{"name":"a","name":"b"}`, `{"labels":{"r":"a","r":"b"}}`, "{\"name\":\"\xff\"}",
+		"{\"labels\":{\"\xc3\x28\":\"x\"}}", `{"name":"\u202e\u200b"}`, `{"Max_Players":2}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -80,6 +87,7 @@ func FuzzCreateRoomBody(f *testing.F) {
 		var req createRoomRequest
 		err := decodeJSON(w, r, &req)
 		if err == nil {
+			checkStrict(t, body)
 			if _, err = req.config(); err == nil {
 				return
 			}
@@ -93,4 +101,34 @@ func FuzzCreateRoomBody(f *testing.F) {
 			t.Fatalf("%q: status %d", body, w.Code)
 		}
 	})
+}
+
+// checkStrict fails t unless an accepted body is valid UTF-8 and names
+// each field exactly (case included) and once.
+func checkStrict(t *testing.T, body []byte) {
+	t.Helper()
+	if !utf8.Valid(body) {
+		t.Fatalf("%q: accepted invalid UTF-8", body)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("%q: accepted, but not an object", body)
+	}
+	names := jsonNames(reflect.TypeFor[createRoomRequest]())
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%q: accepted, but %v", body, err)
+		}
+		key := tok.(string)
+		if !slices.Contains(names, key) || seen[key] {
+			t.Fatalf("%q: accepted key %q (fields %v, seen before: %v)", body, key, names, seen[key])
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatalf("%q: accepted, but %v", body, err)
+		}
+	}
 }

@@ -1,10 +1,13 @@
 package lobby_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -21,6 +24,7 @@ import (
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // dialRaw takes a seat with a bare WebSocket, to send what no SDK would.
@@ -38,20 +42,121 @@ func dialRaw(t *testing.T, ctx context.Context, ts *testServer, roomID string) *
 	return conn
 }
 
-// closedWith reads until the server closes and returns its close error.
-func closedWith(t *testing.T, ctx context.Context, conn *websocket.Conn) websocket.CloseError {
+// closedWith reads until the server closes and returns its close error,
+// with the Error messages that came before it.
+func closedWith(t *testing.T, ctx context.Context, conn *websocket.Conn) (websocket.CloseError, []netcode.Error) {
 	t.Helper()
+	var errs []netcode.Error
+	var m netcode.ServerMessage
 	for {
-		_, _, err := conn.Read(ctx)
+		_, data, err := conn.Read(ctx)
 		if err == nil {
+			if netcode.DecodeServer(data, &m) == nil && m.Type == netcode.MsgError {
+				errs = append(errs, m.Error)
+			}
 			continue
 		}
 		var ce websocket.CloseError
 		if !errors.As(err, &ce) {
 			t.Fatalf("connection ended without a close frame: %v", err)
 		}
-		return ce
+		return ce, errs
 	}
+}
+
+// rawConn is a seat taken on a bare TCP socket, to write frames that no
+// WebSocket library would.
+type rawConn struct {
+	net.Conn
+	br       *bufio.Reader
+	playerID uint32
+}
+
+func dialRawTCP(t *testing.T, ctx context.Context, ts *testServer, roomID string) *rawConn {
+	t.Helper()
+	seat, err := client.Reserve(ctx, ts.URL, roomID, "raw", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(seat.WSURL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+		u.RequestURI(), u.Host, netcode.Subprotocol)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	return &rawConn{conn, br, seat.PlayerID}
+}
+
+// readClose reads the server's frames until its close frame, for at most
+// d, and returns the close code and reason and the Error messages before
+// it.
+func (c *rawConn) readClose(t *testing.T, d time.Duration) (websocket.CloseError, []netcode.Error) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(d))
+	var errs []netcode.Error
+	var m netcode.ServerMessage
+	for {
+		var h [2]byte
+		if _, err := io.ReadFull(c.br, h[:]); err != nil {
+			t.Fatalf("no close frame within %v: %v", d, err)
+		}
+		n := uint64(h[1] & 0x7f)
+		switch n {
+		case 126, 127:
+			ext := make([]byte, map[uint64]int{126: 2, 127: 8}[n])
+			if _, err := io.ReadFull(c.br, ext); err != nil {
+				t.Fatal(err)
+			}
+			n = 0
+			for _, b := range ext {
+				n = n<<8 | uint64(b)
+			}
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(c.br, payload); err != nil {
+			t.Fatal(err)
+		}
+		switch h[0] & 0x0f {
+		case 8:
+			if len(payload) < 2 {
+				t.Fatalf("close frame without a code: %x", payload)
+			}
+			return websocket.CloseError{Code: websocket.StatusCode(binary.BigEndian.Uint16(payload)), Reason: string(payload[2:])}, errs
+		case 2:
+			if netcode.DecodeServer(payload, &m) == nil && m.Type == netcode.MsgError {
+				errs = append(errs, m.Error)
+			}
+		}
+	}
+}
+
+// clientFrame is a masked client frame of any length, with the header's
+// first byte b0 (FIN, RSV and opcode).
+func clientFrame(b0 byte, payload []byte) []byte {
+	f := []byte{b0}
+	switch n := len(payload); {
+	case n < 126:
+		f = append(f, 0x80|byte(n))
+	case n < 1<<16:
+		f = append(f, 0x80|126, byte(n>>8), byte(n))
+	default:
+		f = append(f, 0x80|127)
+		f = binary.BigEndian.AppendUint64(f, uint64(n))
+	}
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	f = append(f, key[:]...)
+	for i, b := range payload {
+		f = append(f, b^key[i%4])
+	}
+	return f
 }
 
 // watchRate counts snapshots a well-behaved client receives and flags any
@@ -100,28 +205,65 @@ func TestBadFramesGetCloseCodes(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		send   func(*websocket.Conn)
+		send   func(*websocket.Conn) // through a WebSocket library
+		raw    []byte                // or as bytes on a bare socket
 		code   websocket.StatusCode
 		reason string
+		ec     netcode.ErrorCode // the Error message before the close
 	}{
-		{"oversized", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, make([]byte, 5000)) }, websocket.StatusMessageTooBig, ""},
-		{"text frame", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageText, []byte(`{"type":"input"}`)) }, websocket.StatusUnsupportedData, "binary"},
-		{"undecodable", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, []byte{0xc1, 0x00}) }, websocket.StatusPolicyViolation, "malformed"},
-		{"move out of range", func(c *websocket.Conn) {
+		{name: "oversized", send: func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, make([]byte, 5000)) },
+			code: websocket.StatusMessageTooBig, reason: "limit", ec: netcode.CodeBadMessage},
+		{name: "text frame", send: func(c *websocket.Conn) { c.Write(ctx, websocket.MessageText, []byte(`{"type":"input"}`)) },
+			code: websocket.StatusUnsupportedData, reason: "binary", ec: netcode.CodeBadMessage},
+		{name: "undecodable", send: func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, []byte{0xc1, 0x00}) },
+			code: websocket.StatusPolicyViolation, reason: "malformed", ec: netcode.CodeBadMessage},
+		{name: "move out of range", send: func(c *websocket.Conn) {
 			c.Write(ctx, websocket.MessageBinary, []byte{0x95, 0x01, 0x01, 0x63, 0x00, 0x00})
-		}, websocket.StatusPolicyViolation, "move"},
-		{"NaN ping", func(c *websocket.Conn) {
+		}, code: websocket.StatusPolicyViolation, reason: "move", ec: netcode.CodeBadMessage},
+		{name: "NaN ping", send: func(c *websocket.Conn) {
 			c.Write(ctx, websocket.MessageBinary, append([]byte{0x92, 0x02, 0xcb}, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1))
-		}, websocket.StatusPolicyViolation, "ping"},
-		{"flood", flood, websocket.StatusPolicyViolation, "flooding"},
+		}, code: websocket.StatusPolicyViolation, reason: "ping", ec: netcode.CodeBadMessage},
+		{name: "flood", send: flood, code: websocket.StatusPolicyViolation, reason: "flooding", ec: netcode.CodeRateLimited},
+		// Frames no library sends. A header that declares too much is
+		// refused at once, without waiting for a payload that never comes.
+		{name: "unmasked", raw: []byte{0x82, 0x02, 0x91, 0x04},
+			code: websocket.StatusProtocolError, reason: "unmasked", ec: netcode.CodeBadMessage},
+		{name: "declares 5000 bytes, sends none", raw: clientFrame(0x82, make([]byte, 5000))[:8],
+			code: websocket.StatusMessageTooBig, reason: "5000 bytes", ec: netcode.CodeBadMessage},
+		{name: "declares 2^63 bytes", raw: []byte{0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4},
+			code: websocket.StatusMessageTooBig, reason: "limit", ec: netcode.CodeBadMessage},
+		{name: "fragments over the limit", raw: append(clientFrame(0x02, make([]byte, 3000)), clientFrame(0x80, make([]byte, 3000))[:8]...),
+			code: websocket.StatusMessageTooBig, reason: "6000 bytes", ec: netcode.CodeBadMessage},
+		{name: "reserved opcode", raw: clientFrame(0x83, nil),
+			code: websocket.StatusProtocolError, reason: "opcode", ec: netcode.CodeBadMessage},
+		{name: "ping over 125 bytes", raw: clientFrame(0x89, make([]byte, 126)),
+			code: websocket.StatusProtocolError, reason: "control frame", ec: netcode.CodeBadMessage},
+		{name: "continuation first", raw: clientFrame(0x80, []byte{0x91, 0x04}),
+			code: websocket.StatusProtocolError, reason: "continuation", ec: netcode.CodeBadMessage},
+		{name: "reserved bit", raw: clientFrame(0xc2, []byte{0x91, 0x04}),
+			code: websocket.StatusProtocolError, reason: "reserved bits", ec: netcode.CodeBadMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conn := dialRaw(t, ctx, ts, room.ID)
-			go tt.send(conn)
-			ce := closedWith(t, ctx, conn)
+			var ce websocket.CloseError
+			var errs []netcode.Error
+			if tt.raw != nil {
+				conn := dialRawTCP(t, ctx, ts, room.ID)
+				if _, err := conn.Write(tt.raw); err != nil {
+					t.Fatal(err)
+				}
+				// Long before a keepalive could end it.
+				ce, errs = conn.readClose(t, 2*time.Second)
+			} else {
+				conn := dialRaw(t, ctx, ts, room.ID)
+				go tt.send(conn)
+				ce, errs = closedWith(t, ctx, conn)
+			}
 			if ce.Code != tt.code || !strings.Contains(ce.Reason, tt.reason) {
 				t.Fatalf("closed with %d %q, want %d containing %q", ce.Code, ce.Reason, tt.code, tt.reason)
+			}
+			if len(errs) == 0 || errs[len(errs)-1].Code != tt.ec || errs[len(errs)-1].Message != ce.Reason {
+				t.Fatalf("Error messages before the close: %+v, want the last with code %d and the close's reason", errs, tt.ec)
 			}
 		})
 	}
@@ -168,8 +310,8 @@ func TestTokensRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := client.Dial(ctx, tt.url, nil)
 			var apiErr *rest.Problem
-			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Field != "token" {
-				t.Fatalf("dial with %s token: %v, want a 401 problem naming the token", tt.name, err)
+			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || apiErr.Type != "/problems/bad-token" || apiErr.Field != "token" {
+				t.Fatalf("dial with %s token: %+v, want a 401 /problems/bad-token naming the token", tt.name, err)
 			}
 		})
 	}
@@ -210,6 +352,43 @@ func TestCrossOriginUpgradeRefused(t *testing.T) {
 		if conn != nil {
 			conn.CloseNow()
 		}
+	}
+}
+
+// TestCrossOriginKeepsSeat: a browser upgrade from a foreign origin is
+// refused before its token is spent, with a problem naming Origin; the
+// same token then connects from an allowed origin.
+func TestCrossOriginKeepsSeat(t *testing.T) {
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{OriginPatterns: []string{"game.example.com", "https://*.example.org"}})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	room := createRoom(t, ts, `{}`)
+	for _, allowed := range []string{"https://game.example.com", "https://play.example.org", ""} {
+		t.Run("then "+allowed, func(t *testing.T) {
+			seat := reserve(t, ts, room.ID, `{"name":"p"}`)
+			for _, foreign := range []string{"http://evil.example.net", "http://play.example.org", "null", "https://game.example.com.evil.net"} {
+				_, resp, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{
+					HTTPHeader: http.Header{"Origin": {foreign}}, Subprotocols: []string{netcode.Subprotocol}})
+				if resp == nil {
+					t.Fatalf("origin %q: %v", foreign, err)
+				}
+				a := answer{status: resp.StatusCode, header: resp.Header}
+				a.body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if p := problem(t, a, http.StatusForbidden, "Origin"); p.Type != "/problems/forbidden" {
+					t.Fatalf("origin %q: problem %+v, want /problems/forbidden", foreign, p)
+				}
+			}
+			h := http.Header{}
+			if allowed != "" {
+				h.Set("Origin", allowed)
+			}
+			conn, _, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{HTTPHeader: h, Subprotocols: []string{netcode.Subprotocol}})
+			if err != nil {
+				t.Fatalf("origin %q after refused ones: %v (the refusals spent the token?)", allowed, err)
+			}
+			conn.CloseNow()
+		})
 	}
 }
 
@@ -440,4 +619,122 @@ func TestWaitSessionsCountsUpgradedClient(t *testing.T) {
 			t.Fatalf("WaitSessions after the client left: %v", err)
 		}
 	}
+}
+
+// TestKickedClientLosesSeat: a client the server closes for what it sent
+// (flooding, malformed input, broken framing) cannot take its seat back
+// with its reconnect token, and the seat is free for another player as
+// soon as the client has seen its close.
+func TestKickedClientLosesSeat(t *testing.T) {
+	ts := startServer(t, rooms.Options{ReconnectGrace: time.Minute}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for _, tt := range []struct {
+		name string
+		send func(*websocket.Conn)
+	}{
+		{"flooding", func(c *websocket.Conn) {
+			for i := range 5000 {
+				if c.Write(ctx, websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
+					return
+				}
+			}
+		}},
+		{"malformed", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, []byte{0x92, 0x01, 0x01}) }},
+		{"oversized", func(c *websocket.Conn) { c.Write(ctx, websocket.MessageBinary, make([]byte, 5000)) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{MaxPlayers: new(2)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			join(t, ctx, ts.URL, room.ID, "honest")
+			seat, err := client.Reserve(ctx, ts.URL, room.ID, "kicked", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, _, err := websocket.Dial(ctx, seat.WSURL, &websocket.DialOptions{Subprotocols: []string{netcode.Subprotocol}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.CloseNow()
+			_, data, err := conn.Read(ctx)
+			var m netcode.ServerMessage
+			if err != nil || netcode.DecodeServer(data, &m) != nil || m.Type != netcode.MsgWelcome {
+				t.Fatalf("first message: %v", err)
+			}
+			token := m.Welcome.ReconnectToken
+			go tt.send(conn)
+			if ce, _ := closedWith(t, ctx, conn); ce.Code == websocket.StatusNormalClosure {
+				t.Fatalf("closed with %v", ce)
+			}
+			_, err = client.Dial(ctx, wsURLWith(seat.WSURL, token), nil)
+			var p *rest.Problem
+			if !errors.As(err, &p) || p.Status != http.StatusUnauthorized || p.Type != "/problems/bad-token" {
+				t.Fatalf("reconnect after the kick: %v, want a 401 bad-token problem", err)
+			}
+			if _, err := client.Reserve(ctx, ts.URL, room.ID, "next", nil); err != nil {
+				t.Fatalf("join right after the kick: %v, want the kicked player's seat", err)
+			}
+		})
+	}
+}
+
+// TestNonReadingClientClosed: a client that connects and then never reads
+// (kernel buffers keep taking its snapshots, so the server sees no
+// backpressure) answers no ping, and it is closed within the bound
+// docs/security.md states: 2.5 keepalive intervals, 12.5 s by default. The
+// test runs a 1 s interval, so the bound is 2.5 s.
+func TestNonReadingClientClosed(t *testing.T) {
+	if got := session.NewKeepalive(0).Bound(); got != 12500*time.Millisecond {
+		t.Fatalf("the default keepalive closes a non-reading client within %v; docs/security.md says 12.5 s", got)
+	}
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{KeepaliveInterval: time.Second})
+	bound := session.NewKeepalive(time.Second).Bound()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel) // after the parallel subtests
+	for _, tt := range []struct {
+		name string
+		dial func(t *testing.T, roomID string) uint32
+	}{
+		{"SDK client that never calls Read", func(t *testing.T, roomID string) uint32 {
+			return join(t, ctx, ts.URL, roomID, "deaf").PlayerID()
+		}},
+		{"raw socket that never reads", func(t *testing.T, roomID string) uint32 {
+			return dialRawTCP(t, ctx, ts, roomID).playerID
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := ts.mgr.Get(room.ID)
+			start := time.Now()
+			id := tt.dial(t, room.ID)
+			checkFor(t, 2*time.Second, func() error {
+				if st := playerState(r, id); st != "playing" {
+					return fmt.Errorf("player %d is %q", id, st)
+				}
+				return nil
+			})
+			checkFor(t, bound-time.Since(start), func() error {
+				if st := playerState(r, id); st != "reconnecting" {
+					return fmt.Errorf("a client that never reads is still %q %v after it connected", st, time.Since(start).Round(time.Millisecond))
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// playerState is player id's state in the room's roster ("" when absent).
+func playerState(r *rooms.Room, id uint32) string {
+	for _, p := range r.Info().Roster {
+		if p.ID == id {
+			return p.State
+		}
+	}
+	return ""
 }

@@ -1,7 +1,6 @@
 package lobby
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -50,8 +49,9 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// ErrFlooding closes a client that keeps sending far over its rate.
-var ErrFlooding = errors.New("flooding: sending far more messages than allowed")
+// ErrFlooding closes a client that keeps sending far over its rate; it
+// wraps netcode.ErrRateLimited, so the client is told with that error code.
+var ErrFlooding = fmt.Errorf("%w: flooding: sending far more messages than allowed", netcode.ErrRateLimited)
 
 // admission rate-limits one connection's messages; it runs on the
 // session's read goroutine only. The chat and flood buckets are made on

@@ -34,19 +34,20 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, next := q.page(rooms)
-	writeJSON(w, http.StatusOK, rest.RoomList{Rooms: out, Version: version, NextCursor: next})
+	writeJSON(w, http.StatusOK, rest.RoomList{Rooms: out, Version: version.String(), NextCursor: next})
 }
 
 // waitForChange returns when the feed has a change after q.since that can
 // change the filtered list, at q.timeout, or when ctx ends. A since the feed
-// no longer holds (too old, or from before a restart) returns at once.
+// cannot resume from (too old, or of another epoch: from before a restart)
+// returns at once, so the client gets the whole list.
 func (a *API) waitForChange(ctx context.Context, q *listQuery) {
 	timer := time.NewTimer(q.timeout)
 	defer timer.Stop()
 	since := q.since
 	for {
 		changes, current, wake, complete := a.m.Directory().Feed().Since(since)
-		if !complete || since > current {
+		if !complete {
 			return
 		}
 		for _, c := range changes {

@@ -24,6 +24,7 @@ type Metrics struct {
 	inputDrops   *prometheus.CounterVec                        // by reason
 	backlog      [rooms.MaxInputBacklog + 1]prometheus.Counter // by inputs queued
 	panics       prometheus.Counter
+	releases     prometheus.Counter
 	mgr          atomic.Pointer[rooms.Manager]
 	poller       atomic.Pointer[session.Poller]
 
@@ -59,6 +60,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tickroom_room_panics_total", Help: "Rooms closed because their game panicked.",
 		}),
+		releases: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tickroom_memory_releases_total", Help: "Times memory was returned to the OS after many sessions ended (see -release-memory-drop).",
+		}),
 	}
 	backlog := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tickroom_input_backlog_total",
@@ -68,7 +72,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.backlog[i] = backlog.WithLabelValues(strconv.Itoa(i))
 	}
 	reg.MustRegister(backlog)
-	reg.MustRegister(m.tickDuration, m.tickLateness, m.lateTicks, m.connections, m.closes, m.inputDrops, m.panics,
+	reg.MustRegister(m.tickDuration, m.tickLateness, m.lateTicks, m.connections, m.closes, m.inputDrops, m.panics, m.releases,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_received_total", Help: "WebSocket payload bytes received."},
 			func() float64 { return m.sumBytes(true) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_sent_total", Help: "WebSocket payload bytes sent."},
@@ -173,3 +177,9 @@ func (m *Metrics) InputBacklog(counts *[rooms.MaxInputBacklog + 1]uint64) {
 
 // Panicked implements rooms.Metrics.
 func (m *Metrics) Panicked() { m.panics.Inc() }
+
+func (m *Metrics) memoryReleased() {
+	if m != nil {
+		m.releases.Inc()
+	}
+}

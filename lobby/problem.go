@@ -10,8 +10,12 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
-	"unicode"
+	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/rest"
@@ -111,16 +115,19 @@ const maxBody = 16 << 10
 
 // decodeJSON reads one JSON object into v, strictly: the body is capped at
 // maxBody before anything decodes it (413 beyond), it must be a single
-// object, unknown fields are rejected and wrong types are named by field.
+// object in UTF-8, keys match field names exactly (case included) and once
+// each, unknown fields are rejected and wrong types are named by field.
+// encoding/json would match keys ignoring case, let the last of two equal
+// keys win and turn invalid UTF-8 into U+FFFD without a word; the JSON v2
+// decoder (github.com/go-json-experiment/json, the future encoding/json/v2)
+// refuses all three by default and says where.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return &FieldError{Field: "Content-Type", Detail: "must be application/json", Status: http.StatusUnsupportedMediaType}
-		}
+	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		return jsonFieldError(err)
+		return jsonFieldError(err, body, v)
 	}
 	body = bytes.TrimSpace(body)
 	switch {
@@ -129,52 +136,145 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	case body[0] != '{':
 		return &FieldError{Field: "body", Detail: "must be a JSON object"}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonFieldError(err)
-	}
-	if dec.More() {
-		return &FieldError{Field: "body", Detail: "must hold exactly one JSON object"}
+	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return jsonFieldError(err, body, v)
 	}
 	return nil
 }
 
-func jsonFieldError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
+// checkJSONContentType accepts no Content-Type, or application/json with
+// no charset or UTF-8 (RFC 8259: JSON between systems is UTF-8).
+func checkJSONContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return &FieldError{Field: "Content-Type", Detail: "must be application/json", Status: http.StatusUnsupportedMediaType}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return &FieldError{Field: "Content-Type", Detail: fmt.Sprintf("charset must be utf-8 or absent, not %q", cs), Status: http.StatusUnsupportedMediaType}
+	}
+	return nil
+}
+
+// jsonFieldError turns a decoding error of body into v into a FieldError
+// naming the field (dotted, as in labels.region) or "body".
+func jsonFieldError(err error, body []byte, v any) error {
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
 	var mbe *http.MaxBytesError
-	var fe *FieldError
 	switch {
-	case errors.As(err, &fe): // from a field's UnmarshalJSON
-		return fe
-	case errors.As(err, &te):
-		return &FieldError{Field: jsonField(te.Field), Detail: fmt.Sprintf("must be %s, not %s", jsonTypeName(te.Type), te.Value)}
-	case errors.As(err, &se):
-		return &FieldError{Field: "body", Detail: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)}
 	case errors.As(err, &mbe):
 		return &FieldError{Field: "body", Detail: fmt.Sprintf("larger than %d bytes", mbe.Limit), Status: http.StatusRequestEntityTooLarge}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &FieldError{Field: "body", Detail: "malformed JSON: unexpected end"}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no typed error for unknown fields.
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if name == "" {
-			return &FieldError{Field: "body", Detail: `unknown field ""`}
+	case errors.As(err, &syn):
+		field := jsonField(syn.JSONPointer)
+		switch {
+		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
+			return &FieldError{Field: field, Detail: "given more than once"}
+		case errors.Is(syn.Err, io.ErrUnexpectedEOF):
+			return &FieldError{Field: "body", Detail: "malformed JSON: unexpected end"}
+		case syn.ByteOffset == int64(invalidUTF8At(body)):
+			// The decoder stops at the first invalid byte: this is it.
+			return &FieldError{Field: field, Detail: "invalid UTF-8"}
 		}
-		return &FieldError{Field: name, Detail: "unknown field"}
+		return &FieldError{Field: "body", Detail: fmt.Sprintf("malformed JSON at byte %d: %v", syn.ByteOffset, syn.Err)}
+	case errors.As(err, &sem):
+		field := jsonField(sem.JSONPointer)
+		if errors.Is(sem.Err, jsonv2.ErrUnknownName) {
+			return unknownField(field, reflect.TypeOf(v))
+		}
+		got := jsonKindName(sem.JSONKind)
+		if sem.JSONKind == '0' && len(sem.JSONValue) > 0 {
+			got = string(sem.JSONValue)
+		}
+		if sem.GoType == nil {
+			return &FieldError{Field: field, Detail: "cannot be " + got}
+		}
+		return &FieldError{Field: field, Detail: fmt.Sprintf("must be %s, not %s", jsonTypeName(sem.GoType), got)}
 	}
 	return &FieldError{Field: "body", Detail: detail(err)}
 }
 
-// jsonField is a type error's field path as the client wrote it:
-// encoding/json prefixes the name of an embedded struct (createRoomRequest
-// embeds rest.CreateRoom), which no JSON body names.
-func jsonField(path string) string {
-	if dot := strings.IndexByte(path, '.'); dot > 0 && unicode.IsUpper(rune(path[0])) {
-		return path[dot+1:]
+// jsonField is a JSON pointer as the API names fields: labels.region for
+// /labels/region; "body" for the whole body.
+func jsonField(p jsontext.Pointer) string {
+	if p == "" {
+		return "body"
 	}
-	return path
+	return strings.Join(slices.Collect(p.Tokens()), ".")
+}
+
+// invalidUTF8At is the offset of body's first byte that is not valid
+// UTF-8, or -1.
+func invalidUTF8At(body []byte) int {
+	for i := 0; i < len(body); {
+		c, n := utf8.DecodeRune(body[i:])
+		if c == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// unknownField refuses a key no field of v's type has; a key that differs
+// from a field's only in case points at the field's real name, since keys
+// are matched exactly.
+func unknownField(field string, t reflect.Type) error {
+	if field == "" || field == "body" {
+		return &FieldError{Field: "body", Detail: `unknown field ""`}
+	}
+	for _, name := range jsonNames(t) {
+		if strings.EqualFold(name, field) {
+			return &FieldError{Field: field, Detail: fmt.Sprintf("unknown field; keys are case-sensitive: did you mean %q?", name)}
+		}
+	}
+	return &FieldError{Field: field, Detail: "unknown field"}
+}
+
+// jsonNames lists the JSON names of a struct type's fields, embedded
+// structs' included.
+func jsonNames(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case f.Anonymous && name == "":
+			names = append(names, jsonNames(f.Type)...)
+		case name != "":
+			names = append(names, name)
+		default:
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+// jsonKindName names a JSON kind as a client wrote it.
+func jsonKindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "another type"
 }
 
 // jsonTypeName names the JSON type a Go type decodes from.

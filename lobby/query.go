@@ -64,7 +64,7 @@ type listQuery struct {
 	limit   int
 	after   *listCursor
 	watch   bool
-	since   uint64
+	since   directory.Version
 	timeout time.Duration
 }
 
@@ -166,9 +166,9 @@ func parseListQuery(raw string) (listQuery, error) {
 			}
 			lq.watch = b
 		case "since":
-			v, err := strconv.ParseUint(val, 10, 64)
+			v, err := directory.ParseVersion(val)
 			if err != nil {
-				return &FieldError{Field: key, Detail: "must be a version: a non-negative integer"}
+				return &FieldError{Field: key, Detail: "must be a version the server sent (a list's version)"}
 			}
 			lq.since = v
 		case "timeout":

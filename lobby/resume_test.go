@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,4 +153,86 @@ func rawEvents(t *testing.T, ctx context.Context, wsURL, token string, lastEvent
 		}
 	}
 	return out
+}
+
+// TestInputSeqContinuesAfterResume: the Go SDK numbers its inputs after
+// the welcome's LastInputSeq when it resumes — through Reconnect, after
+// inputs it sent were lost with the old connection, and as a new Client
+// dialled with the reconnect token (a restarted bot) — and the server
+// accepts them; one far ahead of the last accepted closes the connection
+// 1008 naming its seq.
+func TestInputSeqContinuesAfterResume(t *testing.T) {
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "seq"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seat, err := client.Reserve(ctx, ts.URL, room.ID, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := client.Dial(ctx, seat.WSURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { alice.CloseNow() })
+	// sendAcked sends one input and reads until a snapshot acknowledges it.
+	sendAcked := func(c *client.Client, want uint32) {
+		t.Helper()
+		seq, err := c.SendInput(ctx, game.Input{Move: game.MoveUp})
+		if err != nil || seq != want {
+			t.Fatalf("SendInput: seq %d, %v; want seq %d", seq, err, want)
+		}
+		for readSnapshot(t, ctx, c).AckSeq != seq {
+		}
+	}
+	for seq := uint32(1); seq <= 3; seq++ {
+		sendAcked(alice, seq)
+	}
+
+	// The line drops; an input sent meanwhile is lost with it.
+	alice.CloseNow()
+	if _, err := alice.SendInput(ctx, game.Input{Move: game.MoveUp}); err == nil {
+		t.Fatal("input sent on a closed connection")
+	}
+	if err := alice.Reconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := alice.Welcome().LastInputSeq; got != 3 {
+		t.Fatalf("welcome after Reconnect: last input seq %d, want 3", got)
+	}
+	sendAcked(alice, 4)
+
+	// A new client with the reconnect token, as a restarted bot would.
+	alice.CloseNow()
+	u, _ := url.Parse(seat.WSURL)
+	u.RawQuery = url.Values{"token": {alice.Welcome().ReconnectToken}}.Encode()
+	again, err := client.Dial(ctx, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.CloseNow() })
+	if got := again.Welcome().LastInputSeq; got != 4 {
+		t.Fatalf("welcome of a new client: last input seq %d, want 4", got)
+	}
+	sendAcked(again, 5)
+
+	// Far ahead: refused, naming the seq.
+	if _, err := again.SendInput(ctx, game.Input{Seq: 5 + 5000}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		u, err := again.Read(ctx)
+		if err != nil {
+			if code := client.CloseStatus(err); code != netcode.ClosePolicyViolation || !strings.Contains(err.Error(), "input seq 5005 ") {
+				t.Fatalf("closed with %v, want 1008 naming seq 5005", err)
+			}
+			break
+		}
+		if u.Type == netcode.MsgError && !strings.Contains(u.Error.Message, "5005") {
+			t.Fatalf("error message %+v", u.Error)
+		}
+	}
 }

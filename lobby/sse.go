@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +24,7 @@ const sseRetry = 2 * time.Second
 // streamQuery is a parsed GET /api/rooms/events request.
 type streamQuery struct {
 	filter roomFilter
-	from   uint64
+	from   directory.Version
 	resume bool // from is a version the client holds; else start with a reset
 }
 
@@ -47,9 +46,9 @@ func parseStreamQuery(r *http.Request) (streamQuery, error) {
 		if key != "since" {
 			return &FieldError{Field: key, Detail: "unknown query parameter"}
 		}
-		v, err := strconv.ParseUint(val, 10, 64)
+		v, err := directory.ParseVersion(val)
 		if err != nil {
-			return &FieldError{Field: key, Detail: "must be a version: a non-negative integer"}
+			return &FieldError{Field: key, Detail: "must be a version the server sent (a list's version or an event id)"}
 		}
 		sq.from, sq.resume = v, true
 		return nil
@@ -60,7 +59,7 @@ func parseStreamQuery(r *http.Request) (streamQuery, error) {
 	// EventSource sends Last-Event-ID when it reconnects, with the URL it
 	// first used: the header is newer than any since= in it.
 	if id := strings.TrimSpace(r.Header.Get("Last-Event-ID")); id != "" {
-		v, err := strconv.ParseUint(id, 10, 64)
+		v, err := directory.ParseVersion(id)
 		if err != nil {
 			return sq, &FieldError{Field: "Last-Event-ID", Detail: "must be an event id this stream sent"}
 		}
@@ -71,8 +70,9 @@ func parseStreamQuery(r *http.Request) (streamQuery, error) {
 
 // roomEvents streams the public room list's changes as server-sent events:
 // room.created, room.updated and room.closed carry the room, with the
-// feed version as the event id. A stream opened without a version, or one
-// the feed no longer holds, starts with rooms.reset: the whole filtered list.
+// feed version as the event id. A stream opened without a version, or with
+// one the feed cannot resume from (too old, or of another epoch: from
+// before a restart), starts with rooms.reset: the whole filtered list.
 func (a *API) roomEvents(w http.ResponseWriter, r *http.Request) {
 	sq, err := parseStreamQuery(r)
 	if err != nil {
@@ -101,7 +101,7 @@ func (a *API) stream(ctx context.Context, s *eventStream, sq streamQuery) {
 	for {
 		changes, current, wake, complete := a.m.Directory().Feed().Since(from)
 		var err error
-		if !resume || !complete || from > current {
+		if !resume || !complete {
 			from, err = a.sendReset(ctx, s, &sq.filter)
 			resume = true
 			if err != nil {
@@ -132,11 +132,11 @@ func (a *API) stream(ctx context.Context, s *eventStream, sq streamQuery) {
 // sendReset sends the whole filtered list as of the feed's current version
 // and returns that version. Changes after it follow as events; one that is
 // also in the list is sent again, which applying in order makes harmless.
-func (a *API) sendReset(ctx context.Context, s *eventStream, f *roomFilter) (uint64, error) {
+func (a *API) sendReset(ctx context.Context, s *eventStream, f *roomFilter) (directory.Version, error) {
 	version := a.m.Directory().Feed().Version()
 	rooms, err := a.m.List(ctx)
 	if err != nil {
-		return 0, err
+		return version, err
 	}
 	out := make([]*directory.Room, 0, len(rooms))
 	for _, r := range rooms {
@@ -144,7 +144,7 @@ func (a *API) sendReset(ctx context.Context, s *eventStream, f *roomFilter) (uin
 			out = append(out, r)
 		}
 	}
-	return version, s.event("rooms.reset", version, rest.RoomList{Rooms: out, Version: version})
+	return version, s.event("rooms.reset", version, rest.RoomList{Rooms: out, Version: version.String()})
 }
 
 // eventStream writes server-sent events. Owned by its handler's goroutine.
@@ -153,13 +153,13 @@ type eventStream struct {
 	rc *http.ResponseController
 }
 
-func (s *eventStream) event(name string, id uint64, v any) error {
+func (s *eventStream) event(name string, id directory.Version, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	// JSON from encoding/json holds no raw newlines, so one data line does.
-	return s.write(fmt.Sprintf("event: %s\nid: %d\ndata: %s\n\n", name, id, data))
+	return s.write(fmt.Sprintf("event: %s\nid: %s\ndata: %s\n\n", name, id, data))
 }
 
 // write sends text and flushes it, within sseWriteTimeout.

@@ -88,15 +88,15 @@ func (s *sseStream) next(t *testing.T) sseEvent {
 }
 
 // event returns the next event, skipping comments.
-func (s *sseStream) event(t *testing.T) (name string, id uint64, room directory.Room) {
+func (s *sseStream) event(t *testing.T) (name string, id directory.Version, room directory.Room) {
 	t.Helper()
 	for {
 		ev := s.next(t)
 		if ev.comment != "" {
 			continue
 		}
-		id, err := strconv.ParseUint(ev.id, 10, 64)
-		if err != nil {
+		id, err := directory.ParseVersion(ev.id)
+		if err != nil || id.Epoch == "" {
 			t.Fatalf("event %+v: id: %v", ev, err)
 		}
 		if ev.name != "rooms.reset" {
@@ -113,7 +113,7 @@ func (s *sseStream) reset(t *testing.T) rest.RoomList {
 	t.Helper()
 	ev := s.next(t)
 	var l rest.RoomList
-	if ev.name != "rooms.reset" || json.Unmarshal([]byte(ev.data), &l) != nil || ev.id != strconv.FormatUint(l.Version, 10) {
+	if ev.name != "rooms.reset" || json.Unmarshal([]byte(ev.data), &l) != nil || ev.id != l.Version {
 		t.Fatalf("first event %+v, want rooms.reset with id = version", ev)
 	}
 	return l
@@ -148,7 +148,7 @@ func TestEventsInOrder(t *testing.T) {
 		{"room.updated", func(r directory.Room) bool { return r.Players == 1 && r.Reserved == 0 }, "alice playing"},
 		{"room.closed", func(r directory.Room) bool { return r.State == "closed" }, "closed"},
 	}
-	var last uint64
+	var last directory.Version
 	for i, w := range want {
 		name, id, r := s.event(t)
 		for name == "room.updated" && w.name == "room.updated" && !w.check(r) && r.ID == room.ID {
@@ -157,8 +157,8 @@ func TestEventsInOrder(t *testing.T) {
 		if name != w.name || r.ID != room.ID || !w.check(r) {
 			t.Fatalf("event %d: %s %+v, want %s (%s) of %s", i, name, r, w.name, w.explain, room.ID)
 		}
-		if id <= last {
-			t.Fatalf("event %d: id %d after %d", i, id, last)
+		if id.N <= last.N || (i > 0 && id.Epoch != last.Epoch) {
+			t.Fatalf("event %d: id %s after %s", i, id, last)
 		}
 		last = id
 	}
@@ -178,32 +178,39 @@ func TestEventsResume(t *testing.T) {
 
 	missed := []string{createRoom(t, ts, `{"name":"two","mode":"duel"}`).ID, createRoom(t, ts, `{"name":"three"}`).ID}
 	for _, resume := range []struct{ name, query, header string }{
-		{"Last-Event-ID", "", strconv.FormatUint(seen, 10)},
-		{"since", "since=" + strconv.FormatUint(seen, 10), ""},
-		{"Last-Event-ID over since", "since=999", strconv.FormatUint(seen, 10)},
+		{"Last-Event-ID", "", seen.String()},
+		{"since", "since=" + seen.String(), ""},
+		{"Last-Event-ID over since", "since=" + directory.Version{Epoch: seen.Epoch, N: 999}.String(), seen.String()},
 	} {
 		t.Run(resume.name, func(t *testing.T) {
 			s := openEvents(t, ts, resume.query, "Last-Event-ID", resume.header)
 			for i, id := range missed {
 				name, evID, r := s.event(t)
-				if name != "room.created" || r.ID != id || evID != seen+uint64(i)+1 {
-					t.Fatalf("resumed event %d: %s %d %s, want room.created %d %s", i, name, evID, r.ID, seen+uint64(i)+1, id)
+				want := directory.Version{Epoch: seen.Epoch, N: seen.N + uint64(i) + 1}
+				if name != "room.created" || r.ID != id || evID != want {
+					t.Fatalf("resumed event %d: %s %s %s, want room.created %s %s", i, name, evID, r.ID, want, id)
 				}
 			}
 		})
 	}
 	t.Run("filtered", func(t *testing.T) {
-		s := openEvents(t, ts, "mode=duel", "Last-Event-ID", strconv.FormatUint(seen, 10))
+		s := openEvents(t, ts, "mode=duel", "Last-Event-ID", seen.String())
 		if name, _, r := s.event(t); name != "room.created" || r.ID != missed[0] {
 			t.Fatalf("%s %s, want the duel room", name, r.ID)
 		}
 	})
-	t.Run("unknown version", func(t *testing.T) {
-		s := openEvents(t, ts, "", "Last-Event-ID", "1000000")
-		if l := s.reset(t); len(l.Rooms) != 3 {
-			t.Fatalf("reset with %d rooms, want 3", len(l.Rooms))
-		}
-	})
+	for name, id := range map[string]string{
+		"version ahead of the feed": directory.Version{Epoch: seen.Epoch, N: 1000000}.String(),
+		"another epoch":             directory.Version{Epoch: "zzzz", N: seen.N}.String(),
+		"id without an epoch":       strconv.FormatUint(seen.N, 10), // from a server before epochs
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := openEvents(t, ts, "", "Last-Event-ID", id)
+			if l := s.reset(t); len(l.Rooms) != 3 {
+				t.Fatalf("reset with %d rooms, want 3", len(l.Rooms))
+			}
+		})
+	}
 }
 
 func TestEventsHeartbeat(t *testing.T) {
@@ -239,6 +246,9 @@ func TestEventsBadRequest(t *testing.T) {
 	cases := []struct{ query, lastID, field string }{
 		{"since=x", "", "since"},
 		{"since=-1", "", "since"},
+		{"since=AB-1", "", "since"},
+		{"since=ab-", "", "since"},
+		{"since=ab-1-", "", "since"},
 		{"has_space=true", "", "has_space"},
 		{"limit=5", "", "limit"},
 		{"mode=A", "", "mode"},
@@ -269,7 +279,7 @@ func TestLongPoll(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	v := list(t, ts, "").Version
-	since := "since=" + strconv.FormatUint(v, 10)
+	since := "since=" + v
 
 	t.Run("times out without a change", func(t *testing.T) {
 		start := time.Now()
@@ -278,7 +288,7 @@ func TestLongPoll(t *testing.T) {
 			t.Fatalf("answered after %v, want the 150ms timeout", d)
 		}
 		if l.Version != v || len(l.Rooms) != 0 {
-			t.Fatalf("answer %+v, want version %d unchanged", l, v)
+			t.Fatalf("answer %+v, want version %s unchanged", l, v)
 		}
 	})
 	t.Run("wakes on a change", func(t *testing.T) {
@@ -290,20 +300,21 @@ func TestLongPoll(t *testing.T) {
 		if d := time.Since(start); d > 3*time.Second {
 			t.Fatalf("answered %v after the change", d)
 		}
-		if l.Version <= v || len(l.Rooms) != 1 || l.Rooms[0].ID != room.ID {
+		if l.Version == v || len(l.Rooms) != 1 || l.Rooms[0].ID != room.ID {
 			t.Fatalf("answer %+v", l)
 		}
 		v = l.Version
-		since = "since=" + strconv.FormatUint(v, 10)
+		since = "since=" + v
 	})
 	t.Run("answers at once when behind", func(t *testing.T) {
 		l := decode[rest.RoomList](t, <-longPoll(t, ts, "since=0&timeout=10s"), 200)
 		if l.Version != v {
-			t.Fatalf("version %d, want %d", l.Version, v)
+			t.Fatalf("version %s, want %s", l.Version, v)
 		}
-		l = decode[rest.RoomList](t, <-longPoll(t, ts, "since=1000000&timeout=10s"), 200)
+		cur, _ := directory.ParseVersion(v)
+		l = decode[rest.RoomList](t, <-longPoll(t, ts, "since="+directory.Version{Epoch: cur.Epoch, N: 1000000}.String()+"&timeout=10s"), 200)
 		if l.Version != v {
-			t.Fatalf("version from the future: answered %d, want %d", l.Version, v)
+			t.Fatalf("version from the future: answered %s, want %s", l.Version, v)
 		}
 	})
 	t.Run("ignores what its filter hides", func(t *testing.T) {
@@ -325,7 +336,7 @@ func TestLongPoll(t *testing.T) {
 	t.Run("ends at EndStreams", func(t *testing.T) {
 		ch := longPoll(t, ts, "since=1000000&timeout=10s")
 		<-ch // from the future: at once
-		ch = longPoll(t, ts, "since="+strconv.FormatUint(list(t, ts, "").Version, 10)+"&timeout=10s")
+		ch = longPoll(t, ts, "since="+list(t, ts, "").Version+"&timeout=10s")
 		time.Sleep(50 * time.Millisecond)
 		start := time.Now()
 		ts.api.EndStreams()

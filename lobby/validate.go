@@ -1,12 +1,10 @@
 package lobby
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tickroom/tickroom/netcode"
@@ -75,26 +73,6 @@ func validLabel(k, v, field string) error {
 	return nil
 }
 
-// labels decodes a JSON object of strings, naming the label whose value is
-// not one (encoding/json would only name the map).
-type labels map[string]string
-
-func (l *labels) UnmarshalJSON(b []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return &FieldError{Field: "labels", Detail: "must be an object of strings"}
-	}
-	*l = make(labels, len(raw))
-	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		var v string
-		if err := json.Unmarshal(raw[k], &v); err != nil {
-			return &FieldError{Field: "labels." + k, Detail: "must be a string"}
-		}
-		(*l)[k] = v
-	}
-	return nil
-}
-
 func validateLabels(l map[string]string) error {
 	if len(l) > maxLabels {
 		return &FieldError{Field: "labels", Detail: fmt.Sprintf("at most %d labels", maxLabels)}
@@ -107,23 +85,49 @@ func validateLabels(l map[string]string) error {
 	return nil
 }
 
+// validPlayerName checks a player's name by the text rules
+// (netcode.CheckName) and its length.
 func validPlayerName(name string) (string, error) {
-	name = strings.TrimSpace(stripControl(name))
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return "", &FieldError{Field: "name", Detail: "required"}
-	case n > netcode.MaxNameRunes:
+	name, err := validName(name)
+	if err != nil {
+		return "", err
+	}
+	if utf8.RuneCountInString(name) > netcode.MaxNameRunes {
 		return "", &FieldError{Field: "name", Detail: fmt.Sprintf("longer than %d characters", netcode.MaxNameRunes)}
 	}
 	return name, nil
 }
 
-// stripControl drops control characters from user-supplied text.
-func stripControl(s string) string {
-	return strings.Map(func(c rune) rune {
-		if unicode.IsControl(c) {
-			return -1
-		}
-		return c
-	}, s)
+// validName checks a player's or a room's name: refused, never changed,
+// with bidi controls, control characters or nothing visible.
+func validName(name string) (string, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", &FieldError{Field: "name", Detail: "required"}
+	}
+	name, err := netcode.CheckName(name)
+	if err != nil {
+		return "", &FieldError{Field: "name", Detail: err.Error()}
+	}
+	return name, nil
+}
+
+// validRoomName checks a room's name; empty or blank means the default.
+func validRoomName(name string) (string, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", nil
+	}
+	return validName(name)
+}
+
+// cleanAnnouncement cleans an announcement like chat (netcode.CleanText)
+// and checks its length.
+func cleanAnnouncement(text string) (string, error) {
+	text, err := netcode.CleanText(text)
+	if err == nil && utf8.RuneCountInString(text) > maxAnnounceLen {
+		err = fmt.Errorf("longer than %d characters", maxAnnounceLen)
+	}
+	if err != nil {
+		return "", &FieldError{Field: "text", Detail: fmt.Sprintf("must be 1 to %d visible characters: %v", maxAnnounceLen, err)}
+	}
+	return text, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +22,13 @@ import (
 // HTTP handler's deep stack, the request and the response buffers are not
 // pinned for the whole game. The API owns the session (WaitSessions).
 func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
+	// Before the token is spent: a page on another site must not burn a
+	// visitor's seat by trying it.
+	if err := checkOrigin(r, a.opts.OriginPatterns); err != nil {
+		a.opts.Metrics.connection("refused")
+		writeError(w, err)
+		return
+	}
 	release, err := a.conns.acquire(r)
 	if err != nil {
 		a.opts.Metrics.connection("refused")
@@ -52,7 +61,7 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		ended()
 		a.opts.Metrics.connection("refused")
 		room.Release(claims.PlayerID)
-		return // Accept has answered (403 for a foreign origin)
+		return // Accept has answered
 	}
 	if err := room.Attach(a.ctx, claims.PlayerID, sess, uint32(lastEvent)); err != nil {
 		a.opts.Metrics.connection("refused")
@@ -74,6 +83,8 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 // may go up from zero while someone waits (a client connecting during
 // shutdown), which then waits for that session too.
 type liveSessions struct {
+	release *memoryReleaser // static; told each new count
+
 	mu   sync.Mutex
 	n    int
 	zero chan struct{} // closed when n next reaches 0; nil until someone waits
@@ -82,6 +93,7 @@ type liveSessions struct {
 func (l *liveSessions) add() {
 	l.mu.Lock()
 	l.n++
+	l.release.sessions(l.n)
 	l.mu.Unlock()
 }
 
@@ -92,6 +104,7 @@ func (l *liveSessions) done() {
 		close(l.zero)
 		l.zero = nil
 	}
+	l.release.sessions(l.n)
 	l.mu.Unlock()
 }
 
@@ -122,7 +135,8 @@ func (a *API) claim(r *http.Request, spend bool) (rooms.Claims, *rooms.Room, err
 	q := r.URL.Query()
 	tok := q.Get("token")
 	if tok == "" {
-		return rooms.Claims{}, nil, &FieldError{Field: "token", Detail: "query parameter required", Status: http.StatusUnauthorized}
+		// A seat token refused like any other: 401 /problems/bad-token.
+		return rooms.Claims{}, nil, fmt.Errorf("%w: missing; the token query parameter is required", rooms.ErrTokenInvalid)
 	}
 	claims, err := a.m.Tokens().Verify(tok)
 	if err != nil {
@@ -134,7 +148,7 @@ func (a *API) claim(r *http.Request, spend bool) (rooms.Claims, *rooms.Room, err
 	if a.m.Draining() {
 		return claims, nil, rooms.ErrShuttingDown
 	}
-	room, err := a.m.Get(claims.RoomID)
+	room, err := a.findRoom(claims.RoomID)
 	if err != nil {
 		return claims, nil, err
 	}
@@ -170,4 +184,37 @@ func closeReason(err error) string {
 		return netcode.TruncateUTF8(fe.Detail, 123)
 	}
 	return netcode.CloseReason(err)
+}
+
+// checkOrigin is coder/websocket's origin check (AcceptOptions.OriginPatterns),
+// made before the seat is claimed and answered as a problem: requests
+// without Origin (bots, services) pass, as do browsers on the server's own
+// host and origins whose host (or scheme://host, for a pattern with a
+// scheme) matches a pattern, case-insensitively with path.Match. session.Accept
+// checks again with the same patterns; TestCheckOriginMatchesAccept keeps
+// the two in step.
+func checkOrigin(r *http.Request, patterns []string) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return nil
+	}
+	refused := &FieldError{Field: "Origin", Status: http.StatusForbidden,
+		Detail: fmt.Sprintf("browser pages from %q may not open WebSockets here: only this host (%s) and the allowed origins may", origin, r.Host)}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return refused
+	}
+	if strings.EqualFold(r.Host, u.Host) {
+		return nil
+	}
+	for _, p := range patterns {
+		target := u.Host
+		if strings.Contains(p, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
+			return nil
+		}
+	}
+	return refused
 }

@@ -179,7 +179,7 @@ func seeing(world []game.Entity, ids ...uint32) View {
 // visible is what viewer's client holds of v: the entities in view, with
 // private fields zeroed except in viewer's own avatar. It reads the schema
 // itself rather than trusting the codec's masking.
-func visible(s *game.Schema, v View, viewer uint32) []game.Entity {
+func seenBy(s *game.Schema, v View, viewer uint32) []game.Entity {
 	out := []game.Entity{}
 	for i, e := range v.World {
 		if v.Seen != nil && (i>>6 >= len(v.Seen) || v.Seen[i>>6]&(1<<(i&63)) == 0) {
@@ -206,7 +206,7 @@ func goldenCases() []goldenCase {
 	sv := func(name string, data []byte) goldenCase { return goldenCase{name: name, data: data} }
 	snap := func(name, schema string, c *Codec, tick, baseTick, ack, viewer uint32, base, cur View) goldenCase {
 		return goldenCase{name: name, schema: schema, data: c.AppendSnapshot(nil, tick, baseTick, ack, viewer, base, cur),
-			snap: &snapCase{viewer: viewer, base: visible(c.Schema(), base, viewer), cur: visible(c.Schema(), cur, viewer)}}
+			snap: &snapCase{viewer: viewer, base: seenBy(c.Schema(), base, viewer), cur: seenBy(c.Schema(), cur, viewer)}}
 	}
 	in := func(seq uint32, v ...int32) game.Input {
 		i := game.Input{Seq: seq}
@@ -215,12 +215,12 @@ func goldenCases() []goldenCase {
 	}
 	welcome := &Welcome{
 		PlayerID: 2, RoomID: "r-7f3a", TickRate: 30, SendRate: 15, Tick: 1200, ServerTime: 40000.5,
-		ReconnectToken: "tok-1b2c", LastEventSeq: 17, InputSeq: 0,
+		ReconnectToken: "tok-1b2c", LastEventSeq: 17, LastInputSeq: 0,
 		Roster: []RosterEntry{{ID: 1, Name: "ada", Score: 3}, {ID: 2, Name: "bob", Score: -1}},
 		Game:   "arena", Mode: "ffa", Schema: as,
 	}
 	zooWelcome := &Welcome{PlayerID: 1, RoomID: "r", TickRate: 20, SendRate: 20, ReconnectToken: "t",
-		InputSeq: 41, Game: "zoo", Schema: zs}
+		LastInputSeq: 41, Game: "zoo", Schema: zs}
 
 	a7, a9 := arenaTick7(), arenaTick9()
 	// Tick 10: projectile 41's id now holds a player, as if reused.

@@ -1,7 +1,6 @@
 package netcode
 
 import (
-	"bytes"
 	"math"
 	"math/bits"
 	"unicode/utf8"
@@ -14,8 +13,10 @@ import (
 // field's range. It rejects frames over MaxFrameBytes, unknown types, wrong
 // array lengths, values out of range, NaN and infinities, invalid or
 // over-long chat text and trailing bytes; every error wraps ErrMalformed
-// and names the message and the field. Chat text is trimmed of surrounding
-// white space. On error m is left in an unspecified state.
+// and names the message and the field. Chat text is cleaned (CleanText:
+// no control characters, escape sequences or bidi controls, trimmed) and
+// refused when nothing visible is left. On error m is left in an
+// unspecified state.
 func (c *Codec) DecodeClient(data []byte, m *ClientMessage) error {
 	d := getReader(data)
 	defer d.release()
@@ -86,14 +87,14 @@ func (d *reader) chat(n int, m *ClientMessage) error {
 	if err != nil {
 		return err
 	}
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return d.errorf("text empty")
+	text, err := CleanText(string(b))
+	if err != nil {
+		return d.errorf("text %v", err)
 	}
-	if utf8.RuneCount(b) > MaxChatRunes {
+	if utf8.RuneCountInString(text) > MaxChatRunes {
 		return d.errorf("text longer than %d runes", MaxChatRunes)
 	}
-	m.Text = string(b)
+	m.Text = text
 	return nil
 }
 
@@ -146,7 +147,7 @@ func (m *ServerMessage) reset(t MsgType) {
 }
 
 // welcome reads [10, playerID, roomID, tickRate, sendRate, tick,
-// serverTime, reconnectToken, lastEventSeq, inputSeq, roster, game, mode,
+// serverTime, reconnectToken, lastEventSeq, lastInputSeq, roster, game, mode,
 // schema].
 func (d *reader) welcome(n int, w *Welcome) (err error) {
 	d.msg = "welcome"
@@ -174,7 +175,7 @@ func (d *reader) welcome(n int, w *Welcome) (err error) {
 	if w.LastEventSeq, err = d.uint32("lastEventSeq"); err != nil {
 		return err
 	}
-	if w.InputSeq, err = d.uint32("inputSeq"); err != nil {
+	if w.LastInputSeq, err = d.uint32("lastInputSeq"); err != nil {
 		return err
 	}
 	if w.Roster, err = d.roster(w.Roster); err != nil {

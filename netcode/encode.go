@@ -89,7 +89,7 @@ func AppendLeave(b []byte) []byte {
 
 // AppendWelcome appends a welcome message to b: [10, playerID, roomID,
 // tickRate, sendRate, tick, serverTime, reconnectToken, lastEventSeq,
-// inputSeq, [[id, name, score], ...], game, mode, schema]. The schema's
+// lastInputSeq, [[id, name, score], ...], game, mode, schema]. The schema's
 // world must be one NewCodec accepted.
 func AppendWelcome(b []byte, w *Welcome) []byte {
 	e := startMsg(b, MsgWelcome, 14)
@@ -105,7 +105,7 @@ func AppendWelcome(b []byte, w *Welcome) []byte {
 	_ = e.EncodeFloat64(w.ServerTime)
 	_ = e.EncodeString(w.ReconnectToken)
 	_ = e.EncodeUint(uint64(w.LastEventSeq))
-	_ = e.EncodeUint(uint64(w.InputSeq))
+	_ = e.EncodeUint(uint64(w.LastInputSeq))
 	_ = e.EncodeArrayLen(len(w.Roster))
 	for _, r := range w.Roster {
 		_ = e.EncodeArrayLen(3)

@@ -416,7 +416,7 @@ func FuzzSnapshotRoundTrip(f *testing.F) {
 			if err != nil {
 				t.Fatalf("tick %d: %v", step.tick, err)
 			}
-			if want := visible(s, step.to, viewer); !sameEntities(got, want) {
+			if want := seenBy(s, step.to, viewer); !sameEntities(got, want) {
 				t.Fatalf("tick %d (base %d) viewer %d:\n got  %v\n want %v", step.tick, step.baseTick, viewer, got, want)
 			}
 		}

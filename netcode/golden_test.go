@@ -63,7 +63,7 @@ type (
 		ServerTime     float64   `json:"serverTime"`
 		ReconnectToken string    `json:"reconnectToken"`
 		LastEventSeq   uint32    `json:"lastEventSeq"`
-		InputSeq       uint32    `json:"inputSeq"`
+		LastInputSeq   uint32    `json:"lastInputSeq"`
 		Roster         []jRoster `json:"roster"`
 		Game           string    `json:"game"`
 		Mode           string    `json:"mode"`
@@ -274,7 +274,7 @@ func serverJSON(m *ServerMessage, kinds *snapKinds) any {
 
 func welcomeJSON(w *Welcome) jWelcome {
 	j := jWelcome{MsgWelcome, w.PlayerID, w.RoomID, w.TickRate, w.SendRate, w.Tick, w.ServerTime, w.ReconnectToken,
-		w.LastEventSeq, w.InputSeq, []jRoster{}, w.Game, w.Mode, schemaJSON(w.Schema)}
+		w.LastEventSeq, w.LastInputSeq, []jRoster{}, w.Game, w.Mode, schemaJSON(w.Schema)}
 	for _, r := range w.Roster {
 		j.Roster = append(j.Roster, jRoster(r))
 	}
@@ -536,7 +536,7 @@ func encodeVector(v *vector, schemas map[string]*game.Schema) ([]byte, error) {
 			return nil, err
 		}
 		w := Welcome{j.PlayerID, j.RoomID, j.TickRate, j.SendRate, j.Tick, j.ServerTime, j.ReconnectToken,
-			j.LastEventSeq, j.InputSeq, nil, j.Game, j.Mode, s}
+			j.LastEventSeq, j.LastInputSeq, nil, j.Game, j.Mode, s}
 		for _, r := range j.Roster {
 			w.Roster = append(w.Roster, RosterEntry(r))
 		}

@@ -1,6 +1,10 @@
 package netcode
 
-import "github.com/tickroom/tickroom/game"
+import (
+	"errors"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // Subprotocol is negotiated on the WebSocket upgrade. A client that does not
 // offer it is refused.
@@ -28,17 +32,20 @@ const (
 
 // Limits a decoder enforces before it trusts a length.
 const (
-	MaxChatRunes     = 200       // longest chat message, in runes
-	MaxNameRunes     = 24        // longest player name, in runes
-	MaxFrameBytes    = 4096      // largest client frame the server reads
-	MaxEntities      = 4096      // most entities in one snapshot
-	MaxEventsBatch   = 256       // most events in one events message
-	MaxRoster        = 256       // most roster entries in a welcome
-	MaxTextBytes     = 1024      // longest string in a server message, in bytes
-	MaxWorldValues   = 1 << 16   // most values (numbers, strings, ...) in a schema's world
-	MaxWorldDepth    = 16        // deepest nesting of arrays and maps in a world
-	MaxWelcomeBytes  = 256 << 10 // largest welcome, schema and world included
-	MaxInputSeqAhead = 1024      // how far an input's seq may run ahead of the last one accepted
+	MaxChatRunes    = 200       // longest chat message, in runes
+	MaxNameRunes    = 24        // longest player name, in runes
+	MaxFrameBytes   = 4096      // largest client frame the server reads
+	MaxEntities     = 4096      // most entities in one snapshot
+	MaxEventsBatch  = 256       // most events in one events message
+	MaxRoster       = 256       // most roster entries in a welcome
+	MaxTextBytes    = 1024      // longest string in a server message, in bytes
+	MaxWorldValues  = 1 << 16   // most values (numbers, strings, ...) in a schema's world
+	MaxWorldDepth   = 16        // deepest nesting of arrays and maps in a world
+	MaxWelcomeBytes = 256 << 10 // largest welcome, schema and world included
+	// MaxInputSeqGap is how far an input's seq may run ahead of the last
+	// one the server accepted for the seat: seq must be in last+1 ..
+	// last+MaxInputSeqGap (uint32 arithmetic).
+	MaxInputSeqGap = 1024
 )
 
 // ClientMessage is any decoded client → server message. Only the fields
@@ -64,22 +71,25 @@ type Welcome struct {
 	RoomID         string
 	TickRate       uint8
 	SendRate       uint8   // snapshots per second; divides TickRate
-	Tick           uint32  // the room's tick the anchor is for
-	ServerTime     float64 // ms on the room's clock when Tick was produced
+	Tick           uint32  // the room's newest tick
+	ServerTime     float64 // ms on the room's clock when Tick was due: the anchor for placing ticks
 	ReconnectToken string
 	LastEventSeq   uint32 // the newest event this connection has already accounted for
-	InputSeq       uint32 // the last input seq the room accepted from this seat; the next is above it
-	Roster         []RosterEntry
-	Game           string // the game's name, as the lobby lists it
-	Mode           string
-	Schema         *game.Schema
+	// LastInputSeq is the seq of the last input the server accepted for
+	// this seat, over all its connections (0 before any): the next input
+	// is numbered after it.
+	LastInputSeq uint32
+	Roster       []RosterEntry
+	Game         string // the game's name, as the lobby lists it
+	Mode         string
+	Schema       *game.Schema
 }
 
 // Pong answers a ping.
 type Pong struct {
 	ClientTime float64 // echoed from the ping
-	Tick       uint32  // the room's tick when the pong was written: the last one produced
-	ServerTime float64 // ms on the room's clock
+	Tick       uint32  // the room's newest tick when the pong was written
+	ServerTime float64 // ms on the room's clock when the pong was written
 }
 
 // ErrorCode says what went wrong in an error message.
@@ -94,6 +104,11 @@ const (
 	CodeInternal    ErrorCode = 5 // the server failed; the room is gone
 	CodeShutdown    ErrorCode = 6 // the server is going away
 )
+
+// ErrRateLimited is wrapped by the error that closes a client for sending
+// far more than its rate allows (flooding); the client is told with an
+// Error message of CodeRateLimited.
+var ErrRateLimited = errors.New("netcode: rate limited")
 
 // Error tells the client something went wrong, usually just before a close.
 type Error struct {

@@ -18,7 +18,7 @@ import (
 func TestWelcomeCarriesSchema(t *testing.T) {
 	s := arena.New(arena.Config{Seed: 1}).Schema()
 	w := &Welcome{PlayerID: 3, RoomID: "r", TickRate: 30, SendRate: 15, Tick: 99, ServerTime: 3300,
-		ReconnectToken: "tok", LastEventSeq: 4, InputSeq: 17, Roster: []RosterEntry{{ID: 1, Name: "ada", Score: 2}},
+		ReconnectToken: "tok", LastEventSeq: 4, LastInputSeq: 17, Roster: []RosterEntry{{ID: 1, Name: "ada", Score: 2}},
 		Game: "arena", Mode: "ffa", Schema: s}
 	frame := AppendWelcome(nil, w)
 	var m ServerMessage

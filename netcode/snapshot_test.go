@@ -142,7 +142,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s seed %d tick %d base %d: %v", s.Game, seed, tick, baseTick, err)
 				}
-				if want := visible(s, cur, viewer); !sameEntities(got, want) {
+				if want := seenBy(s, cur, viewer); !sameEntities(got, want) {
 					t.Fatalf("%s seed %d tick %d base %d:\n got  %v\n want %v", s.Game, seed, tick, baseTick, got, want)
 				}
 				history[tick] = cur
@@ -263,7 +263,7 @@ func TestApplyReadsDeltas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := visible(c.Schema(), View{World: zooTick100()}, 1)
+	want := seenBy(c.Schema(), View{World: zooTick100()}, 1)
 	want[0].V[0], want[0].V[7] = 1595, 6
 	want[2].V[2], want[2].V[4] = 127, 1
 	want[3] = game.Entity{ID: 9, Kind: zooShip, V: [game.MaxFields]int32{1: -1000}}

@@ -77,7 +77,7 @@ func TestSnapshotBaselineNotBefore(t *testing.T) {
 		var b Baselines
 		b.Reset(c)
 		got, err := b.Apply(s)
-		if want := visible(c.Schema(), cur, 1); s.BaseTick != 0 || err != nil || !sameEntities(got, want) {
+		if want := seenBy(c.Schema(), cur, 1); s.BaseTick != 0 || err != nil || !sameEntities(got, want) {
 			t.Errorf("baseTick %d at tick 9: sent against %d, %v, %v", baseTick, s.BaseTick, err, got)
 		}
 	}
@@ -124,7 +124,7 @@ func TestPrivateFields(t *testing.T) {
 			t.Errorf("viewer %d: changes %+v after player 1's velocity changed", viewer, delta.Changes)
 		}
 		got, err = b.Apply(delta)
-		if want := visible(c.Schema(), View{World: cur}, viewer); err != nil || !sameEntities(got, want) {
+		if want := seenBy(c.Schema(), View{World: cur}, viewer); err != nil || !sameEntities(got, want) {
 			t.Errorf("viewer %d: %v %v, want %v", viewer, err, got, want)
 		}
 	}

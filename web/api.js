@@ -98,7 +98,8 @@ export class RoomFeed {
       }
       this.mode = "events";
       clearTimeout(this.timer);
-      this.poll(); // one fresh list, then events keep it current
+      // The stream starts with rooms.reset, the whole list; events keep it
+      // current.
       await this.readEvents(res.body);
     } catch {
       // Fall through to polling.
@@ -138,6 +139,15 @@ export class RoomFeed {
     try {
       room = JSON.parse(data.join("\n"));
     } catch {
+      return;
+    }
+    if (event === "rooms.reset") {
+      // The whole list: at the start of a stream, and whenever the server
+      // cannot say what changed (this stream fell far behind, or the
+      // server restarted). Event ids are opaque; this client never parses
+      // them.
+      this.rooms = new Map((room.rooms || []).map((r) => [r.id, r]));
+      this.emit();
       return;
     }
     if (!room || !room.id) return;

@@ -13,6 +13,12 @@ const STATUS_TEXT = {
   closed: "disconnected",
 };
 
+// VISIBLE finds a character that shows on screen. The server closes a
+// connection whose chat has none once cleaned (blanks, zero-width and
+// other ignorable characters, marks: docs/protocol.md, Chat), so such a
+// line is not sent.
+const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800])[\p{L}\p{N}\p{P}\p{S}]/u;
+
 export class Hud {
   constructor(onSay) {
     this.onSay = onSay;
@@ -20,7 +26,7 @@ export class Hud {
     $("chat-form").addEventListener("submit", (e) => {
       e.preventDefault();
       const input = $("chat-input");
-      if (input.value.trim()) this.onSay(input.value);
+      if (VISIBLE.test(input.value)) this.onSay(input.value);
       input.value = "";
       input.blur();
     });

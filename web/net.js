@@ -297,7 +297,7 @@ function decodeWelcome(a) {
     serverTime: num(a[6], "welcome serverTime"),
     reconnectToken: str(a[7], "welcome reconnectToken"),
     lastEventSeq: uint(a[8], "welcome lastEventSeq"),
-    inputSeq: uint(a[9], "welcome inputSeq"), // the last input seq the room accepted from this seat
+    lastInputSeq: uint(a[9], "welcome lastInputSeq"), // the last input seq the room accepted for this seat
     roster: arr(a[10], "welcome roster").map((r) => {
       arr(r, "roster entry");
       return { id: uint(r[0], "roster id"), name: str(r[1], "roster name"), score: r[2] | 0 };

@@ -197,10 +197,11 @@ export class Session {
     this.latest = null;
     this.buffer = new SnapshotBuffer(w.schema, this.tickMs, 1000 / w.sendRate,
       (a, b) => !!(this.game && this.game.teleported && this.game.teleported(a, b)));
-    // Input numbering continues from what the room accepted last: it
-    // refuses a seq not above that one, or more than 1024 ahead of it (as
-    // ours may be after inputs lost with a dying connection).
-    this.seq = w.inputSeq;
+    // Input numbering goes on after the last input the room accepted for
+    // this seat, which may be before the last one sent (lost with the old
+    // connection): it refuses a seq not after that one, or more than 1024
+    // after it.
+    this.seq = w.lastInputSeq;
     // Not raised to w.lastEventSeq: the events that follow the welcome (chat
     // history, or what was missed while away) carry older numbers and must
     // still be shown; onEvent drops only the ones already seen.

@@ -8,7 +8,8 @@
 // against tickroom, so the overhead above the floor is visible. A step
 // disturbed by other work on the machine is measured again. -mem measures
 // memory per idle connection (with heap and goroutine profiles from the
-// servers' -pprof-addr) and -profile where tickroom's CPU goes. See
+// servers' -pprof-addr), -drop tickroom's RSS over time after idle bots
+// all disconnect at once, and -profile where tickroom's CPU goes. See
 // docs/performance.md.
 package main
 
@@ -47,6 +48,8 @@ type options struct {
 	serverArgs  []string
 	tickbotArgs []string
 	mem         int
+	drop        int
+	dropWatch   time.Duration
 	profile     int
 	keep        string
 	quietWait   time.Duration
@@ -72,7 +75,9 @@ func main() {
 	flag.IntVar(&o.inputHz, "input-hz", 30, "tickbot -input-hz")
 	flag.StringVar(&serverArgs, "server-args", "", "extra tickroom flags (space-separated)")
 	flag.StringVar(&tickbotArgs, "tickbot-args", "", "extra tickbot flags (space-separated)")
-	flag.IntVar(&o.mem, "mem", 0, "instead: memory per connection with this many idle bots")
+	flag.IntVar(&o.mem, "mem", 0, "instead: memory per connection with this many idle bots (-bots-per-room of them in each room)")
+	flag.IntVar(&o.drop, "drop", 0, "instead: tickroom's RSS over time after this many idle bots (-bots-per-room of them in each room) disconnect at once")
+	flag.DurationVar(&o.dropWatch, "drop-watch", 2*time.Minute, "with -drop: how long to sample RSS after the bots disconnect")
 	flag.IntVar(&o.profile, "profile", 0, "instead: CPU profile of tickroom at this load")
 	flag.DurationVar(&o.quietWait, "quiet-wait", 2*time.Minute, "before each step, wait up to this long for the rest of the machine to go idle")
 	flag.Float64Var(&o.maxOther, "max-other", 0.1, "measure a step again when the rest of the machine used more than this many cores during it")
@@ -103,6 +108,8 @@ func main() {
 	switch {
 	case o.mem > 0:
 		memory(o)
+	case o.drop > 0:
+		drop(o)
 	case o.profile > 0:
 		profile(o)
 	default:
@@ -462,6 +469,7 @@ func memory(o options) {
 		r.connected = sum.Connected
 		rows = append(rows, r)
 	}
+	fmt.Printf("Idle bots in rooms of %d (-bots-per-room).\n\n", o.perRoom)
 	fmt.Printf("| server | idle bots connected | RSS before (MB) | RSS with bots (MB) | ΔRSS per connection (KB) | goroutines per connection | Δstack per connection (KB) | Δlive heap per connection (KB) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		n := float64(max(r.connected, 1))
@@ -474,6 +482,57 @@ func memory(o options) {
 			filepath.Join(o.bin, heapProfiles[i]), heapProfiles[i+1])
 		cmd.Stdout, cmd.Stderr = os.Stdout, io.Discard
 		cmd.Run()
+	}
+}
+
+// drop connects o.drop idle bots to tickroom (rooms at 10 Hz, as in
+// memory), and when tickbot exits at the end of -duration every connection
+// closes at once. It prints the server's RSS before, at the peak while the
+// bots were connected, and every few seconds for o.dropWatch after they
+// left, with the server's count of memory releases (-release-memory-*).
+func drop(o options) {
+	waitQuiet(o.quietWait)
+	s, err := startServer(o, "tickroom", false)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.stop()
+	time.Sleep(time.Second)
+	before := procRSS(s.pid())
+	b, err := startBots(o, s, o.drop, "idle", 10, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ended := make(chan tickbotSummary, 1)
+	go func() {
+		sum, err := b.wait()
+		if err != nil {
+			log.Fatal(err)
+		}
+		ended <- sum
+	}()
+	peak := before
+	var sum tickbotSummary
+	for connected := true; connected; {
+		select {
+		case sum = <-ended:
+			connected = false
+		case <-time.After(time.Second):
+			peak = max(peak, procRSS(s.pid()))
+		}
+	}
+	left := time.Now()
+	fmt.Printf("%d idle bots (%d per room) connected, then all left at once; server args %q\n\n", sum.Connected, o.perRoom, o.serverArgs)
+	fmt.Printf("| when | RSS (MB) | memory releases |\n|---|---:|---:|\n")
+	fmt.Printf("| before the bots | %.1f | |\n| peak with the bots | %.1f | |\n", before/(1<<20), peak/(1<<20))
+	for _, at := range []time.Duration{0, time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 20 * time.Second,
+		30 * time.Second, 60 * time.Second, 90 * time.Second, 100 * time.Second, 120 * time.Second, 150 * time.Second,
+		180 * time.Second, 300 * time.Second} {
+		if at > o.dropWatch {
+			break
+		}
+		time.Sleep(time.Until(left.Add(at)))
+		fmt.Printf("| %v after they left | %.1f | %.0f |\n", at, procRSS(s.pid())/(1<<20), scrapeMetrics(s.url).releases)
 	}
 }
 

@@ -69,12 +69,14 @@ func machineBusy() float64 {
 const (
 	latenessMetric = "tickroom_tick_lateness_seconds_bucket"
 	backlogMetric  = "tickroom_input_backlog_total"
+	releasesMetric = "tickroom_memory_releases_total"
 )
 
 // metrics is what the harness reads from a server's /metrics.
 type metrics struct {
-	late    map[float64]float64 // cumulative lateness buckets: upper bound in seconds → count; nil when not exported
-	backlog map[string]float64  // player-ticks by inputs queued ("0".."3"); nil when not exported
+	late     map[float64]float64 // cumulative lateness buckets: upper bound in seconds → count; nil when not exported
+	backlog  map[string]float64  // player-ticks by inputs queued ("0".."3"); nil when not exported
+	releases float64             // times the server returned memory to the OS after a drop
 }
 
 // scrapeMetrics reads url/metrics; zero when it cannot.
@@ -108,6 +110,8 @@ func parseMetrics(r io.Reader) metrics {
 				}
 				m.late[b] += count
 			}
+		case strings.HasPrefix(line, releasesMetric+" "):
+			m.releases, _ = strconv.ParseFloat(strings.TrimPrefix(line, releasesMetric+" "), 64)
 		case strings.HasPrefix(line, backlogMetric+"{"):
 			if queued, count, ok := labelled(line, "queued"); ok {
 				if m.backlog == nil {

@@ -72,3 +72,10 @@ func TestParseSummaries(t *testing.T) {
 		t.Errorf("stack %v heap %v", stack, live)
 	}
 }
+
+func TestParseReleases(t *testing.T) {
+	text := "# TYPE tickroom_memory_releases_total counter\ntickroom_memory_releases_total 2\ntickroom_rooms 3\n"
+	if got := parseMetrics(strings.NewReader(text)).releases; got != 2 {
+		t.Errorf("releases = %v, want 2", got)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,6 +35,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/game/blobs"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
@@ -676,8 +678,8 @@ func TestBrowserReconnect(t *testing.T) {
 	if b, _ := hex.DecodeString(frames.Welcome); netcode.DecodeServer(b, &welcome) != nil || welcome.Type != netcode.MsgWelcome {
 		t.Fatalf("the new connection's first frame %s is no welcome", frames.Welcome)
 	}
-	if b, _ := hex.DecodeString(frames.FirstInput); codec.DecodeClient(b, &in) != nil || in.Input.Seq != welcome.Welcome.InputSeq+1 {
-		t.Errorf("first input after the reconnect %+v (%s), want seq %d: one above the welcome's", in.Input, frames.FirstInput, welcome.Welcome.InputSeq+1)
+	if b, _ := hex.DecodeString(frames.FirstInput); codec.DecodeClient(b, &in) != nil || in.Input.Seq != welcome.Welcome.LastInputSeq+1 {
+		t.Errorf("first input after the reconnect %+v (%s), want seq %d: one above the welcome's", in.Input, frames.FirstInput, welcome.Welcome.LastInputSeq+1)
 	}
 	// And the room applies them.
 	cut := again.InputSeq
@@ -769,13 +771,13 @@ func TestBrowserProtocol(t *testing.T) {
 	codec := netcode.MustCodec(schema)
 	welcome := netcode.Welcome{
 		PlayerID: 7, RoomID: "r-7f3a", TickRate: 60, SendRate: 20, Tick: 1200, ServerTime: 60000.5,
-		ReconnectToken: "tok-1b2c", LastEventSeq: 17, InputSeq: 4242,
+		ReconnectToken: "tok-1b2c", LastEventSeq: 17, LastInputSeq: 4242,
 		Roster: []netcode.RosterEntry{{ID: 1, Name: "ada", Score: 3}, {ID: 7, Name: "bob", Score: -1}},
 		Game:   "proto", Mode: "duel", Schema: schema,
 	}
 	wantWelcome := map[string]any{
 		"type": 10, "playerId": 7, "roomId": "r-7f3a", "tickRate": 60, "sendRate": 20, "tick": 1200,
-		"serverTime": 60000.5, "reconnectToken": "tok-1b2c", "lastEventSeq": 17, "inputSeq": 4242,
+		"serverTime": 60000.5, "reconnectToken": "tok-1b2c", "lastEventSeq": 17, "lastInputSeq": 4242,
 		"game": "proto", "mode": "duel", "schema": schemaJSON(schema),
 		"roster": []any{map[string]any{"id": 1, "name": "ada", "score": 3}, map[string]any{"id": 7, "name": "bob", "score": -1}},
 	}
@@ -1581,6 +1583,89 @@ func TestBrowserLibraryModule(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestBrowserBlobs: a page plays blobs: its blob heads for the mouse and
+// eats the pellet it is pointed at, its mass grows on the scoreboard, and
+// when the mouse rests on it the blob stands where the server has it, the
+// prediction of its integer movement agreeing; with no console error.
+func TestBrowserBlobs(t *testing.T) {
+	ts := startServer(t) // blobs is a built-in game
+	p := newBrowser(t).newPage("blobs")
+	p.openLobby(ts.URL+"/", "bea")
+	p.createRoom("blob room", 30, "blobs", "small")
+	s := p.waitConnected()
+	if s.GameName != "blobs" || s.Game.Renderer != "blobs" {
+		t.Fatalf("playing %s with the %q renderer", s.GameName, s.Game.Renderer)
+	}
+	me, _ := s.entity(s.PlayerID)
+	start := me.Mass
+	var pellet entityState
+	for _, e := range s.Entities {
+		if e.Kind == "pellet" && (pellet.ID == 0 || math.Hypot(e.X-me.X, e.Y-me.Y) < math.Hypot(pellet.X-me.X, pellet.Y-me.Y)) {
+			pellet = e
+		}
+	}
+	if pellet.ID == 0 {
+		t.Fatalf("no pellet in view: %+v", s.Entities)
+	}
+	var at struct{ X, Y float64 }
+	p.eval(fmt.Sprintf(`window.tickroom.toScreen(%v, %v)`, pellet.X, pellet.Y), &at)
+	p.pointer(at.X, at.Y)
+	p.waitFor("eat the pellet", 15*time.Second, func(s clientState) error {
+		me, _ := s.entity(s.PlayerID)
+		if _, there := s.entity(pellet.ID); there || me.Mass <= start {
+			return fmt.Errorf("mass %v (from %v), pellet %d still there: %v; blob at (%v, %v), pellet at (%v, %v)",
+				me.Mass, start, pellet.ID, there, me.X, me.Y, pellet.X, pellet.Y)
+		}
+		if s.Scores[fmt.Sprint(s.PlayerID)] != me.Mass {
+			return fmt.Errorf("the scoreboard has %v, the blob's mass is %v", s.Scores, me.Mass)
+		}
+		return nil
+	})
+	// The pointer on the own blob: it heads for where it is, and stands
+	// where the server has it.
+	s = p.state()
+	if s.Predicted == nil {
+		t.Fatal("no prediction of the own blob")
+	}
+	p.eval(fmt.Sprintf(`window.tickroom.toScreen(%v, %v)`, s.Predicted.X, s.Predicted.Y), &at)
+	p.pointer(at.X, at.Y)
+	p.waitFor("stand where the server has it", 10*time.Second, func(s clientState) error {
+		me, _ := s.entity(s.PlayerID)
+		if s.Body == nil || s.Body.X != me.X || s.Body.Y != me.Y {
+			return fmt.Errorf("predicted %+v, server (%v, %v)", s.Body, me.X, me.Y)
+		}
+		return nil
+	})
+
+	// The module moves a blob as the game does, to the 1/8 px, under the
+	// rules the world serves: any radius, rate, distance and direction.
+	rules, err := json.Marshal(blobs.New(blobs.Config{}).Schema().World["rules"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	type move struct{ X, Y, TX, TY, R, Rate int32 }
+	var moves []move
+	var want [][2]int32
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		m := move{rng.Int32N(32000), rng.Int32N(32000), rng.Int32N(32000), rng.Int32N(32000), blobs.RadiusOf(1 + rng.Int32N(5000)), 10 + rng.Int32N(51)}
+		if rng.IntN(4) == 0 { // close to the target
+			m.TX, m.TY = m.X+rng.Int32N(81)-40, m.Y+rng.Int32N(81)-40
+		}
+		moves = append(moves, m)
+		x, y := blobs.MoveToward(m.X, m.Y, m.TX, m.TY, blobs.StepOf(m.R, int(m.Rate)))
+		want = append(want, [2]int32{x, y})
+	}
+	js, _ := json.Marshal(moves)
+	var got [][2]int32
+	p.eval(fmt.Sprintf(`import("/games/blobs.js").then((b) => %s.map((m) => b.moveToward(m.X, m.Y, m.TX, m.TY, b.stepOf(m.R, m.Rate, %s))))`, js, rules), &got)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%+v: the browser moves to %v, the game to %v", moves[i], got[i], want[i])
+		}
+	}
 }
 
 // pointer moves the mouse to (x, y) in CSS px, pressing nothing.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/lobby/flagenv"
+	"github.com/tickroom/tickroom/netcode/session"
 )
 
 // config is everything the server can be told. Every flag has an
@@ -28,6 +29,8 @@ type config struct {
 	MaxRooms        int
 	MaxConnsPerIP   int
 	InputRate       float64
+	ReleaseDrop     float64
+	ReleaseMin      int
 	Keepalive       time.Duration
 	IdleAfter       time.Duration
 	IdleTimeout     time.Duration
@@ -46,7 +49,9 @@ func defaultConfig() config {
 		MaxRooms:        1000,
 		MaxConnsPerIP:   64,
 		InputRate:       90,
-		Keepalive:       10 * time.Second,
+		ReleaseDrop:     0.5,
+		ReleaseMin:      1000,
+		Keepalive:       session.DefaultKeepalive,
 		IdleAfter:       250 * time.Millisecond,
 		IdleTimeout:     60 * time.Second,
 		ReconnectGrace:  20 * time.Second,
@@ -75,7 +80,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.MaxRooms, "max-rooms", c.MaxRooms, "most rooms on this node")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "most WebSockets from one address (negative: no cap)")
 	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
-	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a peer silent for two intervals is dropped")
+	fs.Float64Var(&c.ReleaseDrop, "release-memory-drop", c.ReleaseDrop, "return memory to the OS once this share of the peak of live WebSockets has closed (negative: leave it to the Go runtime)")
+	fs.IntVar(&c.ReleaseMin, "release-memory-min", c.ReleaseMin, "... and at least this many WebSockets have closed since the peak")
+	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "WebSocket ping interval; a client that stops answering (gone, or not reading) is closed within 2.5 intervals")
 	fs.DurationVar(&c.IdleAfter, "idle-after", c.IdleAfter, "a connection whose client sent nothing for this long parks no goroutine until it does (0: every connection keeps a reader goroutine)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "close an empty room after this long")
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")
@@ -92,6 +99,10 @@ func (c config) validate() error {
 		return fmt.Errorf("-log-format: %q is not text or json", c.LogFormat)
 	case c.DefaultTickRate < 10 || c.DefaultTickRate > 60:
 		return fmt.Errorf("-default-tick-rate: %d is not within 10..60", c.DefaultTickRate)
+	case c.ReleaseDrop == 0 || c.ReleaseDrop > 1:
+		return fmt.Errorf("-release-memory-drop: %g is not a share in (0, 1], or negative for off", c.ReleaseDrop)
+	case c.ReleaseMin < 1:
+		return fmt.Errorf("-release-memory-min: must be at least 1")
 	case c.IdleAfter < 0:
 		return fmt.Errorf("-idle-after: must not be negative")
 	case c.ShutdownTimeout <= 0:

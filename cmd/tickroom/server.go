@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -55,8 +56,12 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
 			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
 			KeepaliveInterval: cfg.Keepalive,
-			Session:           session.Options{IdleAfter: cfg.IdleAfter},
-			NoPoller:          cfg.IdleAfter == 0,
+			// The second release comes once rooms emptied by a drop have
+			// held their seats and then idled out.
+			MemoryRelease: lobby.MemoryRelease{Drop: cfg.ReleaseDrop, MinSessions: cfg.ReleaseMin,
+				Again: cfg.ReconnectGrace + cfg.IdleTimeout + 10*time.Second},
+			Session:  session.Options{IdleAfter: cfg.IdleAfter},
+			NoPoller: cfg.IdleAfter == 0,
 		}),
 	}
 	if cfg.DefaultRoom != "" {

@@ -66,7 +66,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	for _, want := range []string{
 		"tickroom_rooms 1", "tickroom_players 1",
 		"tickroom_tick_duration_seconds_bucket", "tickroom_tick_lateness_seconds_bucket",
-		`tickroom_connections_total{result="accepted"} 1`, "tickroom_bytes_sent_total",
+		`tickroom_connections_total{result="accepted"} 1`, "tickroom_bytes_sent_total", "tickroom_memory_releases_total 0",
 		"go_goroutines",
 	} {
 		if !strings.Contains(body, want) {
@@ -101,7 +101,8 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	if cfg.Addr != ":7777" || cfg.DefaultTickRate != 20 || cfg.LogFormat != "json" {
 		t.Fatalf("flags must win over env, env over defaults: %+v", cfg)
 	}
-	for _, bad := range [][]string{{"-default-tick-rate", "99"}, {"-log-format", "xml"}, {"-idle-after", "-1s"}, {"stray"}} {
+	for _, bad := range [][]string{{"-default-tick-rate", "99"}, {"-log-format", "xml"}, {"-idle-after", "-1s"}, {"stray"},
+		{"-release-memory-drop", "0"}, {"-release-memory-drop", "1.5"}, {"-release-memory-min", "0"}} {
 		if _, err := parseConfig(bad, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -173,12 +173,14 @@ func (a *Arena) SetInput(id PlayerID, in game.Input) {
 }
 
 // SetAway shows a player whose connection is away with FlagAway: it stays
-// in the world, and can be hit, while its seat is held.
+// in the world, and can be hit, while its seat is held, standing still and
+// holding its fire (it keeps its aim) until its player is back.
 func (a *Arena) SetAway(id PlayerID, away bool) {
 	if p := a.player(id); p != nil {
 		p.flags &^= FlagAway
 		if away {
 			p.flags |= FlagAway
+			p.in.Move, p.in.Buttons = 0, 0
 		}
 		a.dirty = true
 	}

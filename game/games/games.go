@@ -6,11 +6,13 @@ package games
 import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/game/blobs"
 )
 
-// Builtin returns the built-in games: the arena first (the default game).
+// Builtin returns the built-in games: the arena first (the default game),
+// then blobs.
 func Builtin() []game.Definition {
-	return []game.Definition{arena.Definition()}
+	return []game.Definition{arena.Definition(), blobs.Definition()}
 }
 
 // Find returns the game named name among defs, or false.

@@ -41,16 +41,22 @@ type Room struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 	State      string            `json:"state"` // StateOpen or StateClosed
 	CreatedAt  time.Time         `json:"created_at"`
-	Roster     []Player          `json:"-"`
+	// Node is the id of the cluster node that runs the room, set by a
+	// clustered directory; empty (and absent from JSON) on a single node.
+	Node   string   `json:"node,omitempty"`
+	Roster []Player `json:"-"`
 }
 
 // Player is one seat as presence shows it.
 type Player struct {
-	ID     uint32 `json:"id"`
-	Name   string `json:"name"`
-	Score  int32  `json:"score"`
-	State  string `json:"state"` // "reserved", "playing" or "reconnecting"
-	PingMS int64  `json:"ping_ms"`
+	ID    uint32 `json:"id"`
+	Name  string `json:"name"`
+	Score int32  `json:"score"`
+	State string `json:"state"` // "reserved", "playing" or "reconnecting"
+	// PingMS is the last measured round trip in ms, to the microsecond
+	// (0.25 on a LAN); nil (JSON null) until one is measured and while
+	// reconnecting.
+	PingMS *float64 `json:"ping_ms"`
 }
 
 // HasSpace reports whether a join could get a seat now.

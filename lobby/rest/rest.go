@@ -76,8 +76,9 @@ type Seat struct {
 type RoomList struct {
 	Rooms []*directory.Room `json:"rooms"`
 	// Version is the room feed's version the list is at least as new as:
-	// pass it as since= to a long-poll or to the event stream.
-	Version    uint64 `json:"version"`
+	// pass it as since= to a long-poll or to the event stream. It is
+	// opaque: compare it only for equality, never parse it.
+	Version    string `json:"version"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 

@@ -27,4 +27,9 @@ type Conn interface {
 	Close(code netcode.CloseCode, reason string)
 	// RTT is the last measured round trip (0 when unknown).
 	RTT() time.Duration
+	// Kicked reports whether the connection was closed, or is closing,
+	// because of what the client sent (malformed input, broken framing,
+	// flooding). It must be true before the client can see its close: the
+	// room frees a kicked player's seat instead of holding it.
+	Kicked() bool
 }

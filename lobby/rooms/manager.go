@@ -121,7 +121,7 @@ func (m *Manager) newRoom(id string, cfg Config) (*Room, error) {
 	phase := time.Duration(cfg.Seed % uint64(period))
 	r := &Room{
 		id: id, cfg: cfg, opts: m.opts, tokens: m.tokens, log: m.log,
-		period: period, created: now, clockZero: now.Add(-phase),
+		period: period, created: now, clockZero: now.Add(-phase), tickAt: now.Add(-phase),
 		ctrl: make(chan request, 64), done: make(chan struct{}),
 		game: g, codec: codec, dirty: true,
 		publish: m.publish,

@@ -26,6 +26,7 @@ type memConn struct {
 	frames        [][]byte   // SendFrame, in order
 	snaps         []sentSnap // SendSnapshot, in order
 	inboxClosed   bool
+	kicked        bool
 	closed        bool // Close was called
 	closes        int  // how many times Close was called
 	closeCode     netcode.CloseCode
@@ -36,6 +37,7 @@ type memConn struct {
 type sentSnap struct {
 	tick  uint32
 	frame []byte
+	at    time.Time // when the room handed it over
 }
 
 var _ Conn = (*memConn)(nil)
@@ -56,7 +58,7 @@ func (c *memConn) SendFrame(frame []byte) bool {
 func (c *memConn) SendSnapshot(tick uint32, frame []byte) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.snaps = append(c.snaps, sentSnap{tick: tick, frame: slices.Clone(frame)})
+	c.snaps = append(c.snaps, sentSnap{tick: tick, frame: slices.Clone(frame), at: time.Now()})
 	// Hand the room its own buffer back, as a session does once the
 	// previous one is written: the room must not keep anything in it.
 	clear(frame)
@@ -84,6 +86,21 @@ func (c *memConn) Close(code netcode.CloseCode, reason string) {
 }
 
 func (c *memConn) RTT() time.Duration { return c.rtt }
+
+func (c *memConn) Kicked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kicked
+}
+
+// Kick ends the connection as a session does that refused what its client
+// sent: Kicked turns true, then the inbox closes.
+func (c *memConn) Kick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kicked = true
+	c.closeInboxLocked()
+}
 
 func (c *memConn) closeInboxLocked() {
 	if !c.inboxClosed {
@@ -127,6 +144,17 @@ func (c *memConn) Closed() (closed bool, code netcode.CloseCode, reason string) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closed, c.closeCode, c.closeReason
+}
+
+// SnapshotTimes returns when the room handed over each snapshot, by tick.
+func (c *memConn) SnapshotTimes() map[uint32]time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[uint32]time.Time, len(c.snaps))
+	for _, s := range c.snaps {
+		out[s.tick] = s.at
+	}
+	return out
 }
 
 // NumSnapshots is how many snapshots the room has handed over.
@@ -211,11 +239,17 @@ func (c *memConn) CheckClosedWith(t testing.TB, code netcode.CloseCode, ec netco
 	}
 }
 
-// States applies every snapshot in order to a fresh Baselines, as a client
-// that read them all would, and returns the full state at each.
+// States applies every snapshot in order to a fresh Baselines decoding
+// with nothing but the welcome's schema, as a client that read them all
+// would, and returns the full state at each.
 func (c *memConn) States(t testing.TB) [][]game.Entity {
 	t.Helper()
+	codec, err := netcode.NewCodec(c.Welcome(t).Schema)
+	if err != nil {
+		t.Fatalf("the welcome's schema: %v", err)
+	}
 	var b netcode.Baselines
+	b.Reset(codec)
 	var out [][]game.Entity
 	for _, s := range c.Snapshots(t) {
 		ents, err := b.Apply(&s)

@@ -46,6 +46,7 @@ type Room struct {
 	clockZero time.Time // tick 0 on the room's clock; set before run starts
 
 	// owned by run
+	tickAt   time.Time // when the current tick was due on the room's schedule
 	game     game.Game
 	codec    *netcode.Codec // the game's schema on the wire; shared with the seats' sessions
 	frames   [historyLen]frame
@@ -110,8 +111,8 @@ func (r *Room) do(ctx context.Context, fn func() error) error {
 	}
 }
 
-// Clock is the room's tick and its clock in ms, for answering pings from any
-// goroutine.
+// Clock is the room's newest tick and its clock now in ms, for answering
+// pings from any goroutine. The clock has moved on since the tick was due.
 func (r *Room) Clock() (tick uint32, ms float64) {
 	return r.tick.Load(), float64(time.Since(r.clockZero).Nanoseconds()) / 1e6
 }
@@ -143,6 +144,9 @@ func (r *Room) run(ctx context.Context) {
 			// instead of bursting ticks; the lateness is already counted.
 			next = start.Add(r.period)
 		}
+		// The tick just made is placed on the schedule the next ones
+		// follow: when it was due, or when it ran if that restarted it.
+		r.tickAt = next.Add(-r.period)
 	}
 }
 

@@ -59,6 +59,7 @@ type seat struct {
 	sess      Conn
 	attachTik uint32 // tick the session attached at
 	inputs    inputQueue
+	lastSeq   uint32 // the last input seq accepted, over all the seat's connections
 	ackSeq    uint32
 	buf       []byte // spare snapshot buffer
 	seen      [historyLen]seen
@@ -71,7 +72,10 @@ func (r *Room) playerInfo(s *seat) directory.Player {
 	}
 	p := directory.Player{ID: s.id, Name: s.name, Score: s.score, State: s.state.String()}
 	if s.sess != nil {
-		p.PingMS = s.sess.RTT().Milliseconds()
+		if rtt := s.sess.RTT(); rtt > 0 {
+			ms := float64(rtt.Microseconds()) / 1000
+			p.PingMS = &ms
+		}
 	}
 	return p
 }
@@ -100,6 +104,7 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 		if r.cfg.Private && joinCode != r.cfg.JoinCode {
 			return ErrWrongJoinCode
 		}
+		r.reapKicked()
 		if len(r.seats) >= r.cfg.MaxPlayers {
 			return ErrFull
 		}
@@ -119,6 +124,7 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 // spent. Call Attach with the session next, or Release if the upgrade failed.
 func (r *Room) Claim(ctx context.Context, c Claims) error {
 	return r.do(ctx, func() error {
+		r.reapKicked()
 		s, err := r.check(c)
 		if err != nil {
 			return err
@@ -187,13 +193,16 @@ func (r *Room) Attach(ctx context.Context, playerID uint32, sess Conn, lastEvent
 
 func (r *Room) welcome(s *seat, lastEvent uint32) {
 	s.nonce = randomNonce()
-	tick, ms := r.Clock()
+	// The time anchor is the tick and when it was due on the room's clock,
+	// not the clock now: clients place every later tick from it, and the
+	// time since it was due (up to a tick) would misplace them all.
+	tick, ms := r.tick.Load(), float64(r.tickAt.Sub(r.clockZero).Nanoseconds())/1e6
 	w := netcode.Welcome{
 		PlayerID: s.id, RoomID: r.id, TickRate: uint8(r.cfg.TickRate), Tick: tick, ServerTime: ms,
 		ReconnectToken: r.tokens.Sign(Claims{TokenReconnect, r.id, s.id, s.nonce, time.Now().Add(time.Hour).Unix()}),
 		LastEventSeq:   r.events.last(),
 		SendRate:       uint8(r.cfg.SendRate),
-		InputSeq:       s.ackSeq,
+		LastInputSeq:   s.lastSeq,
 		Game:           r.cfg.Game,
 		Mode:           r.cfg.Mode,
 		Schema:         r.codec.Schema(),
@@ -210,8 +219,8 @@ func (r *Room) welcome(s *seat, lastEvent uint32) {
 	} else {
 		missed = r.events.chatHistory()
 	}
-	if len(missed) > 0 {
-		s.sess.SendFrame(netcode.AppendEvents(nil, missed))
+	for batch := range slices.Chunk(missed, netcode.MaxEventsBatch) {
+		s.sess.SendFrame(netcode.AppendEvents(nil, batch))
 	}
 }
 
@@ -226,14 +235,43 @@ func (r *Room) Release(playerID uint32) {
 }
 
 // detach handles a session that ended: the seat is held for reconnection.
+// The inputs still queued are dropped, and the game is told the player is
+// away, so that it stops acting on its last input for the whole grace
+// period (the arena stops its movement and fire; see game.Game.SetAway).
 func (r *Room) detach(s *seat, now time.Time) {
 	s.sess = nil
+	s.inputs.reset()
 	if s.state == seatPlaying {
 		s.state = seatReconnecting
 		s.deadline = now.Add(r.opts.ReconnectGrace)
 		r.game.SetAway(s.id, true)
 		r.record(Op{Kind: OpAway, Player: s.id, Away: true})
 		r.dirty = true
+	}
+}
+
+// ended handles a session whose inbox has closed. A session the server
+// closed for what its client sent (Kicked: malformed input, broken framing,
+// flooding) loses its seat at once, with its reconnect token; any other
+// (lost connection, too slow, keepalive) keeps it for ReconnectGrace. Called
+// while the room ranges over its seats, so the seat is only marked to leave.
+func (r *Room) ended(s *seat, now time.Time) {
+	if s.sess.Kicked() {
+		s.sess, s.leaving = nil, true
+		return
+	}
+	r.detach(s, now)
+}
+
+// reapKicked frees the seats of kicked sessions now rather than at the next
+// tick, so that a client that has seen its close finds its token spent and
+// its seat taken by the next join. Not while the room ranges over its seats.
+func (r *Room) reapKicked() {
+	for i := len(r.seats) - 1; i >= 0; i-- {
+		if s := r.seats[i]; s.sess != nil && s.sess.Kicked() {
+			s.sess = nil
+			r.remove(s)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package rooms
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tickroom/tickroom/game"
@@ -47,19 +49,32 @@ func (r *Room) drain(s *seat, now time.Time) {
 		select {
 		case m, ok := <-s.sess.Inbox():
 			if !ok {
-				r.detach(s, now)
+				r.ended(s, now)
 				return
 			}
-			r.handle(s, &m)
+			if !r.handle(s, &m) {
+				return
+			}
 		default:
 			return
 		}
 	}
 }
 
-func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
+// handle takes one client message; false means the client was refused
+// for it and its seat is leaving.
+func (r *Room) handle(s *seat, m *netcode.ClientMessage) bool {
 	switch m.Type {
 	case netcode.MsgInput:
+		// Inputs are numbered across the seat's connections (the welcome
+		// says where to go on from): one not after the last accepted is a
+		// replay, one far ahead would make every later one look old.
+		if d := m.Input.Seq - s.lastSeq; d == 0 || d > netcode.MaxInputSeqGap {
+			r.refuse(s, fmt.Errorf("input seq %d out of order: want %d..%d, after the last accepted (%d)",
+				m.Input.Seq, s.lastSeq+1, s.lastSeq+netcode.MaxInputSeqGap, s.lastSeq))
+			return false
+		}
+		s.lastSeq = m.Input.Seq
 		if s.inputs.push(m.Input) {
 			r.opts.Metrics.InputDropped("backlog")
 		}
@@ -68,6 +83,18 @@ func (r *Room) handle(s *seat, m *netcode.ClientMessage) {
 	case netcode.MsgLeave:
 		s.leaving = true
 	}
+	return true
+}
+
+// refuse closes a client for bad input, after an Error message saying why,
+// and frees its seat as for any kicked client: its token is spent with it.
+// Called while the room ranges over its seats, so the seat is only marked
+// to leave.
+func (r *Room) refuse(s *seat, why error) {
+	reason := netcode.CloseReason(why)
+	s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeBadMessage, Message: reason}))
+	s.sess.Close(netcode.ClosePolicyViolation, reason)
+	s.sess, s.leaving = nil, true
 }
 
 func (r *Room) removeLeavers() {
@@ -100,7 +127,8 @@ func (r *Room) applyInput(s *seat) {
 }
 
 // broadcastEvents numbers this tick's events, logs them for resumption and
-// sends one shared frame to everyone.
+// sends them to everyone in shared frames of at most MaxEventsBatch events
+// each: a client rejects a larger events message as malformed.
 func (r *Room) broadcastEvents() {
 	if len(r.evBuf) == 0 {
 		return
@@ -108,10 +136,12 @@ func (r *Room) broadcastEvents() {
 	for i := range r.evBuf {
 		r.evBuf[i].Seq = r.events.add(r.evBuf[i])
 	}
-	frame := netcode.AppendEvents(nil, r.evBuf)
-	for _, s := range r.seats {
-		if s.sess != nil {
-			s.sess.SendFrame(frame)
+	for batch := range slices.Chunk(r.evBuf, netcode.MaxEventsBatch) {
+		frame := netcode.AppendEvents(nil, batch)
+		for _, s := range r.seats {
+			if s.sess != nil {
+				s.sess.SendFrame(frame)
+			}
 		}
 	}
 }
@@ -178,8 +208,9 @@ func (r *Room) dropSlow(tick uint32) {
 		}
 		last := max(s.sess.WrittenTick(), s.attachTik)
 		if tick-last > limit {
-			s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeTooSlow, Message: "not keeping up with snapshots"}))
-			s.sess.Close(netcode.ClosePolicyViolation, "too slow: not keeping up with snapshots")
+			const why = "too slow: not keeping up with snapshots"
+			s.sess.SendFrame(netcode.AppendError(nil, netcode.Error{Code: netcode.CodeTooSlow, Message: why}))
+			s.sess.Close(netcode.ClosePolicyViolation, why)
 			r.detach(s, time.Now())
 		}
 	}

@@ -144,9 +144,9 @@ func (c *Client) Read(ctx context.Context) (*Update, error) {
 		c.codec.Store(codec)
 		c.base.Reset(codec)
 		c.clock.welcome(&c.welcome, c.clientMS())
-		// Input numbering continues across a resume, from what the room
-		// accepted last.
-		raise(&c.seq, c.welcome.InputSeq)
+		// Numbering goes on from the last input the server accepted for
+		// the seat, which may be before the last one sent.
+		c.seq.Store(c.welcome.LastInputSeq)
 	case netcode.MsgSnapshot:
 		ents, err := c.base.Apply(&c.msg.Snapshot)
 		if err != nil {
@@ -198,8 +198,12 @@ func (c *Client) send(ctx context.Context, appendMsg func([]byte) []byte) error 
 }
 
 // SendInput sends one tick's input: in.V holds the schema's input fields
-// in order (Schema().Input). A zero in.Seq gets the next sequence number;
-// the number used is returned.
+// in order (Schema().Input). A zero in.Seq gets the next sequence number:
+// one after the last sent, or after the welcome's LastInputSeq once a
+// welcome (a reconnect's included) has come. The number used is returned.
+// An explicit in.Seq must be after the last one the server accepted and at
+// most netcode.MaxInputSeqGap ahead, or the server closes the connection
+// (1008) and frees the seat.
 func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	if in.Seq == 0 {
 		in.Seq = c.seq.Add(1)
@@ -244,7 +248,8 @@ func (c *Client) Close() error {
 func (c *Client) CloseNow() error { return c.conn.Load().CloseNow() }
 
 // Reconnect takes the same seat again with the reconnect token from the
-// last welcome; events missed meanwhile arrive after the new welcome, once.
+// last welcome; events missed meanwhile arrive after the new welcome, once,
+// and input numbering goes on after the new welcome's LastInputSeq.
 // Do not call it while another goroutine is in Read.
 func (c *Client) Reconnect(ctx context.Context) error {
 	if old := c.conn.Load(); old != nil {
@@ -267,10 +272,4 @@ func CloseStatus(err error) netcode.CloseCode {
 		return netcode.CloseCode(ce.Code)
 	}
 	return 0
-}
-
-// raise sets v to at least min.
-func raise(v *atomic.Uint32, min uint32) {
-	for old := v.Load(); old < min && !v.CompareAndSwap(old, min); old = v.Load() {
-	}
 }

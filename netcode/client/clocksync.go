@@ -15,7 +15,8 @@ const clockSamples = 8
 // two legs took equally long. The sample with the lowest round trip among
 // the last few is the least disturbed by queueing, so its offset is used.
 // Before the first pong, the welcome's serverTime seeds the estimate (late
-// by the one-way delay). Times are ms.
+// by the one-way delay, and by up to a tick: it is when the welcome's tick
+// was due). Times are ms.
 //
 // Written by the client's reading goroutine, read by any: guarded by mu.
 type serverClock struct {

@@ -19,14 +19,34 @@ type Keepalive struct {
 	sessions map[*Session]time.Time // when each was last pinged; guarded by mu
 }
 
-// NewKeepalive pings each session every interval (default 10s); a session
-// that does not answer within another interval is closed with 1008.
+// DefaultKeepalive is the keepalive interval NewKeepalive takes for 0: a
+// client that stops answering, because it is gone or has stopped reading,
+// is closed within Bound, 12.5 s. Each connection then costs a ping and a
+// pong every 5 s, and a parked session a wake-up for each pong (see
+// docs/performance.md): shorter intervals close dead clients sooner but
+// cost every idle connection more and drop clients whose machine stalls
+// for a few seconds.
+const DefaultKeepalive = 5 * time.Second
+
+// NewKeepalive pings each session every interval (DefaultKeepalive when 0
+// or negative); a session that does not answer within another interval is
+// closed with 1008. WebSocket libraries answer pings only while their
+// application reads, so this is also what closes a client that has stopped
+// reading, long before TCP backpressure would show it: see Bound.
 func NewKeepalive(interval time.Duration) *Keepalive {
 	if interval <= 0 {
-		interval = 10 * time.Second
+		interval = DefaultKeepalive
 	}
 	return &Keepalive{interval: interval, sessions: make(map[*Session]time.Time)}
 }
+
+// Bound is the longest a session stays open after its peer stops
+// answering pings (its last pong, or its start): the next ping goes out
+// at most an interval and a sixteenth later (Run's granularity), waits an
+// interval for its pong, and then the close has an eighth of an interval
+// to be written before the connection is cut, 2.1875 intervals in all.
+// Bound adds a margin for scheduling and says 2.5.
+func (k *Keepalive) Bound() time.Duration { return k.interval * 5 / 2 }
 
 func (k *Keepalive) add(s *Session) {
 	k.mu.Lock()
@@ -79,7 +99,7 @@ func (k *Keepalive) ping(ctx context.Context, s *Session) {
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
-			s.abort(netcode.ClosePolicyViolation, "keepalive: no pong")
+			s.abort(netcode.ClosePolicyViolation, netcode.CodeTooSlow, "keepalive: no pong", k.interval/8)
 		}
 		return
 	}

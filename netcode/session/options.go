@@ -6,10 +6,13 @@ import (
 	"github.com/tickroom/tickroom/netcode"
 )
 
-// Options configures a Session. The zero value is usable.
+// Options configures a Session. Codec is required; the other fields'
+// zero values take the defaults noted.
 type Options struct {
-	// ReadLimit caps one client frame in bytes. Default netcode.MaxFrameBytes;
-	// a larger frame closes the connection with 1009.
+	// ReadLimit caps one client message in bytes. Default
+	// netcode.MaxFrameBytes; a frame or message whose header declares more
+	// closes the connection with 1009 as soon as the header is read (with
+	// Accept; a Session from New finds out when the payload comes).
 	ReadLimit int64
 	// WriteTimeout bounds one frame write; a client that does not take a
 	// frame within it is closed. Default 5s.
@@ -28,11 +31,14 @@ type Options struct {
 	// nil disables it.
 	Keepalive *Keepalive
 	// Codec decodes the client's frames: inputs by the room's game schema,
-	// each field checked against its range. Required.
+	// each field checked against its range. Required: New panics without
+	// it, Accept refuses the upgrade (ErrNoCodec).
 	Codec *netcode.Codec
 	// Admit, when set, is asked before each decoded message is handled;
 	// false drops it (rate limiting; the caller counts it). A non-nil error
-	// closes the session with 1008 and the error as the reason.
+	// closes the session with 1008 and the error as the reason, after an
+	// Error message (CodeRateLimited when the error wraps
+	// netcode.ErrRateLimited, else CodeBadMessage), and makes it Kicked.
 	Admit func(m netcode.ClientMessage) (bool, error)
 	// Poller, when set, takes over the socket of a session whose client
 	// has gone quiet, so that it parks no goroutine (see Accept,

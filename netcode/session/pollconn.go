@@ -48,6 +48,13 @@ type pollConn struct {
 	slot      int32           // the Poller's slot, -1 when unregistered; guarded by the Poller's mu
 	onClose   func()          // wakes a parked session, which then sees the close
 
+	// check follows the client's frame headers; broken is what it refused,
+	// if anything: every read from then on fails with it. check is used by
+	// whoever reads (the reader, or a close handshake holding the
+	// library's read lock); broken is read by the session when reads end.
+	check  frameCheck
+	broken atomic.Pointer[CloseError]
+
 	// mu orders boundary checks, made between messages outside
 	// coder/websocket's read lock, before a close handshake's own reads.
 	mu      sync.Mutex
@@ -75,7 +82,26 @@ func (c *pollConn) initFns() {
 	c.readFn, c.peekFn = c.readFd, c.peekFd
 }
 
+// Read yields the client's bytes up to the first broken frame header, and
+// from then on the CloseError that says what is wrong with it.
 func (c *pollConn) Read(p []byte) (int, error) {
+	if ce := c.broken.Load(); ce != nil {
+		return 0, ce
+	}
+	n, err := c.read(p)
+	if n > 0 {
+		if ok, ce := c.check.feed(p[:n]); ce != nil {
+			c.broken.Store(ce)
+			if ok == 0 {
+				return 0, ce
+			}
+			return ok, nil
+		}
+	}
+	return n, err
+}
+
+func (c *pollConn) read(p []byte) (int, error) {
 	if len(c.prefix) > 0 {
 		n := copy(p, c.prefix)
 		c.prefix = c.prefix[n:]
@@ -145,6 +171,9 @@ func (c *pollConn) quiet() bool {
 	}
 	if c.idleAfter == 0 || len(c.prefix) > 0 || !c.boundary.Load() || !c.probe.Load() {
 		return false // bytes from before the upgrade are not on the socket
+	}
+	if c.broken.Load() != nil {
+		return false // the next read reports it; the socket may hold nothing more
 	}
 	if err := c.raw.Control(c.peekFn); err != nil {
 		return false

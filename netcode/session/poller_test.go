@@ -20,6 +20,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 // pollServer is a real server on loopback whose sessions come from
@@ -53,6 +54,9 @@ func startSessionServer(t testing.TB, opts Options, p *Poller) *pollServer {
 		close(pollerDone)
 	}
 	opts.Poller = p
+	if opts.Codec == nil {
+		opts.Codec = testCodec()
+	}
 	ps := &pollServer{poller: p, accepted: make(chan *Session, 64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &opts)
@@ -99,25 +103,9 @@ func (ps *pollServer) dial(t *testing.T) (*websocket.Conn, *Session) {
 	return c, ps.session(t)
 }
 
-// waitUntil polls cond for up to 5 s and fails with its last error.
-func waitUntil(t *testing.T, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func sendInput(t *testing.T, c *websocket.Conn, seq uint32) {
 	t.Helper()
-	if err := c.Write(context.Background(), websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: seq, Move: 1})); err != nil {
+	if err := c.Write(context.Background(), websocket.MessageBinary, inputMsg(seq, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -140,7 +128,7 @@ func wantInput(t *testing.T, s *Session, seq uint32) {
 // waitGoroutines waits until at most want goroutines run.
 func waitGoroutines(t *testing.T, want int) {
 	t.Helper()
-	waitUntil(t, func() error {
+	nettest.CheckFor(t, 5*time.Second, func() error {
 		if n := runtime.NumGoroutine(); n > want {
 			buf := make([]byte, 1<<20)
 			return fmt.Errorf("%d goroutines, want at most %d:\n%s", n, want, buf[:runtime.Stack(buf, true)])
@@ -210,8 +198,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 	ps := startPollServer(t, Options{IdleAfter: idleAfter})
 	conn := rawDial(t, ps.url)
 	s := ps.session(t)
-	in := game.Input{Seq: 7, Move: 2, Aim: 300}
-	frame := maskedFrame(netcode.AppendInput(nil, in))
+	frame := maskedFrame(inputMsg(7, 2, 300))
 	recv := func(want uint32) {
 		t.Helper()
 		select {
@@ -234,7 +221,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 		for i, cut := range cuts {
 			if active {
 				// Frames back to back: the session switches to blocking reads.
-				burst := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1}))
+				burst := maskedFrame(inputMsg(1, 0, 0))
 				for range 3 {
 					conn.Write(burst)
 					recv(1)
@@ -253,7 +240,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 		}
 	}
 	// Two frames in one write, the second cut short and finished later.
-	two := append(maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 8})), frame...)
+	two := append(maskedFrame(inputMsg(8, 0, 0)), frame...)
 	conn.Write(two[:len(two)-3])
 	time.Sleep(3 * idleAfter)
 	conn.Write(two[len(two)-3:])
@@ -312,7 +299,7 @@ func TestParkedSessionCloses(t *testing.T) {
 	t.Run("connection cut", func(t *testing.T) {
 		c, s := ps.dial(t)
 		waitGoroutines(t, base)
-		s.abort(netcode.ClosePolicyViolation, "keepalive: no pong")
+		s.abort(netcode.ClosePolicyViolation, netcode.CodeTooSlow, "keepalive: no pong", 100*time.Millisecond)
 		<-s.Done()
 		if e := s.Err(); e.Reason != "keepalive: no pong" {
 			t.Fatalf("ended with %v", e)
@@ -347,7 +334,7 @@ func TestParkedSessionCloses(t *testing.T) {
 func TestSessionsOutliveTheirPoller(t *testing.T) {
 	ps := startPollServer(t, Options{IdleAfter: 10 * time.Millisecond})
 	c, s := ps.dial(t)
-	waitUntil(t, func() error {
+	nettest.CheckFor(t, 5*time.Second, func() error {
 		if n := ps.poller.Parked(); n != 1 {
 			return fmt.Errorf("%d parked, want 1", n)
 		}
@@ -368,16 +355,24 @@ func TestSessionsOutliveTheirPoller(t *testing.T) {
 
 // rawDial opens a WebSocket by hand, so a test can write frames byte by
 // byte.
-func rawDial(t testing.TB, wsURL string) net.Conn {
+func rawDial(t testing.TB, wsURL string) net.Conn { return rawDialSending(t, wsURL, nil) }
+
+// rawDialSending is rawDial sending extra in the same write as the upgrade
+// request, as a client that does not wait for the response may.
+func rawDialSending(t testing.TB, wsURL string, extra []byte) net.Conn {
 	t.Helper()
 	host := strings.TrimPrefix(wsURL, "ws://")
 	conn, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+	t.Cleanup(func() { conn.Close() })
+	req := fmt.Appendf(nil, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
 		"Sec-WebSocket-Protocol: %s\r\n\r\n", host, netcode.Subprotocol)
+	if _, err := conn.Write(append(req, extra...)); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -385,17 +380,20 @@ func rawDial(t testing.TB, wsURL string) net.Conn {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %s", resp.Status)
 	}
-	t.Cleanup(func() { conn.Close() })
 	return conn
 }
 
 // maskedFrame is a client's binary frame (short payloads only).
-func maskedFrame(payload []byte) []byte {
+func maskedFrame(payload []byte) []byte { return maskedFrameOp(0x2, payload) }
+
+// maskedFrameOp is a client's final frame with the given opcode (short
+// payloads only).
+func maskedFrameOp(opcode byte, payload []byte) []byte {
 	if len(payload) > 125 {
 		panic(errors.New("maskedFrame: payload too long"))
 	}
 	key := [4]byte{0x12, 0x34, 0x56, 0x78}
-	f := []byte{0x82, 0x80 | byte(len(payload))}
+	f := []byte{0x80 | opcode, 0x80 | byte(len(payload))}
 	f = append(f, key[:]...)
 	for i, b := range payload {
 		f = append(f, b^key[i%4])
@@ -415,7 +413,7 @@ func TestParkedSessionRandomSplits(t *testing.T) {
 	var stream []byte
 	const frames = 120
 	for seq := uint32(1); seq <= frames; seq++ {
-		stream = append(stream, maskedFrame(netcode.AppendInput(nil, game.Input{Seq: seq, Aim: uint16(rng.Uint32())}))...)
+		stream = append(stream, maskedFrame(inputMsg(seq, 0, int32(uint16(rng.Uint32()))))...)
 	}
 	go func() {
 		for len(stream) > 0 {
@@ -453,7 +451,7 @@ func TestAcceptedSessionWithoutPoller(t *testing.T) {
 // waitReaders waits until n goroutines are in a session's read loop.
 func waitReaders(t *testing.T, n int) {
 	t.Helper()
-	waitUntil(t, func() error {
+	nettest.CheckFor(t, 5*time.Second, func() error {
 		if got := sessionReaders(); got != n {
 			return fmt.Errorf("%d session readers, want %d", got, n)
 		}
@@ -490,8 +488,9 @@ func BenchmarkSessionRoundTrip(b *testing.B) {
 			}
 			conn := rawDial(b, ps.url)
 			s := ps.session(b)
-			input := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1, Move: 1}))
-			snap := netcode.AppendSnapshot(nil, 1, 0, 1, nil, []game.Entity{{ID: 1, X: 100, Y: 100, HP: 100}})
+			input := maskedFrame(inputMsg(1, 1, 0))
+			snap := testCodec().AppendSnapshot(nil, 1, 0, 1, 1, netcode.View{},
+				netcode.View{World: []game.Entity{{ID: 1, Kind: 1, V: [game.MaxFields]int32{100, 100, 100}}}})
 			go func() {
 				spare := make([]byte, 0, 64)
 				for range s.Inbox() {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/coder/websocket"
@@ -35,7 +36,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 		}
 		s.bytesIn.Add(uint64(len(*buf)))
 		if typ != websocket.MessageBinary {
-			return &malformedClose{CloseError{netcode.CloseUnsupportedData, "text frames are not accepted; send binary MessagePack"}}
+			return &refusal{CloseError{netcode.CloseUnsupportedData, "text frames are not accepted; send binary MessagePack"}, netcode.CodeBadMessage}
 		}
 		if s.pc != nil {
 			s.pc.dataFrame()
@@ -49,12 +50,16 @@ func (s *Session) readLoop(ctx context.Context) error {
 func (s *Session) handle(frame []byte) error {
 	var m netcode.ClientMessage
 	if err := s.opts.Codec.DecodeClient(frame, &m); err != nil {
-		return &malformedClose{CloseError{netcode.ClosePolicyViolation, netcode.CloseReason(err)}}
+		return &refusal{CloseError{netcode.ClosePolicyViolation, netcode.CloseReason(err)}, netcode.CodeBadMessage}
 	}
 	if s.opts.Admit != nil {
 		ok, err := s.opts.Admit(m)
 		if err != nil {
-			return &malformedClose{CloseError{netcode.ClosePolicyViolation, netcode.CloseReason(err)}}
+			ec := netcode.CodeBadMessage
+			if errors.Is(err, netcode.ErrRateLimited) {
+				ec = netcode.CodeRateLimited
+			}
+			return &refusal{CloseError{netcode.ClosePolicyViolation, netcode.CloseReason(err)}, ec}
 		}
 		if !ok {
 			return nil

@@ -55,9 +55,9 @@ type Session struct {
 	snapTick    uint32
 	spare       []byte // a written snapshot buffer for the room to reuse
 	closeWith   *CloseError
-	aborted     bool // closeWith is recorded only: the connection was cut
-	writing     bool // a flush goroutine is running
-	stopped     bool // writing is over: closed, or the connection failed
+	cut         *time.Timer // cuts the connection of an unresponsive peer (abort)
+	writing     bool        // a flush goroutine is running
+	stopped     bool        // writing is over: closed, or the connection failed
 	closeOnce   sync.Once
 
 	// atomics, read by the room
@@ -67,6 +67,7 @@ type Session struct {
 	bytesIn     atomic.Uint64
 	rtt         atomic.Int64 // last keepalive round trip, ns
 	end         atomic.Pointer[CloseError]
+	kicked      atomic.Bool // closed for what the client sent; set before the close frame is queued
 }
 
 // New wraps an accepted connection. Call Run to serve it.
@@ -84,7 +85,7 @@ func New(conn *websocket.Conn, opts *Options) *Session {
 		flushed: make(chan struct{}),
 	}
 	s.flushFn, s.serveFn = s.flush, s.serve
-	s.stall = time.AfterFunc(time.Hour, func() { s.conn.CloseNow() })
+	s.stall = time.AfterFunc(time.Hour, s.cutConn)
 	s.stall.Stop()
 	return s
 }
@@ -111,6 +112,13 @@ func (s *Session) RTT() time.Duration { return time.Duration(s.rtt.Load()) }
 
 // Err reports how the session ended, once Done is closed.
 func (s *Session) Err() *CloseError { return s.end.Load() }
+
+// Kicked reports whether the session closed, or is closing, because of
+// what the client sent: a malformed message, a text frame, broken
+// WebSocket framing, a frame over ReadLimit, or a message Admit refused
+// with an error (flooding). It is true before the close frame is written,
+// so a client that has seen its close cannot find it false.
+func (s *Session) Kicked() bool { return s.kicked.Load() }
 
 // SendSnapshot makes frame the newest snapshot to write, replacing one not
 // yet written: a slow reader gets the newest snapshot, never a backlog. The
@@ -140,7 +148,7 @@ func (s *Session) SendFrame(frame []byte) bool {
 	}
 	s.mu.Unlock()
 	if full {
-		s.Close(netcode.ClosePolicyViolation, "too slow: event queue overflow")
+		s.refuse(netcode.ClosePolicyViolation, netcode.CodeTooSlow, "too slow: event queue overflow", false)
 		return false
 	}
 	s.poke()
@@ -159,18 +167,48 @@ func (s *Session) Close(code netcode.CloseCode, reason string) {
 	})
 }
 
-// abort cuts a connection whose peer is gone, recording code and reason as
-// how the session ended. No close handshake: waiting for a dead peer's
-// close frame would hold the session for coder/websocket's 5 s.
-func (s *Session) abort(code netcode.CloseCode, reason string) {
+// refuse closes the session, as Close does, after an Error message with ec
+// and reason: the message goes after what is queued even when the queue is
+// full. kick marks the session Kicked first. It does nothing if the session
+// is already closing.
+func (s *Session) refuse(code netcode.CloseCode, ec netcode.ErrorCode, reason string, kick bool) {
 	s.closeOnce.Do(func() {
+		if kick {
+			s.kicked.Store(true)
+		}
+		frame := netcode.AppendError(nil, netcode.Error{Code: ec, Message: reason})
 		s.mu.Lock()
+		s.frames = append(s.frames, frame)
 		s.closeWith = &CloseError{Code: code, Reason: reason}
-		s.aborted = true
 		s.mu.Unlock()
+		s.poke()
 	})
+}
+
+// abort closes a session whose peer stopped answering: an Error message
+// and a close frame go out if the socket takes them within d, and then the
+// connection is cut without waiting for the peer's close frame (a dead
+// peer would hold the session for coder/websocket's 5 s, a peer that is
+// not reading for as long as its buffers take frames).
+func (s *Session) abort(code netcode.CloseCode, ec netcode.ErrorCode, reason string, d time.Duration) {
+	s.refuse(code, ec, reason, false)
+	s.mu.Lock()
+	if s.cut == nil {
+		s.cut = time.AfterFunc(d, s.cutConn)
+	}
+	s.mu.Unlock()
+}
+
+// cutConn ends the connection at once, whatever the session is doing. It
+// closes the socket under coder/websocket: the library's CloseNow does
+// nothing while its Close is under way (writing a close frame to a peer
+// that does not read, or waiting for the peer's close frame).
+func (s *Session) cutConn() {
+	if s.pc != nil {
+		s.pc.Close()
+		return
+	}
 	s.conn.CloseNow()
-	s.poke()
 }
 
 // poke starts a flush unless one is running; a running flush picks up what
@@ -269,6 +307,11 @@ func (s *Session) endRead(err error) {
 	s.finish(err)
 	<-s.flushed
 	s.stall.Stop()
+	s.mu.Lock()
+	if s.cut != nil {
+		s.cut.Stop()
+	}
+	s.mu.Unlock()
 	s.stop()
 	if k := s.opts.Keepalive; k != nil {
 		k.remove(s)
@@ -284,16 +327,16 @@ func (s *Session) endRead(err error) {
 }
 
 func (s *Session) finish(err error) {
-	var me *malformedClose
-	if errors.As(err, &me) {
-		s.Close(me.Code, me.Reason)
+	r := s.refusalOf(err)
+	if r != nil {
+		s.refuse(r.Code, r.ErrorCode, r.Reason, true)
 	} else {
 		s.Close(netcode.CloseNormal, "")
 	}
 	s.mu.Lock()
 	ce := s.closeWith
 	s.mu.Unlock()
-	if me == nil && ce.Code == netcode.CloseNormal {
+	if r == nil && ce.Code == netcode.CloseNormal {
 		// The peer ended it (or the network did): report what it said.
 		ce = &CloseError{Code: netcode.CloseAbnormal, Reason: err.Error()}
 		if code := websocket.CloseStatus(err); code != -1 {
@@ -303,6 +346,28 @@ func (s *Session) finish(err error) {
 	s.end.Store(ce)
 }
 
-type malformedClose struct{ CloseError }
+// refusal ends a session for what the client sent: the close code and
+// reason, and the Error message's code that goes before the close.
+type refusal struct {
+	CloseError
+	ErrorCode netcode.ErrorCode
+}
 
-func (m *malformedClose) Error() string { return m.CloseError.Error() }
+func (r *refusal) Error() string { return r.CloseError.Error() }
+
+// refusalOf says whether err, which ended the reads, is the client's fault:
+// a message the session refused, a frame header pollConn refused, or a
+// message over the read limit (which coder/websocket has already answered
+// with 1009). Anything else is the connection ending.
+func (s *Session) refusalOf(err error) *refusal {
+	var r *refusal
+	switch {
+	case errors.As(err, &r):
+		return r
+	case s.pc != nil && s.pc.broken.Load() != nil:
+		return &refusal{*s.pc.broken.Load(), netcode.CodeBadMessage}
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		return &refusal{CloseError{netcode.CloseMessageTooBig, fmt.Sprintf("message over the %d-byte limit", s.opts.ReadLimit)}, netcode.CodeBadMessage}
+	}
+	return nil
+}

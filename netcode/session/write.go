@@ -14,7 +14,7 @@ func (s *Session) flush() {
 	for {
 		s.mu.Lock()
 		frames := s.frames
-		snap, tick, closeWith, aborted := s.snap, s.snapTick, s.closeWith, s.aborted
+		snap, tick, closeWith := s.snap, s.snapTick, s.closeWith
 		if len(frames) == 0 && snap == nil && closeWith == nil {
 			s.writing = false
 			s.mu.Unlock()
@@ -28,7 +28,7 @@ func (s *Session) flush() {
 		clear(frames)
 		s.spareFrames = frames[:0]
 		s.mu.Unlock()
-		if ok && closeWith != nil && !aborted {
+		if ok && closeWith != nil {
 			s.closeConn(closeWith.Code, closeWith.Reason)
 		}
 		if !ok || closeWith != nil {

@@ -1,0 +1,9 @@
+package session
+
+import (
+	"testing"
+
+	"github.com/tickroom/tickroom/netcode/nettest"
+)
+
+func TestMain(m *testing.M) { nettest.Main(m) }
