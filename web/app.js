@@ -146,6 +146,7 @@ class App {
       body: s.predictor && s.predictor.body ? { x: s.predictor.body.x, y: s.predictor.body.y } : null,
       entities,
       scores: Object.fromEntries(s.scores),
+      ready: !!s.game, // the game's module is loaded and playing
       game: s.game && s.game.debug ? s.game.debug() : {},
       chat: s.chat.map((l) => ({ ...l })),
       reconnects: s.reconnects,

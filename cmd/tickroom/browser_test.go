@@ -201,6 +201,7 @@ type clientState struct {
 	RoomID     string                  `json:"roomId"`
 	PlayerID   uint32                  `json:"playerId"`
 	GameName   string                  `json:"gameName"`
+	Ready      bool                    `json:"ready"` // the game's module is playing
 	Mode       string                  `json:"mode"`
 	TickRate   int                     `json:"tickRate"`
 	Tick       uint32                  `json:"tick"`
@@ -339,8 +340,8 @@ func (p *page) createRoom(name string, tickRate int, game, mode string) {
 func (p *page) waitConnected() clientState {
 	p.t.Helper()
 	return p.waitFor("connect to the room", 10*time.Second, func(s clientState) error {
-		if s.Status != "connected" || s.Snapshots == 0 {
-			return fmt.Errorf("status %q after %d snapshots", s.Status, s.Snapshots)
+		if s.Status != "connected" || s.Snapshots == 0 || !s.Ready {
+			return fmt.Errorf("status %q after %d snapshots, game module playing %v", s.Status, s.Snapshots, s.Ready)
 		}
 		if _, ok := s.entity(s.PlayerID); !ok {
 			return fmt.Errorf("own avatar %d not in the state", s.PlayerID)
