@@ -56,7 +56,11 @@
 //         latest     Map(id → entity), the newest snapshot (tick latestTick
 //                    at room time latestTime)
 //         me         the own entity in latest (id playerId), if any
-//         predicted  the predicted own body (see predict), or null
+//         predicted  where to draw the predicted own body (see predict):
+//                    between the last two inputs' states, a correction
+//                    fading; or null
+//         body       the predicted own body after the newest input, as
+//                    predict.step left it (do not change it); or null
 //         lead       how many ms of inputs the prediction is ahead of latest
 //         renderTime, serverNow  room-clock ms the entities are at, and now
 //         now        performance.now() of this frame

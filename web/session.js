@@ -409,6 +409,7 @@ export class Session {
       latestTime: this.latestTime,
       me: this.latest.get(this.playerId),
       predicted: p ? p.position(alpha, elapsed) : null,
+      body: p ? p.body : null,
       // The predicted avatar is this many ms after the newest snapshot.
       lead: p ? p.pending.length * this.tickMs : 0,
       renderTime, serverNow, now,

@@ -16,6 +16,8 @@ const DEAD = 1, AWAY = 2;
 // Pellet colours, by palette index (the world's rules.pelletColors many).
 const PALETTE = ["#f87171", "#fb923c", "#facc15", "#4ade80", "#2dd4bf", "#60a5fa", "#a78bfa", "#f472b6"];
 const GRID = 50;
+// A pointer this near the own blob's centre, CSS px, stops it.
+const STOP_PX = 4;
 // How fast the zoom follows the blob's growth, per second.
 const ZOOM_RATE = 4;
 
@@ -86,16 +88,25 @@ class Blobs {
     return me ? { x: me.x / this.q, y: me.y / this.q } : null;
   }
 
-  // input heads for the pointer; without one the blob holds its course, or
+  // input heads for the pointer, as far from the blob as the pointer is
+  // from where the blob is drawn; a pointer resting on the blob's centre
+  // stops it where it is. Without a pointer the blob holds its course, or
   // stands.
   input(c, scene) {
     const own = this.ownAt(scene);
-    if (c.pointer && this.view) {
-      this.target = this.view.toWorld(c.pointer.x, c.pointer.y);
-    } else if (c.stick && own && Math.hypot(c.stick.x, c.stick.y) > 12) {
-      this.target = { x: own.x + c.stick.x * 4, y: own.y + c.stick.y * 4 };
+    // From the prediction itself rather than where it is drawn (a
+    // correction fading, between two inputs): the target then does not
+    // chase the drawing.
+    const at = scene && scene.body ? scene.body : own;
+    if (c.pointer && this.view && own) {
+      const drawn = this.view.toScreen(own.x, own.y);
+      const dx = c.pointer.x - drawn.x, dy = c.pointer.y - drawn.y;
+      this.target = Math.hypot(dx, dy) < STOP_PX ? { x: Math.round(at.x), y: Math.round(at.y) } :
+        { x: at.x + dx / this.view.cam.scale, y: at.y + dy / this.view.cam.scale };
+    } else if (c.stick && at && Math.hypot(c.stick.x, c.stick.y) > 12) {
+      this.target = { x: at.x + c.stick.x * 4, y: at.y + c.stick.y * 4 };
     }
-    const t = this.target || own;
+    const t = this.target || at;
     return t ? { tx: t.x, ty: t.y } : { tx: this.w / 2, ty: this.h / 2 };
   }
 
