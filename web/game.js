@@ -10,7 +10,8 @@
 // games' modules are web/games/*.js; a program built on tickroom adds its
 // own with web.Options.Games. The client imports a module only when
 // /games/index.json lists it; a game without a module is drawn by the
-// generic renderer below, so every game is at least visible.
+// generic renderer below, so every game is at least visible. docs/games.md
+// ("The browser side") walks through an example.
 //
 // A module exports one function:
 //
