@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
@@ -89,6 +92,60 @@ func TestMetricsAndHealth(t *testing.T) {
 	srv.drain()
 	if code, _ := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz after drain: %d, want 503", code)
+	}
+}
+
+// TestBuiltinGames: the server runs the built-in games, the arena first
+// (its default room is an arena), and a room of blobs plays: its welcome
+// carries blobs' schema and its snapshots decode with it.
+func TestBuiltinGames(t *testing.T) {
+	srv, base := startInProcess(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	list, err := client.Games(ctx, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, g := range list {
+		names = append(names, g.Name)
+	}
+	if !slices.Equal(names, []string{"arena", "blobs"}) {
+		t.Fatalf("games %v, want arena then blobs", names)
+	}
+	if info := srv.defaultRoom.Info(); info.Game != "arena" || info.Mode != "ffa" {
+		t.Fatalf("default room runs %s %s", info.Game, info.Mode)
+	}
+	room, err := client.CreateRoom(ctx, base, rest.CreateRoom{Game: "blobs", Mode: "small"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.JoinRoom(ctx, base, room.ID, "blob", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if w := c.Welcome(); w.Game != "blobs" || w.Mode != "small" || c.Schema().KindByName("pellet") == nil {
+		t.Fatalf("welcome: %s %s, schema kinds %+v", w.Game, w.Mode, c.Schema().Kinds)
+	}
+	for {
+		u, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Type != netcode.MsgSnapshot {
+			continue
+		}
+		pellets := 0
+		for _, e := range u.Entities {
+			if c.Schema().KindByID(e.Kind).Name == "pellet" {
+				pellets++
+			}
+		}
+		if pellets == 0 {
+			t.Fatalf("a blob sees no pellet: %d entities", len(u.Entities))
+		}
+		return
 	}
 }
 

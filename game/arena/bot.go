@@ -16,17 +16,24 @@ const (
 	stuckMove  = 3   // moved less than this over stuckCheck: stuck
 	stuckCheck = 0.4
 	unstickFor = 0.6
+	// A target that seems to move faster than this respawned or was not
+	// seen for long: no lead.
+	leadMaxSpeed = 2 * Accel / Friction
 )
 
 // fighter is the arena's bot: it hunts the nearest enemy it sees, circles
 // it at fighting distance, aims where it will be when the shot arrives and
 // shoots; with nobody in sight it roams toward the middle of the map, and
 // it steps sideways when a wall stops it. Its clock is the room's tick.
+// Other players' velocities are private to them, so it leads a target by
+// how far it moved since the fighter last saw it.
 type fighter struct {
 	rng      *rand.Rand
 	rate     float64 // ticks per second
 	mapW     float64 // px
 	mapH     float64
+	seen     []sighting // the players of the last view, by id
+	spare    []sighting // the next view's, reusing storage
 	goal     [2]float64
 	goalTill float64 // seconds
 	strafe   float64 // +1 or -1: which way to circle the target
@@ -37,21 +44,48 @@ type fighter struct {
 	escTill  float64
 }
 
-// NewFighter makes a fighter bot for the arena whose schema is s.
+// sighting is where a player was at a tick, in 1/8 px.
+type sighting struct {
+	id   uint32
+	x, y int32
+	tick uint32
+}
+
+// NewFighter makes a fighter bot for the arena whose schema is s: the
+// game's own, or one decoded from a welcome (whose world numbers are
+// int64, not the game's int32).
 func NewFighter(s *game.Schema, tickRate int, seed uint64) game.Bot {
-	f := &fighter{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), rate: float64(max(tickRate, 1)), mapW: 1600, mapH: 1200}
-	if w, ok := s.World["w"].(int64); ok {
-		f.mapW = float64(w)
+	f := &fighter{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), rate: float64(max(tickRate, 1)), mapW: mapW, mapH: mapH}
+	if w, ok := number(s.World["w"]); ok && w > 0 {
+		f.mapW = w
 	}
-	if h, ok := s.World["h"].(int64); ok {
-		f.mapH = float64(h)
+	if h, ok := number(s.World["h"]); ok && h > 0 {
+		f.mapH = h
 	}
 	return f
+}
+
+// number reads a world value as a number.
+func number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int32:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	case int:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	return 0, false
 }
 
 // Think chooses the input for the entities in view (sorted by id) as seen
 // by player me at tick.
 func (f *fighter) Think(me game.PlayerID, tick uint32, view []game.Entity, _ []game.Event) game.Input {
+	defer f.remember(tick, view)
 	now := float64(tick) / f.rate
 	i, ok := slices.BinarySearchFunc(view, me, func(e game.Entity, id uint32) int { return cmpID(e.ID, id) })
 	if !ok || view[i].V[FieldFlags]&int32(FlagDead) != 0 {
@@ -61,12 +95,39 @@ func (f *fighter) Think(me game.PlayerID, tick uint32, view []game.Entity, _ []g
 	x, y := float64(self.X)/8, float64(self.Y)/8
 	var in Input
 	if t := nearestEnemy(&self, view); t != nil {
-		in = f.engage(x, y, t)
+		in = f.engage(x, y, t, tick)
 	} else {
 		in = f.roam(x, y, now)
 	}
 	in.Move = f.unstick(x, y, in.Move, now)
 	return in.Wire()
+}
+
+// remember keeps where each player in view is at tick, for the next
+// Think's leads.
+func (f *fighter) remember(tick uint32, view []game.Entity) {
+	f.spare = f.spare[:0]
+	for i := range view {
+		if view[i].Kind == KindPlayer {
+			f.spare = append(f.spare, sighting{id: view[i].ID, x: view[i].V[FieldX], y: view[i].V[FieldY], tick: tick})
+		}
+	}
+	f.seen, f.spare = f.spare, f.seen
+}
+
+// velocity estimates t's velocity in px/s at tick from where it was last
+// seen: 0 when it was not seen, or seems to have jumped (a respawn).
+func (f *fighter) velocity(t *Entity, tick uint32) (vx, vy float64) {
+	i, ok := slices.BinarySearchFunc(f.seen, t.ID, func(s sighting, id uint32) int { return cmpID(s.id, id) })
+	if !ok || f.seen[i].tick >= tick {
+		return 0, 0
+	}
+	dt := float64(tick-f.seen[i].tick) / f.rate
+	vx, vy = float64(t.X-f.seen[i].x)/8/dt, float64(t.Y-f.seen[i].y)/8/dt
+	if math.Hypot(vx, vy) > leadMaxSpeed {
+		return 0, 0
+	}
+	return vx, vy
 }
 
 // nearestEnemy returns the closest live player other than self, or nil.
@@ -89,11 +150,14 @@ func nearestEnemy(self *Entity, view []game.Entity) *Entity {
 	return best
 }
 
-// engage circles target t at fighting distance and shoots at it.
-func (f *fighter) engage(x, y float64, t *Entity) Input {
+// engage circles target t at fighting distance and shoots where it will
+// be when the shot arrives.
+func (f *fighter) engage(x, y float64, t *Entity, tick uint32) Input {
 	dx, dy := float64(t.X)/8-x, float64(t.Y)/8-y
 	dist := math.Hypot(dx, dy)
-	in := Input{Aim: aimOf(dx, dy)}
+	vx, vy := f.velocity(t, tick)
+	lead := dist / ShotSpeed
+	in := Input{Aim: aimOf(dx+vx*lead, dy+vy*lead)}
 	switch {
 	case dist > fightFar:
 		in.Move = moveToward(dx, dy)

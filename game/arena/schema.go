@@ -7,7 +7,7 @@ import (
 // Name is the arena's name in the lobby and on the wire.
 const Name = "arena"
 
-// Definition registers the arena with a server: free-for-all (16 seats by
+// Definition registers the arena with a server: free-for-all (8 seats by
 // default) and duel (2), and its bots.
 func Definition() game.Definition {
 	return game.Definition{
