@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -23,6 +24,13 @@ type APIOptions struct {
 	// as coder/websocket host patterns. Default: only the server's own host.
 	// Upgrades without an Origin header (bots, services) are always allowed.
 	OriginPatterns []string
+	// PublicURL is where clients reach the server, such as
+	// https://play.example.com (a path, such as /game, prefixes /ws):
+	// join and quick play answers build ws_url from it. Default none:
+	// ws_url is built from the request's Host and TLS, or from a trusted
+	// proxy's X-Forwarded-Host and X-Forwarded-Proto; any client can put
+	// any Host in its own request, so a deployment should set this.
+	PublicURL *url.URL
 	// AdminKey guards admin endpoints (announce); empty disables them
 	// (they answer 404).
 	AdminKey string
@@ -45,9 +53,15 @@ type APIOptions struct {
 	// once; see its fields for the defaults.
 	MemoryRelease MemoryRelease
 	// Limits bounds what each client may send and how many may connect.
-	Limits  Limits
-	Metrics *Metrics
-	Logger  *slog.Logger
+	Limits Limits
+	// TrustedProxies are the reverse proxies in front of the server. Only
+	// from them are X-Forwarded-For (who the client is, for every
+	// per-client limit), X-Forwarded-Proto and X-Forwarded-Host believed;
+	// from any other peer these headers are ignored, since anyone can send
+	// them. Default none: every client is its own peer address.
+	TrustedProxies []netip.Prefix
+	Metrics        *Metrics
+	Logger         *slog.Logger
 }
 
 // API serves the lobby REST API and the WebSocket endpoint.
@@ -62,7 +76,12 @@ type API struct {
 
 	sessions liveSessions // one per live WebSocket, from before its upgrade
 	matchMu  sync.Mutex   // serializes quick play's create-a-room step
-	conns    *ipConns     // open WebSockets per address
+	conns    *ipConns     // open WebSockets per client
+	clients  clients
+	quotas   *quotas // rooms and reservations per client
+
+	streamSlots *streamSlots // event streams and long-polls
+	hub         *streamHub   // serves the event streams; ends with streams
 }
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
@@ -93,9 +112,17 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 		}
 	}
 	streams, endStreams := context.WithCancel(ctx)
-	return &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
-		conns:    newIPConns(opts.Limits.MaxConnsPerIP),
+	a := &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
+		conns: newIPConns(opts.Limits.MaxConnsPerIP), clients: clients{trusted: opts.TrustedProxies},
 		sessions: liveSessions{release: newMemoryReleaser(ctx, opts.MemoryRelease, opts.Metrics)}}
+	a.quotas = newQuotas(&a.opts.Limits)
+	a.streamSlots = newStreamSlots(opts.Limits.StreamsPerClient, opts.Limits.MaxStreams)
+	if m != nil {
+		// One goroutine serves every event stream; it ends with streams.
+		a.hub = newStreamHub(m.Directory().Feed(), m.List, opts.Heartbeat)
+		go a.hub.run(streams)
+	}
+	return a
 }
 
 // route is one endpoint. routes is the one list of them: Handler registers
@@ -228,9 +255,9 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	room, err := a.m.Create(cfg)
+	room, err := a.quotas.createRoom(a.clients.key(r), func() (*rooms.Room, error) { return a.m.Create(cfg) })
 	if err != nil {
-		writeError(w, err)
+		a.refused(w, err)
 		return
 	}
 	w.Header().Set("Location", "/api/rooms/"+room.ID())
@@ -297,26 +324,48 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := room.Reserve(r.Context(), name, req.JoinCode)
-	writeReservation(w, r, res, err)
+	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
+		res, err := room.Reserve(r.Context(), name, req.JoinCode)
+		return res, room, err
+	})
+	a.writeReservation(w, r, res, err)
 }
 
 // writeReservation answers a join or a quick play: the seat, or why not.
-func writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
+func (a *API) writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
 	if err != nil {
-		writeError(w, err)
+		a.refused(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rest.Seat{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
-		WSURL: wsURL(r, res.Token), ExpiresAt: res.Expires})
+		WSURL: a.wsURL(r, res.Token), ExpiresAt: res.Expires})
 }
 
-func wsURL(r *http.Request, token string) string {
-	scheme := "ws"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "wss"
+// wsURL is where the seat's WebSocket is opened: on PublicURL when one is
+// configured, so no request header can point a client elsewhere. Without
+// it the request is all there is to go by: its Host and whether it came
+// over TLS, or what a trusted proxy says in X-Forwarded-Host and
+// X-Forwarded-Proto (never what an arbitrary client says).
+func (a *API) wsURL(r *http.Request, token string) string {
+	u := url.URL{Path: "/ws", RawQuery: "token=" + url.QueryEscape(token)}
+	secure := r.TLS != nil
+	u.Host = r.Host
+	if pub := a.opts.PublicURL; pub != nil {
+		secure = pub.Scheme == "https"
+		u.Host = pub.Host
+		u.Path = strings.TrimSuffix(pub.Path, "/") + "/ws"
+	} else if a.clients.viaProxy(r) {
+		if proto := a.clients.forwarded(r, "X-Forwarded-Proto"); proto != "" {
+			secure = strings.EqualFold(proto, "https")
+		}
+		if host := a.clients.forwarded(r, "X-Forwarded-Host"); host != "" {
+			u.Host = host
+		}
 	}
-	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/ws", RawQuery: "token=" + url.QueryEscape(token)}
+	u.Scheme = "ws"
+	if secure {
+		u.Scheme = "wss"
+	}
 	return u.String()
 }
 

@@ -108,7 +108,7 @@ func reserve(t *testing.T, ts *testServer, roomID, body string) rest.Seat {
 
 func TestCreateRoomContract(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	bad := []struct {
 		name, body string
 		status     int

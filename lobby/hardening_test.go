@@ -590,7 +590,7 @@ func TestFrameInHandshakePacket(t *testing.T) {
 // A client that has its 101 is a live session: shutdown waits for it,
 // even if the room has not attached it yet.
 func TestWaitSessionsCountsUpgradedClient(t *testing.T) {
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	for range 20 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -137,11 +138,11 @@ func roomInfo(t *testing.T, ts *testServer, id string) rest.RoomDetail {
 	return decode[rest.RoomDetail](t, call(t, "GET", ts.URL+"/api/rooms/"+id, ""), http.StatusOK)
 }
 
-// TestConcurrentJoins: reserved seats count toward capacity, so 50 joins
-// racing for a 4-seat room get exactly 4 seats.
+// TestConcurrentJoins: reserved seats count toward capacity, so 50 clients'
+// joins racing for a 4-seat room get exactly 4 seats.
 func TestConcurrentJoins(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	room := createRoom(t, ts, `{"max_players":4}`)
 	statuses := make(chan int, 50)
 	var wg sync.WaitGroup
@@ -149,7 +150,8 @@ func TestConcurrentJoins(t *testing.T) {
 	for i := range 50 {
 		wg.Go(func() {
 			<-start
-			a, err := send(t.Context(), "POST", ts.URL+"/api/rooms/"+room.ID+"/join", fmt.Sprintf(`{"name":"p%d"}`, i))
+			a, err := send(t.Context(), "POST", ts.URL+"/api/rooms/"+room.ID+"/join", fmt.Sprintf(`{"name":"p%d"}`, i),
+				"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
 			if err != nil {
 				t.Error(err)
 			}

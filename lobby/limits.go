@@ -2,8 +2,6 @@ package lobby
 
 import (
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
 
 	"github.com/tickroom/tickroom/netcode"
@@ -23,9 +21,35 @@ type Limits struct {
 	// messages outrun them is closed with 1008. Defaults 30/s, burst 120.
 	FloodRate  float64
 	FloodBurst int
-	// MaxConnsPerIP caps open WebSockets from one address; 0 means 64,
-	// negative means no cap.
+	// MaxConnsPerIP caps open WebSockets from one client (see clientKey:
+	// an IPv4 address, an IPv6 /64, or loopback); 0 means 64, negative
+	// means no cap.
 	MaxConnsPerIP int
+	// RoomsPerClient caps the rooms one client has created that are still
+	// open. Rooms made by quick play belong to nobody and do not count.
+	// 0 means 8, negative means no cap.
+	RoomsPerClient int
+	// RoomCreateRate (rooms a minute) and RoomCreateBurst bound how fast
+	// one client creates rooms, so closing rooms to make new ones cannot
+	// churn the node. Defaults 10 a minute, burst 5; a negative rate
+	// means no limit.
+	RoomCreateRate  float64
+	RoomCreateBurst int
+	// PendingPerClient caps one client's reservations (joins and quick
+	// plays) not yet claimed by their WebSocket, across every room: a
+	// client cannot hold seats it does not use. Quick play checks it
+	// before making a room, so it bounds the rooms quick play can be made
+	// to create too. 0 means 4, negative means no cap.
+	PendingPerClient int
+	// StreamsPerClient caps one client's open event streams and
+	// long-polls together. 0 means 32, negative means no cap.
+	StreamsPerClient int
+	// MaxStreams caps open event streams and long-polls on the server:
+	// each holds a socket, so this keeps them below what the process may
+	// open, with room left for health checks, joins and players. 0 means
+	// 1000, negative means no cap (cmd/tickroom derives it from the
+	// process's descriptor limit).
+	MaxStreams int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -46,6 +70,12 @@ func (l Limits) withDefaults() Limits {
 	def(&l.FloodRate, 30)
 	defInt(&l.FloodBurst, 120)
 	defInt(&l.MaxConnsPerIP, 64)
+	defInt(&l.RoomsPerClient, 8)
+	def(&l.RoomCreateRate, 10)
+	defInt(&l.RoomCreateBurst, 5)
+	defInt(&l.PendingPerClient, 4)
+	defInt(&l.StreamsPerClient, 32)
+	defInt(&l.MaxStreams, 1000)
 	return l
 }
 
@@ -91,32 +121,28 @@ func (a *admission) admit(m netcode.ClientMessage) (bool, error) {
 	return false, nil
 }
 
-// ipConns counts open WebSockets per remote address.
+// ipConns counts open WebSockets per client.
 type ipConns struct {
 	max int
 	mu  sync.Mutex
-	n   map[string]int // guarded by mu
+	n   map[clientKey]int // guarded by mu
 }
 
-func newIPConns(max int) *ipConns { return &ipConns{max: max, n: make(map[string]int)} }
+func newIPConns(max int) *ipConns { return &ipConns{max: max, n: make(map[clientKey]int)} }
 
-// acquire takes a slot for r's address, or explains why not.
-func (c *ipConns) acquire(r *http.Request) (release func(), err error) {
-	ip, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-	if splitErr != nil {
-		ip = r.RemoteAddr
-	}
+// acquire takes a slot for client, or explains why not.
+func (c *ipConns) acquire(client clientKey) (release func(), err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.max > 0 && c.n[ip] >= c.max {
-		return nil, &FieldError{Field: "connection", Status: http.StatusTooManyRequests,
-			Detail: fmt.Sprintf("too many connections from %s (limit %d)", ip, c.max)}
+	if c.max > 0 && c.n[client] >= c.max {
+		return nil, &QuotaError{Quota: "max-conns-per-ip", Field: "connection",
+			Detail: fmt.Sprintf("too many connections from %s (limit %d)", client, c.max)}
 	}
-	c.n[ip]++
+	c.n[client]++
 	return func() {
 		c.mu.Lock()
-		if c.n[ip]--; c.n[ip] <= 0 {
-			delete(c.n, ip)
+		if c.n[client]--; c.n[client] <= 0 {
+			delete(c.n, client)
 		}
 		c.mu.Unlock()
 	}, nil

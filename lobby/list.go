@@ -19,6 +19,12 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if q.watch {
+		release, err := a.streamSlot(r)
+		if err != nil {
+			a.refused(w, err)
+			return
+		}
+		defer release()
 		var cancel context.CancelFunc
 		ctx, cancel = a.streamContext(r)
 		defer cancel()

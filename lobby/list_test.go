@@ -57,7 +57,7 @@ func lobbyOf(t *testing.T, ts *testServer) {
 
 func TestListRoomsFilterAndSort(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	lobbyOf(t, ts)
 	cases := []struct {
 		query string
@@ -96,7 +96,7 @@ func TestListRoomsFilterAndSort(t *testing.T) {
 
 func TestListRoomsPages(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	for i := range 7 {
 		createRoom(t, ts, fmt.Sprintf(`{"name":"r%d","mode":"ffa"}`, i))
 	}
@@ -137,7 +137,7 @@ func TestListRoomsPages(t *testing.T) {
 
 func TestListRoomsBadQuery(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	cases := []struct{ query, field string }{
 		{"limit=0", "limit"},
 		{"limit=101", "limit"},
@@ -177,7 +177,7 @@ func TestListRoomsBadQuery(t *testing.T) {
 // with the join code.
 func TestPrivateRooms(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	priv := createRoom(t, ts, `{"name":"secret","private":true,"join_code":"letmein","max_players":2}`)
 	if l := list(t, ts, ""); len(l.Rooms) != 0 {
 		t.Fatalf("listed: %q", names(l.Rooms))

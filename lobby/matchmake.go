@@ -36,8 +36,13 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
-	res, err := a.quickPlay(r.Context(), gameName, mode, name)
-	writeReservation(w, r, res, err)
+	// Quick play's rooms belong to nobody, but its reservations are the
+	// caller's: the pending-per-client check comes before any room is
+	// made, so quick play with ever new modes cannot flood the node.
+	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
+		return a.quickPlay(r.Context(), gameName, mode, name)
+	})
+	a.writeReservation(w, r, res, err)
 }
 
 // gameMode checks a quick play's game and mode against the games this
@@ -73,28 +78,33 @@ const quickPlayAttempts = 4
 // the next room. Creating a room is serialized by matchMu, and rechecks the
 // rooms first, so concurrent quick plays fill one new room rather than
 // each making their own.
-func (a *API) quickPlay(ctx context.Context, gameName, mode, name string) (rooms.Reservation, error) {
-	res, err := a.reserveAny(ctx, gameName, mode, name)
+func (a *API) quickPlay(ctx context.Context, gameName, mode, name string) (rooms.Reservation, *rooms.Room, error) {
+	res, room, err := a.reserveAny(ctx, gameName, mode, name)
 	if !errors.Is(err, errNoRoom) {
-		return res, err
+		return res, room, err
 	}
 	a.matchMu.Lock()
 	defer a.matchMu.Unlock()
 	for range quickPlayAttempts {
-		res, err = a.reserveAny(ctx, gameName, mode, name)
+		res, room, err = a.reserveAny(ctx, gameName, mode, name)
 		if !errors.Is(err, errNoRoom) {
-			return res, err
+			return res, room, err
 		}
 		room, cerr := a.m.Create(rooms.Config{Name: quickPlayName(gameName, mode), Game: gameName, Mode: mode})
 		if cerr != nil {
-			return res, cerr
+			return res, nil, cerr
 		}
 		res, err = room.Reserve(ctx, name, "")
-		if !errors.Is(err, rooms.ErrFull) && !errors.Is(err, rooms.ErrClosed) {
-			return res, err
+		if !skip(err) {
+			return res, room, err
 		}
 	}
-	return res, err
+	return res, nil, err
+}
+
+// skip reports whether a room's refusal means "try another room".
+func skip(err error) bool {
+	return errors.Is(err, rooms.ErrFull) || errors.Is(err, rooms.ErrClosed) || errors.Is(err, rooms.ErrTooManyPending)
 }
 
 // quickPlayName names a room quick play makes for a game and mode, cut to
@@ -107,7 +117,7 @@ func quickPlayName(gameName, mode string) string {
 
 // reserveAny tries this node's public rooms of mode with space, fullest
 // first (oldest first among equals).
-func (a *API) reserveAny(ctx context.Context, gameName, mode, name string) (rooms.Reservation, error) {
+func (a *API) reserveAny(ctx context.Context, gameName, mode, name string) (rooms.Reservation, *rooms.Room, error) {
 	type candidate struct {
 		room *rooms.Room
 		info *directory.Room
@@ -125,9 +135,9 @@ func (a *API) reserveAny(ctx context.Context, gameName, mode, name string) (room
 	})
 	for _, c := range open {
 		res, err := c.room.Reserve(ctx, name, "")
-		if !errors.Is(err, rooms.ErrFull) && !errors.Is(err, rooms.ErrClosed) {
-			return res, err
+		if !skip(err) {
+			return res, c.room, err
 		}
 	}
-	return rooms.Reservation{}, errNoRoom
+	return rooms.Reservation{}, nil, errNoRoom
 }

@@ -24,6 +24,7 @@ type Metrics struct {
 	inputDrops   *prometheus.CounterVec                        // by reason
 	backlog      [rooms.MaxInputBacklog + 1]prometheus.Counter // by inputs queued
 	panics       prometheus.Counter
+	refusals     *prometheus.CounterVec // by quota
 	releases     prometheus.Counter
 	mgr          atomic.Pointer[rooms.Manager]
 	poller       atomic.Pointer[session.Poller]
@@ -57,6 +58,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		inputDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickroom_input_drops_total", Help: "Client messages dropped, by reason.",
 		}, []string{"reason"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickroom_quota_refusals_total", Help: "Requests refused by a limit, by quota (the flag that sets it).",
+		}, []string{"quota"}),
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tickroom_room_panics_total", Help: "Rooms closed because their game panicked.",
 		}),
@@ -72,7 +76,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.backlog[i] = backlog.WithLabelValues(strconv.Itoa(i))
 	}
 	reg.MustRegister(backlog)
-	reg.MustRegister(m.tickDuration, m.tickLateness, m.lateTicks, m.connections, m.closes, m.inputDrops, m.panics, m.releases,
+	reg.MustRegister(m.tickDuration, m.tickLateness, m.lateTicks, m.connections, m.closes, m.inputDrops, m.panics, m.refusals, m.releases,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_received_total", Help: "WebSocket payload bytes received."},
 			func() float64 { return m.sumBytes(true) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tickroom_bytes_sent_total", Help: "WebSocket payload bytes sent."},
@@ -181,5 +185,11 @@ func (m *Metrics) Panicked() { m.panics.Inc() }
 func (m *Metrics) memoryReleased() {
 	if m != nil {
 		m.releases.Inc()
+	}
+}
+
+func (m *Metrics) refused(quota string) {
+	if m != nil {
+		m.refusals.WithLabelValues(quota).Inc()
 	}
 }

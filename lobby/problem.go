@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -58,6 +59,10 @@ func writeProblem(w http.ResponseWriter, p rest.Problem) {
 func writeError(w http.ResponseWriter, err error) {
 	var fe *FieldError
 	var cfe *rooms.FieldError
+	if qe, ok := quotaOf(err); ok {
+		writeQuota(w, qe)
+		return
+	}
 	switch {
 	case errors.As(err, &cfe):
 		writeProblem(w, rest.Problem{Type: "/problems/invalid-field", Status: http.StatusBadRequest, Title: "Invalid request field", Detail: cfe.Detail, Field: cfe.Field})
@@ -75,8 +80,6 @@ func writeError(w http.ResponseWriter, err error) {
 			p.Type, p.Title = "/problems/unauthorized", "Unauthorized"
 		case http.StatusUnsupportedMediaType:
 			p.Type, p.Title = "/problems/unsupported-media-type", "Unsupported media type"
-		case http.StatusTooManyRequests:
-			p.Type, p.Title = "/problems/too-many-requests", "Too many requests"
 		}
 		writeProblem(w, p)
 	case errors.Is(err, rooms.ErrNotFound), errors.Is(err, directory.ErrNotFound):
@@ -85,7 +88,7 @@ func writeError(w http.ResponseWriter, err error) {
 		writeProblem(w, rest.Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: detail(err)})
 	case errors.Is(err, rooms.ErrClosed):
 		writeProblem(w, rest.Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: detail(err)})
-	case errors.Is(err, rooms.ErrTooManyRooms), errors.Is(err, rooms.ErrShuttingDown):
+	case errors.Is(err, rooms.ErrShuttingDown):
 		writeProblem(w, rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)})
 	case errors.Is(err, rooms.ErrTokenExpired), errors.Is(err, rooms.ErrTokenInvalid), errors.Is(err, rooms.ErrTokenUsed), errors.Is(err, rooms.ErrNoSeat):
 		writeProblem(w, rest.Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: detail(err), Field: "token"})
@@ -99,6 +102,20 @@ func writeError(w http.ResponseWriter, err error) {
 	default:
 		writeProblem(w, rest.Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
 	}
+}
+
+// writeQuota answers a refusal by a limit: 429 for a client's own, 503 for
+// the node's, naming the quota, with Retry-After when the wait is known.
+func writeQuota(w http.ResponseWriter, qe *QuotaError) {
+	p := rest.Problem{Type: "/problems/quota-exceeded", Status: http.StatusTooManyRequests, Title: "Quota exceeded",
+		Detail: qe.Detail, Quota: qe.Quota, Field: qe.Field}
+	if qe.NodeWide {
+		p.Type, p.Status, p.Title = "/problems/capacity-exceeded", http.StatusServiceUnavailable, "Server at capacity"
+	}
+	if qe.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(qe.RetryAfter)))
+	}
+	writeProblem(w, p)
 }
 
 // detail is err's message for a client, without the package prefix.

@@ -30,9 +30,10 @@ func startServer(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions) *te
 	return startServerWith(t, opts, apiOpts, nil)
 }
 
-// startServerGames runs rooms of games, the first the default.
+// startServerGames runs rooms of games, the first the default, without per-client
+// quotas (tests of games make more rooms than one client may).
 func startServerGames(t *testing.T, opts rooms.Options, games ...game.Definition) *testServer {
-	return startServerFull(t, opts, lobby.APIOptions{}, nil, games)
+	return startServerFull(t, opts, lobby.APIOptions{Limits: noQuotas}, nil, games)
 }
 
 // startServerWith lets a test wrap the listener (to shape the sockets).
@@ -62,6 +63,11 @@ func smallArenaAs(name string, wrap func(game.Game) game.Game) game.Definition {
 func arenaCodec() *netcode.Codec { return netcode.MustCodec(arena.New(arena.Config{}).Schema()) }
 
 var checkFor = nettest.CheckFor
+
+// noQuotas lifts the per-client room and reservation quotas, for tests
+// of other things that create many rooms or hold many seats from the one
+// client every loopback test is.
+var noQuotas = lobby.Limits{RoomsPerClient: -1, RoomCreateRate: -1, PendingPerClient: -1}
 
 // tinyBuffers shrinks a socket's kernel buffers (and turns off their
 // autotuning) so a client that stops reading stalls the server's writes in
@@ -113,4 +119,31 @@ func find(ents []game.Entity, id uint32) (arena.Entity, bool) {
 		}
 	}
 	return arena.Entity{}, false
+}
+
+// asClient is an HTTP client whose requests (REST calls and WebSocket
+// handshakes alike) leave from local, a loopback address such as
+// 127.0.0.2 ("" for the default), and carry X-Forwarded-For: xff when xff
+// is not empty.
+func asClient(local, xff string) *http.Client {
+	d := &net.Dialer{}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	tr := &http.Transport{DialContext: d.DialContext}
+	return &http.Client{Transport: forwardFor{tr, xff}}
+}
+
+// forwardFor adds X-Forwarded-For to every request it sends.
+type forwardFor struct {
+	rt  http.RoundTripper
+	xff string
+}
+
+func (f forwardFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.xff != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-Forwarded-For", f.xff)
+	}
+	return f.rt.RoundTrip(r)
 }

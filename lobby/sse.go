@@ -1,15 +1,12 @@
 package lobby
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/tickroom/tickroom/lobby/directory"
-	"github.com/tickroom/tickroom/lobby/rest"
 )
 
 // sseWriteTimeout bounds each write to an event stream: a client that does
@@ -73,100 +70,109 @@ func parseStreamQuery(r *http.Request) (streamQuery, error) {
 // feed version as the event id. A stream opened without a version, or with
 // one the feed cannot resume from (too old, or of another epoch: from
 // before a restart), starts with rooms.reset: the whole filtered list.
+//
+// The handler takes the connection over and hands it to the API's
+// streamHub, which serves every stream with no goroutine while it is idle
+// (a server that cannot hand its connections over, such as HTTP/2, gets a
+// goroutine per stream, serveStream).
 func (a *API) roomEvents(w http.ResponseWriter, r *http.Request) {
 	sq, err := parseStreamQuery(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
+	release, err := a.streamSlot(r)
+	if err != nil {
+		a.refused(w, err)
+		return
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		defer release()
+		a.serveStream(w, r, sq)
+		return
+	}
+	// The buffered reader and writer of net/http stay behind: nothing is
+	// read from the client, and each write goes out whole.
+	conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	if _, err := io.WriteString(conn, sseHeader+sseRetryLine); err != nil {
+		conn.Close()
+		release()
+		return
+	}
+	a.hub.add(&hubStream{conn: conn, filter: sq.filter, release: release, from: sq.from, resume: sq.resume})
+}
+
+// sseRetryLine suggests EventSource's reconnect delay, sseRetry in ms (the
+// blank constants stop the build if the two part).
+const (
+	sseRetryLine = "retry: 2000\n\n"
+	_            = uint(sseRetry/time.Millisecond - 2000)
+	_            = uint(2000 - sseRetry/time.Millisecond)
+)
+
+// streamSlot takes one of the event-stream and long-poll slots for r's
+// client; at a cap it first drops the streams whose clients have gone.
+func (a *API) streamSlot(r *http.Request) (release func(), err error) {
+	key := a.clients.key(r)
+	release, err = a.streamSlots.acquire(key)
+	if err != nil {
+		a.hub.reap()
+		release, err = a.streamSlots.acquire(key)
+	}
+	return release, err
+}
+
+// serveStream serves an event stream on its handler's goroutine, for
+// servers that cannot hand the connection over: the same events as the
+// hub sends, with its shared heartbeat.
+func (a *API) serveStream(w http.ResponseWriter, r *http.Request, sq streamQuery) {
 	ctx, cancel := a.streamContext(r)
 	defer cancel()
-	s := &eventStream{w: w, rc: http.NewResponseController(w)}
-	defer s.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout)) // for the stream's end
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout)) // for the stream's end
+	write := func(b []byte) error {
+		rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
-	if s.write(fmt.Sprintf("retry: %d\n\n", sseRetry.Milliseconds())) != nil {
+	if write([]byte(sseRetryLine)) != nil {
 		return
 	}
-	a.stream(ctx, s, sq)
-}
-
-func (a *API) stream(ctx context.Context, s *eventStream, sq streamQuery) {
-	heartbeat := time.NewTicker(a.opts.Heartbeat)
-	defer heartbeat.Stop()
-	from, resume := sq.from, sq.resume
+	s := &hubStream{filter: sq.filter, from: sq.from, resume: sq.resume}
 	for {
-		changes, current, wake, complete := a.m.Directory().Feed().Since(from)
-		var err error
-		if !resume || !complete {
-			from, err = a.sendReset(ctx, s, &sq.filter)
-			resume = true
-			if err != nil {
+		_, _, wake, _ := a.hub.feed.Since(a.hub.feed.Version())
+		beat := a.hub.nextBeat()
+		text, reset := a.hub.pending(s, nil, nil)
+		if reset {
+			var err error
+			if text, err = a.hub.resetText(ctx, s); err != nil {
 				return
 			}
-			continue
 		}
-		for _, c := range changes {
-			if sq.filter.static(c.Room) {
-				if err := s.event(c.Type, c.Version, c.Room); err != nil {
-					return
-				}
+		if len(text) > 0 {
+			if write(text) != nil {
+				return
+			}
+			if reset {
+				continue
 			}
 		}
-		from = current
 		select {
 		case <-wake:
-		case <-heartbeat.C:
-			if s.write(": heartbeat\n\n") != nil {
+		case <-beat:
+			if write([]byte(": heartbeat\n\n")) != nil {
 				return
 			}
 		case <-ctx.Done():
 			return
 		}
 	}
-}
-
-// sendReset sends the whole filtered list as of the feed's current version
-// and returns that version. Changes after it follow as events; one that is
-// also in the list is sent again, which applying in order makes harmless.
-func (a *API) sendReset(ctx context.Context, s *eventStream, f *roomFilter) (directory.Version, error) {
-	version := a.m.Directory().Feed().Version()
-	rooms, err := a.m.List(ctx)
-	if err != nil {
-		return version, err
-	}
-	out := make([]*directory.Room, 0, len(rooms))
-	for _, r := range rooms {
-		if f.match(r) {
-			out = append(out, r)
-		}
-	}
-	return version, s.event("rooms.reset", version, rest.RoomList{Rooms: out, Version: version.String()})
-}
-
-// eventStream writes server-sent events. Owned by its handler's goroutine.
-type eventStream struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
-}
-
-func (s *eventStream) event(name string, id directory.Version, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	// JSON from encoding/json holds no raw newlines, so one data line does.
-	return s.write(fmt.Sprintf("event: %s\nid: %s\ndata: %s\n\n", name, id, data))
-}
-
-// write sends text and flushes it, within sseWriteTimeout.
-func (s *eventStream) write(text string) error {
-	s.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
-	if _, err := s.w.Write([]byte(text)); err != nil {
-		return err
-	}
-	return s.rc.Flush()
 }

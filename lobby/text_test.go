@@ -76,7 +76,7 @@ func TestChatCleaned(t *testing.T) {
 // any script, with emoji sequences, are kept as written.
 func TestNamesRefused(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServer(t, rooms.Options{}, lobby.APIOptions{Limits: noQuotas})
 	room := createRoom(t, ts, `{}`)
 	bad := map[string]string{
 		"zero-width only":    zwsp + zwsp + zwj,
@@ -99,10 +99,11 @@ func TestNamesRefused(t *testing.T) {
 	}
 	for _, name := range []string{"Zoë", "東京 lounge", "👨" + zwj + "👩" + zwj + "👧", "می" + zwnj + "خواهم", "עברית"} {
 		body, _ := json.Marshal(map[string]string{"name": name})
-		if r := createRoom(t, ts, string(body)); r.Name != name {
+		r := createRoom(t, ts, string(body))
+		if r.Name != name {
 			t.Fatalf("room name %q, want %q", r.Name, name)
 		}
-		if seat := reserve(t, ts, room.ID, string(body)); seat.PlayerID == 0 {
+		if seat := reserve(t, ts, r.ID, string(body)); seat.PlayerID == 0 {
 			t.Fatalf("no seat for %q", name)
 		}
 	}

@@ -29,10 +29,10 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	release, err := a.conns.acquire(r)
+	release, err := a.conns.acquire(a.clients.key(r))
 	if err != nil {
 		a.opts.Metrics.connection("refused")
-		writeError(w, err)
+		a.refused(w, err)
 		return
 	}
 	claims, room, err := a.claim(r, offersSubprotocol(r))
@@ -162,6 +162,7 @@ func (a *API) claim(r *http.Request, spend bool) (rooms.Claims, *rooms.Room, err
 	if err := room.Claim(r.Context(), claims); err != nil {
 		return claims, nil, err
 	}
+	a.quotas.claimed(claims.RoomID, claims.PlayerID)
 	return claims, room, nil
 }
 

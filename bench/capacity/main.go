@@ -228,7 +228,8 @@ func startServer(o options, mode string, withPprof bool) (*server, error) {
 		args = []string{filepath.Join(o.bin, "floor"), "-addr", addr}
 	case "tickroom":
 		args = []string{filepath.Join(o.bin, "tickroom"), "-addr", addr, "-default-room", "", "-log-level", "warn",
-			"-max-rooms", "10000", "-max-conns-per-ip", "-1"}
+			"-max-rooms", "10000", "-max-conns-per-ip", "-1", "-rooms-per-client", "-1", "-room-create-rate", "-1",
+			"-pending-per-client", "-1", "-room-pending-share", "-1"}
 		args = append(args, o.serverArgs...)
 	default:
 		return nil, fmt.Errorf("unknown mode %q", mode)
@@ -317,7 +318,8 @@ func startBots(o options, s *server, players int, behavior string, tickRate, sen
 	args := []string{"-c", "1", filepath.Join(o.bin, "tickbot"), "-server", s.url, "-rooms", strconv.Itoa(rooms),
 		"-bots-per-room", strconv.Itoa(o.perRoom), "-behavior", behavior, "-duration", o.duration.String(),
 		"-ramp", o.ramp.String(), "-tick-rate", strconv.Itoa(tickRate), "-send-rate", strconv.Itoa(sendRate),
-		"-input-hz", strconv.Itoa(o.inputHz), "-json", "-quiet"}
+		"-input-hz", strconv.Itoa(o.inputHz), "-json", "-quiet",
+		"-joins-in-flight", "64"} // the server runs without per-client quotas
 	args = append(args, o.tickbotArgs...)
 	b := &bots{cmd: exec.Command("taskset", args...)}
 	logf, err := os.Create(filepath.Join(o.keep, fmt.Sprintf("tickbot-%s-%d.log", s.mode, players)))

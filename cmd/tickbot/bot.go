@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
 )
@@ -112,7 +114,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.kind.thinks() {
 		opts = s.fullOpts
 	}
-	c, err := client.JoinRoom(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	c, err := joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -325,5 +327,26 @@ func (c *eventCounts) addTo(sum map[string]uint64) {
 	defer c.mu.Unlock()
 	for k, v := range c.n {
 		sum[k] += v
+	}
+}
+
+// joinRetrying joins, waiting and trying again while the lobby answers 429:
+// a swarm from one machine is one client to the lobby, whose per-client
+// quotas (seats reserved but not yet connected, -pending-per-client) a
+// burst of joins can meet; those clear as the bots connect.
+func joinRetrying(ctx context.Context, server, roomID, name string, opts *client.Options) (*client.Client, error) {
+	wait := 50 * time.Millisecond
+	for {
+		c, err := client.JoinRoom(ctx, server, roomID, name, opts)
+		var p *rest.Problem
+		if err == nil || !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
 	}
 }

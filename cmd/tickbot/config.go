@@ -18,41 +18,43 @@ import (
 // config is everything tickbot can be told. Every flag has an environment
 // fallback named TICKBOT_<FLAG> (dashes become underscores).
 type config struct {
-	Server       string
-	Rooms        int
-	Room         string
-	BotsPerRoom  int
-	Game         string
-	Behavior     string
-	Duration     time.Duration
-	Ramp         time.Duration
-	InputHz      int
-	TickRate     int
-	SendRate     int
-	JSON         bool
-	MinDelivered float64
-	ExpectHz     float64
-	OnChange     bool
-	Keepalive    time.Duration
-	PingEvery    time.Duration
-	Quiet        bool
-	Seed         uint64
-	CPUProfile   string
+	Server        string
+	Rooms         int
+	Room          string
+	BotsPerRoom   int
+	Game          string
+	Behavior      string
+	Duration      time.Duration
+	Ramp          time.Duration
+	InputHz       int
+	TickRate      int
+	SendRate      int
+	JSON          bool
+	MinDelivered  float64
+	ExpectHz      float64
+	OnChange      bool
+	Keepalive     time.Duration
+	PingEvery     time.Duration
+	Quiet         bool
+	Seed          uint64
+	CPUProfile    string
+	JoinsInFlight int
 }
 
 func defaultConfig() config {
 	return config{
-		Server:      "http://127.0.0.1:8080",
-		Rooms:       1,
-		BotsPerRoom: 8,
-		Game:        arena.Name,
-		Behavior:    play,
-		Duration:    30 * time.Second,
-		InputHz:     30,
-		TickRate:    30,
-		Keepalive:   time.Second,
-		PingEvery:   time.Second,
-		Seed:        1,
+		Server:        "http://127.0.0.1:8080",
+		Rooms:         1,
+		BotsPerRoom:   8,
+		Game:          arena.Name,
+		Behavior:      play,
+		Duration:      30 * time.Second,
+		InputHz:       30,
+		TickRate:      30,
+		Keepalive:     time.Second,
+		PingEvery:     time.Second,
+		Seed:          1,
+		JoinsInFlight: 4,
 	}
 }
 
@@ -87,6 +89,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.Quiet, "quiet", c.Quiet, "no live status line")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the bots' random choices")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write tickbot's own CPU profile to this file")
+	fs.IntVar(&c.JoinsInFlight, "joins-in-flight", c.JoinsInFlight, "joins (reservation and WebSocket) at once; a default tickroom lets one client hold 4 seats reserved but not yet connected (-pending-per-client), and tickbot waits out a 429")
 	if err := flagenv.Parse(fs, args, "TICKBOT", getenv); err != nil {
 		return c, err
 	}
@@ -117,6 +120,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-send-rate: %d does not divide -tick-rate %d", c.SendRate, c.TickRate)
 	case c.ExpectHz < 0:
 		return fmt.Errorf("-expect-hz: %v is negative", c.ExpectHz)
+	case c.JoinsInFlight < 1:
+		return fmt.Errorf("-joins-in-flight: %d is not positive", c.JoinsInFlight)
 	case c.Keepalive <= 0 || c.PingEvery <= 0:
 		return errors.New("-keepalive and -ping-every must be positive")
 	}

@@ -13,10 +13,6 @@ import (
 	"github.com/tickroom/tickroom/netcode/client"
 )
 
-// maxConnecting bounds the joins in flight, so a swarm without -ramp does
-// not open thousands of sockets at the same instant.
-const maxConnecting = 64
-
 // swarm is one run of tickbot: its rooms and bots.
 type swarm struct {
 	// static after newSwarm
@@ -27,7 +23,7 @@ type swarm struct {
 	fullOpts *client.Options // fighters decode snapshots
 	skipOpts *client.Options // the others only count them
 
-	connecting chan struct{} // semaphore of maxConnecting
+	connecting chan struct{} // semaphore of -joins-in-flight
 	stopping   atomic.Bool   // set before the bots leave: ends are not disconnects
 	readers    sync.WaitGroup
 	senders    sync.WaitGroup
@@ -46,13 +42,13 @@ type room struct {
 
 func newSwarm(cfg config) *swarm {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = maxConnecting
+	tr.MaxIdleConnsPerHost = cfg.JoinsInFlight
 	hc := &http.Client{Transport: tr}
 	return &swarm{
 		cfg:        cfg,
 		fullOpts:   &client.Options{HTTPClient: hc},
 		skipOpts:   &client.Options{HTTPClient: hc, SkipEntities: true},
-		connecting: make(chan struct{}, maxConnecting),
+		connecting: make(chan struct{}, cfg.JoinsInFlight),
 	}
 }
 

@@ -331,3 +331,22 @@ func TestInputOnChangeCoarseAim(t *testing.T) {
 		t.Fatalf("%d inputs sent for aims 300, 310, 400, 450, 700, want 3", n)
 	}
 }
+
+// A swarm is one client to the lobby: more joins at once than its
+// -pending-per-client quota (4 by default) get 429s, which tickbot waits
+// out, so every bot gets in.
+func TestJoinsWaitOutQuota(t *testing.T) {
+	url := startServer(t)
+	code, stdout, stderr := runTickbot(t, "-server", url, "-rooms", "1", "-bots-per-room", "12",
+		"-joins-in-flight", "12", "-behavior", "idle", "-duration", "2s", "-json", "-quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["connected"] != 12.0 || sum["connect_errors"] != 0.0 {
+		t.Errorf("connected %v, connect errors %v, want 12 and 0\n%s", sum["connected"], sum["connect_errors"], stderr)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -38,30 +39,51 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cfg.TokenKey == "" {
 		log.Warn("no -token-key given: seat tokens use a random key and will not survive a restart")
 	}
+	if cfg.PublicHost != "" {
+		log.Warn("-public-host is deprecated: use -public-url, which also sets the ws_url join answers give")
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := newServer(context.WithoutCancel(ctx), cfg, log)
+	files, err := fileLimit()
+	if err != nil {
+		log.Info("no descriptor limit to size connection caps by: -max-conns is off and -max-streams is 1000 unless given", "err", err)
+	}
+	cfg = cfg.withFileLimit(files)
+	log.Info("connection caps", "descriptor_limit", files, "max_conns", cfg.MaxConns, "max_streams", cfg.MaxStreams)
+
+	var ln net.Listener
+	ln, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	cfg.listen = ln.Addr()
+	if cfg.MaxConns > 0 {
+		ln = newLimitListener(ln, cfg.MaxConns)
+	}
+	srv, err := newServer(context.WithoutCancel(ctx), cfg, log)
 	if err != nil {
-		srv.Close(ctx)
+		ln.Close()
 		return err
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second, // WebSockets are hijacked before this applies
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A client that does not read its answers (pipelining requests
+		// it never reads) is cut off instead of pinning a goroutine.
+		// Connections taken over (WebSockets, event streams) lose this
+		// deadline at the hijack; long-polls lift it for their wait.
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("tickroom listening; open the URL to play", "url", browserURL(ln.Addr()), "default_room", cfg.DefaultRoom)
+	log.Info("tickroom listening; open the URL to play", "url", browserURL(cfg), "default_room", cfg.DefaultRoom)
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
+			ln.Close()
 			srv.Close(ctx)
 			return err
 		}
@@ -81,15 +103,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 // shutdown stops taking requests, tells every player the server is going
 // away (close 1001), lets their writes finish and returns within timeout.
+// HTTP requests get half of it to finish; connections still busy then
+// (a client that does not read its answers) are closed: a slow reader is
+// no reason for shutdown to fail. Only sessions or rooms still running at
+// the deadline are.
 func shutdown(hs *http.Server, srv *server, timeout time.Duration, log *slog.Logger, served <-chan error) error {
 	log.Info("shutting down", "deadline", timeout)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	srv.drain()
-	httpErr := hs.Shutdown(ctx)
+	grace, cancelGrace := context.WithTimeout(ctx, timeout/2)
+	defer cancelGrace()
+	if err := hs.Shutdown(grace); err != nil {
+		log.Warn("closing HTTP connections still busy after the grace period", "grace", timeout/2, "err", err)
+		hs.Close()
+	}
 	<-served
-	roomErr := srv.Close(ctx)
-	if err := errors.Join(httpErr, roomErr); err != nil {
+	if err := srv.Close(ctx); err != nil {
 		log.Error("shutdown incomplete", "err", err)
 		return err
 	}
@@ -107,8 +137,13 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func browserURL(a net.Addr) string {
-	host, port, _ := net.SplitHostPort(a.String())
+// browserURL is the address to give a player: the public URL, or the
+// listen address (localhost when it is every interface).
+func browserURL(cfg config) string {
+	if u, _ := cfg.publicURL(); u != nil {
+		return strings.TrimSuffix(u.String(), "/") + "/"
+	}
+	host, port, _ := net.SplitHostPort(cfg.listen.String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
 	}

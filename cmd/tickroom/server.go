@@ -41,20 +41,21 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := lobby.NewMetrics(reg)
 	mgr := rooms.NewManager(roomCtx, rooms.Options{
-		IdleTimeout: cfg.IdleTimeout, ReconnectGrace: cfg.ReconnectGrace,
-		MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
+		IdleTimeout: cfg.IdleTimeout, UnusedTimeout: cfg.UnusedTimeout, ReconnectGrace: cfg.ReconnectGrace,
+		PendingShare: cfg.PendingShare, MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
 	}, games.Builtin(), log)
 	metrics.Watch(mgr)
-	origins := cfg.origins()
-	if len(origins) == 0 && cfg.PublicHost != "" {
-		origins = []string{cfg.PublicHost}
-	}
+	publicURL, _ := cfg.publicURL()
+	proxies, _ := cfg.trustedProxies() // checked by parseConfig
 	s := &server{
 		cfg: cfg, log: log, mgr: mgr, stopRooms: stop, stopAPI: stopAPI,
 		reg: reg,
 		api: lobby.NewAPI(apiCtx, mgr, lobby.APIOptions{
-			OriginPatterns: origins, AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
-			Limits:            lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate},
+			OriginPatterns: cfg.originPatterns(), PublicURL: publicURL, TrustedProxies: proxies,
+			AdminKey: cfg.AdminKey, Logger: log, Metrics: metrics,
+			Limits: lobby.Limits{MaxConnsPerIP: cfg.MaxConnsPerIP, InputRate: cfg.InputRate,
+				RoomsPerClient: cfg.RoomsPerClient, RoomCreateRate: cfg.RoomCreateRate, RoomCreateBurst: cfg.RoomCreateBurst,
+				PendingPerClient: cfg.PendingPerClient, StreamsPerClient: cfg.StreamsPerClient, MaxStreams: cfg.MaxStreams},
 			KeepaliveInterval: cfg.Keepalive,
 			// The second release comes once rooms emptied by a drop have
 			// held their seats and then idled out.

@@ -159,7 +159,8 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 		t.Fatalf("flags must win over env, env over defaults: %+v", cfg)
 	}
 	for _, bad := range [][]string{{"-default-tick-rate", "99"}, {"-log-format", "xml"}, {"-idle-after", "-1s"}, {"stray"},
-		{"-release-memory-drop", "0"}, {"-release-memory-drop", "1.5"}, {"-release-memory-min", "0"}} {
+		{"-release-memory-drop", "0"}, {"-release-memory-drop", "1.5"}, {"-release-memory-min", "0"},
+		{"-unused-room-timeout", "0s"}, {"-room-pending-share", "0"}, {"-room-create-burst", "0"}, {"-write-timeout", "0s"}} {
 		if _, err := parseConfig(bad, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -23,6 +23,13 @@ import (
 // returns its base URL once it answers /readyz.
 func startBinary(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startBinaryVia(t, exec.Command, args...)
+}
+
+// startBinaryVia is startBinary with the command made by command, which
+// may wrap the binary (in a shell that sets its limits, say).
+func startBinaryVia(t *testing.T, command func(bin string, args ...string) *exec.Cmd, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "tickroom")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -33,7 +40,7 @@ func startBinary(t *testing.T, args ...string) (*exec.Cmd, string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, append([]string{"-addr", addr}, args...)...)
+	cmd := command(bin, append([]string{"-addr", addr}, args...)...)
 	cmd.Env = append(os.Environ(), "TICKROOM_LOG_FORMAT=json")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

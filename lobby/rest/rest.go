@@ -107,12 +107,18 @@ type Problem struct {
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
 	Field  string `json:"field,omitempty"` // the request field, parameter or header at fault
+	// Quota names the limit that refused the request (429 or 503), as the
+	// server flag that sets it: rooms-per-client, max-rooms, ...
+	Quota string `json:"quota,omitempty"`
 }
 
 func (p *Problem) Error() string {
 	s := fmt.Sprintf("lobby answered %d %s", p.Status, p.Title)
 	if p.Field != "" {
 		s += " (" + p.Field + ")"
+	}
+	if p.Quota != "" {
+		s += " (quota " + p.Quota + ")"
 	}
 	if p.Detail != "" {
 		s += ": " + p.Detail

@@ -34,6 +34,9 @@ const (
 	MaxTickRate   = 60
 	MaxMaxPlayers = 64
 	MaxNameRunes  = 48
+	// MinPending is how many unclaimed reservations a room always allows,
+	// whatever Options.PendingShare says: a small room fills at once.
+	MinPending = 4
 )
 
 // FieldError names the field of a Config that is wrong.
@@ -110,9 +113,21 @@ type Options struct {
 	// IdleTimeout closes a non-persistent room that has had no seats for
 	// this long. Default 60s.
 	IdleTimeout time.Duration
+	// UnusedTimeout closes a non-persistent room that no player has ever
+	// connected to once it has had no seats for this long (never longer
+	// than IdleTimeout), so rooms made and abandoned, or made in bulk to
+	// use up MaxRooms, do not wait out IdleTimeout. Default 10s.
+	UnusedTimeout time.Duration
 	// ReservationTTL is how long a reserved seat waits for its WebSocket.
 	// Default 15s.
 	ReservationTTL time.Duration
+	// PendingShare is the share of a room's open seats (those without a
+	// connected or reconnecting player) that unclaimed reservations may
+	// hold at once, but never fewer than MinPending seats: joins beyond it
+	// get a *PendingError until one is claimed or expires. Reservations
+	// alone then never fill a room: the rest of its seats go only to
+	// players who connect. Default 0.5; negative means no limit.
+	PendingShare float64
 	// ReconnectGrace keeps a dropped player's seat and state. Default 20s.
 	ReconnectGrace time.Duration
 	// SlowAfter drops a client that has not taken a snapshot for this long.
@@ -134,6 +149,12 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = 60 * time.Second
+	}
+	if o.UnusedTimeout == 0 {
+		o.UnusedTimeout = 10 * time.Second
+	}
+	if o.PendingShare == 0 {
+		o.PendingShare = 0.5
 	}
 	if o.ReservationTTL == 0 {
 		o.ReservationTTL = 15 * time.Second

@@ -122,7 +122,7 @@ func (m *Manager) newRoom(id string, cfg Config) (*Room, error) {
 	r := &Room{
 		id: id, cfg: cfg, opts: m.opts, tokens: m.tokens, log: m.log,
 		period: period, created: now, clockZero: now.Add(-phase), tickAt: now.Add(-phase),
-		ctrl: make(chan request, 64), done: make(chan struct{}),
+		ctrl: make(chan *request, 64), done: make(chan struct{}),
 		game: g, codec: codec, dirty: true,
 		publish: m.publish,
 	}

@@ -36,7 +36,7 @@ type Room struct {
 	log     *slog.Logger
 	period  time.Duration
 	created time.Time
-	ctrl    chan request
+	ctrl    chan *request
 	done    chan struct{}
 	publish func(*directory.Room) // called by run whenever info changes
 
@@ -57,6 +57,7 @@ type Room struct {
 	pending  []game.Event // room events for the next tick
 	dirty    bool         // info needs publishing
 	idleFrom time.Time
+	joined   bool // a player has connected at least once
 	evBuf    []game.Event
 	rec      TickRecord                  // this tick's operations, for the Recorder
 	err      error                       // why the room ended
@@ -66,7 +67,16 @@ type Room struct {
 type request struct {
 	fn    func() error
 	reply chan error
+	// state is who got to the request first: the room (reqTaken, it runs
+	// fn and replies) or its caller giving up (reqAbandoned, fn never runs).
+	state atomic.Uint32
 }
+
+const (
+	reqQueued uint32 = iota
+	reqTaken
+	reqAbandoned
+)
 
 // ID returns the room id.
 func (r *Room) ID() string { return r.id }
@@ -91,9 +101,13 @@ func (r *Room) Err() error {
 	}
 }
 
-// do runs fn on the room goroutine and waits for its answer.
+// do runs fn on the room goroutine and waits for its answer. A request
+// whose caller gives up (ctx ends) before the room gets to it is never run:
+// a join whose client has gone must not hold a seat for nobody. Once the
+// room has started fn, do waits for its answer (the room is running it
+// now), so the caller learns what fn did and can undo it.
 func (r *Room) do(ctx context.Context, fn func() error) error {
-	req := request{fn: fn, reply: make(chan error, 1)}
+	req := &request{fn: fn, reply: make(chan error, 1)}
 	select {
 	case r.ctrl <- req:
 	case <-r.done:
@@ -107,7 +121,15 @@ func (r *Room) do(ctx context.Context, fn func() error) error {
 	case <-r.done:
 		return ErrClosed
 	case <-ctx.Done():
-		return ctx.Err()
+		if req.state.CompareAndSwap(reqQueued, reqAbandoned) {
+			return ctx.Err()
+		}
+		select {
+		case err := <-req.reply:
+			return err
+		case <-r.done:
+			return ErrClosed
+		}
 	}
 }
 
@@ -162,7 +184,9 @@ func (r *Room) wait(ctx context.Context, timer *time.Timer) bool {
 			}
 			return false
 		case req := <-r.ctrl:
-			req.reply <- r.serve(req.fn)
+			if req.state.CompareAndSwap(reqQueued, reqTaken) {
+				req.reply <- r.serve(req.fn)
+			}
 		case <-timer.C:
 			return true
 		}
@@ -211,6 +235,9 @@ func (r *Room) shutdown() {
 	r.log.Info("room closed", "room", r.id, "err", r.err)
 }
 
+// idleExpired reports whether the room has been without seats long enough
+// to close: IdleTimeout, or the shorter UnusedTimeout for a room no player
+// has ever connected to (made and abandoned, or made to use up MaxRooms).
 func (r *Room) idleExpired(now time.Time) bool {
 	if len(r.seats) > 0 || r.cfg.Persistent {
 		r.idleFrom = time.Time{}
@@ -219,7 +246,11 @@ func (r *Room) idleExpired(now time.Time) bool {
 	if r.idleFrom.IsZero() {
 		r.idleFrom = now
 	}
-	return now.Sub(r.idleFrom) >= r.opts.IdleTimeout
+	timeout := r.opts.IdleTimeout
+	if !r.joined {
+		timeout = min(timeout, r.opts.UnusedTimeout)
+	}
+	return now.Sub(r.idleFrom) >= timeout
 }
 
 func (r *Room) publishIfDirty() {

@@ -2,7 +2,9 @@ package rooms
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -96,8 +98,28 @@ type Reservation struct {
 	Expires  time.Time
 }
 
+// ErrTooManyPending refuses a reservation while unclaimed ones hold as many
+// seats as the room gives them (Options.PendingShare); it comes as a
+// *PendingError.
+var ErrTooManyPending = errors.New("rooms: too many joins waiting for their connection")
+
+// PendingError refuses a reservation for ErrTooManyPending.
+type PendingError struct {
+	Limit      int           // unclaimed reservations the room allows now
+	Open       int           // seats without a connected or reconnecting player
+	RetryAfter time.Duration // until the soonest of them expires
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("rooms: %d joins are waiting for their connection, as many as this room holds seats for; retry in %s",
+		e.Limit, e.RetryAfter.Round(time.Second))
+}
+
+func (e *PendingError) Unwrap() error { return ErrTooManyPending }
+
 // Reserve holds a seat for name. A reserved seat counts toward capacity
-// until it is used or expires.
+// until it is used or expires. If ctx ends before the room answers, no seat
+// is held.
 func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation, error) {
 	var res Reservation
 	err := r.do(ctx, func() error {
@@ -108,6 +130,9 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 		if len(r.seats) >= r.cfg.MaxPlayers {
 			return ErrFull
 		}
+		if err := r.checkPending(time.Now()); err != nil {
+			return err
+		}
 		r.nextID++
 		s := &seat{id: r.nextID, name: name, nonce: randomNonce(), deadline: time.Now().Add(r.opts.ReservationTTL)}
 		s.inputs.buttons = buttonFields(r.codec.Schema())
@@ -117,7 +142,48 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 			Token: r.tokens.Sign(Claims{TokenJoin, r.id, s.id, s.nonce, s.deadline.Unix() + 1})}
 		return nil
 	})
+	if err == nil && ctx.Err() != nil {
+		// The caller gave up while the room was reserving: nobody will
+		// ever use this seat, so do not let it wait out its reservation.
+		r.unreserve(res.PlayerID)
+		return Reservation{}, ctx.Err()
+	}
 	return res, err
+}
+
+// unreserve frees a seat that is still only reserved.
+func (r *Room) unreserve(playerID uint32) {
+	r.do(context.Background(), func() error {
+		if s := r.seat(playerID); s != nil && s.state == seatReserved && s.sess == nil {
+			r.remove(s)
+		}
+		return nil
+	})
+}
+
+// checkPending refuses one more unclaimed reservation once they hold
+// PendingShare of the open seats (at least MinPending).
+func (r *Room) checkPending(now time.Time) error {
+	if r.opts.PendingShare < 0 {
+		return nil
+	}
+	pending, open := 0, r.cfg.MaxPlayers
+	var soonest time.Time
+	for _, s := range r.seats {
+		if s.state != seatReserved {
+			open--
+			continue
+		}
+		pending++
+		if soonest.IsZero() || s.deadline.Before(soonest) {
+			soonest = s.deadline
+		}
+	}
+	limit := max(MinPending, int(math.Ceil(float64(open)*r.opts.PendingShare)))
+	if pending < limit {
+		return nil
+	}
+	return &PendingError{Limit: limit, Open: open, RetryAfter: max(soonest.Sub(now), 0)}
 }
 
 // Claim consumes a verified token for its seat: after it, the token is
@@ -181,6 +247,7 @@ func (r *Room) Attach(ctx context.Context, playerID uint32, sess Conn, lastEvent
 		r.game.SetAway(s.id, false)
 		r.record(Op{Kind: OpAway, Player: s.id})
 		s.state, s.sess, s.attachTik = seatPlaying, sess, r.tick.Load()
+		r.joined = true
 		s.inputs.reset()
 		for i := range s.seen {
 			s.seen[i].tick = 0

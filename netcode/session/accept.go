@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -87,6 +88,14 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	if err := brw.Writer.Flush(); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	// Whatever deadline the HTTP server set for the response (its
+	// WriteTimeout, a handler's ResponseController) is not the session's:
+	// it sets its own for each write. net/http clears them at the hijack
+	// today; this does not depend on it.
+	if err := conn.SetDeadline(time.Time{}); err != nil {
 		conn.Close()
 		return nil, nil, err
 	}
