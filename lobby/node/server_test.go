@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 
 func startInProcess(t *testing.T) (*server, string) {
 	t.Helper()
-	srv, err := newServer(t.Context(), defaultConfig(), slog.New(slog.DiscardHandler))
+	srv, err := newServer(t.Context(), defaultConfig(), slog.New(slog.DiscardHandler), builtin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestBuiltinGames(t *testing.T) {
 
 func TestConfigFromFlagsAndEnv(t *testing.T) {
 	env := map[string]string{"TICKROOM_ADDR": ":9999", "TICKROOM_DEFAULT_TICK_RATE": "20", "TICKROOM_LOG_FORMAT": "json"}
-	cfg, err := parseConfig([]string{"-addr", ":7777"}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseConfig("tickroom", []string{"-addr", ":7777"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +161,85 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	for _, bad := range [][]string{{"-default-tick-rate", "99"}, {"-log-format", "xml"}, {"-idle-after", "-1s"}, {"stray"},
 		{"-release-memory-drop", "0"}, {"-release-memory-drop", "1.5"}, {"-release-memory-min", "0"},
 		{"-unused-room-timeout", "0s"}, {"-room-pending-share", "0"}, {"-room-create-burst", "0"}, {"-write-timeout", "0s"}} {
-		if _, err := parseConfig(bad, func(string) string { return "" }, io.Discard); err == nil {
+		if _, err := parseConfig("tickroom", bad, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}
-	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"TICKROOM_MAX_ROOMS": "many"}[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "TICKROOM_MAX_ROOMS") {
+	if _, err := parseConfig("tickroom", nil, func(k string) string { return map[string]string{"TICKROOM_MAX_ROOMS": "many"}[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "TICKROOM_MAX_ROOMS") {
 		t.Errorf("bad env value: %v, want an error naming TICKROOM_MAX_ROOMS", err)
+	}
+}
+
+// TestWriteTimeoutSparesWebSockets: the HTTP server's write deadline does
+// not follow a connection into its WebSocket session: a player keeps every
+// snapshot long past -write-timeout.
+func TestWriteTimeoutSparesWebSockets(t *testing.T) {
+	base := runServer(t, "-write-timeout", "500ms")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	rooms, err := client.ListRooms(ctx, base, nil)
+	if err != nil || len(rooms) == 0 {
+		t.Fatalf("rooms: %v", err)
+	}
+	c, err := client.JoinRoom(ctx, base, rooms[0].ID, "stays", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	// Three times the write timeout, and with a snapshot written at the
+	// very end of it.
+	until := time.Now().Add(1500 * time.Millisecond)
+	snapshots := 0
+	for time.Now().Before(until) || snapshots == 0 {
+		u, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("after %d snapshots: %v", snapshots, err)
+		}
+		if u.Type == netcode.MsgSnapshot {
+			snapshots++
+		}
+	}
+	if c.Ping(ctx) != nil {
+		t.Fatal("ping after the write timeout failed")
+	}
+}
+
+// TestRunRefuses: Run names what is wrong with its flags and options
+// before it serves anything, and a usage error matches ErrUsage.
+func TestRunRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		opts  Options
+		usage bool
+		want  string
+	}{
+		{"no games", nil, Options{}, true, "Options.Games"},
+		{"bad flag", []string{"-log-format", "xml"}, builtin, true, "-log-format"},
+		{"unknown flag", []string{"-no-such-flag"}, builtin, true, "no-such-flag"},
+		{"unknown default game", []string{"-default-game", "chess"}, builtin, true, `-default-game: no game "chess"`},
+		{"unknown default mode", []string{"-default-game", "blobs", "-default-mode", "duel"}, builtin, true, `-default-mode: blobs has no mode "duel"`},
+		{"bad default send rate", []string{"-default-send-rate", "7"}, builtin, true, "-default-send-rate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"-addr", nettest.FreeAddr(t), "-log-level", "error"}, tc.args...)
+			err := Run(t.Context(), args, func(string) string { return "" }, io.Discard, tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run: %v, want an error containing %q", err, tc.want)
+			}
+			if errors.Is(err, ErrUsage) != tc.usage {
+				t.Errorf("errors.Is(%v, ErrUsage) = %v, want %v", err, !tc.usage, tc.usage)
+			}
+		})
+	}
+}
+
+// TestDefaultGame: -default-game and -default-mode choose the default
+// room's game, and a program's own games are the only ones served.
+func TestDefaultGame(t *testing.T) {
+	base := runServer(t, "-default-game", "blobs")
+	rooms, err := client.ListRooms(t.Context(), base, nil)
+	if err != nil || len(rooms) != 1 || rooms[0].Game != "blobs" {
+		t.Fatalf("rooms %+v, %v: want the default room running blobs", rooms, err)
 	}
 }

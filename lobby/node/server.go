@@ -1,16 +1,18 @@
-package main
+package node
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/tickroom/tickroom/game/games"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/session"
@@ -20,6 +22,7 @@ import (
 // server wires the lobby, the WebSocket endpoint and the web client.
 type server struct {
 	cfg         config
+	opts        Options
 	log         *slog.Logger
 	mgr         *rooms.Manager
 	api         *lobby.API
@@ -32,7 +35,7 @@ type server struct {
 
 // newServer starts the room manager (and the default room). Rooms and
 // sessions run until Close or ctx ends.
-func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, error) {
+func newServer(ctx context.Context, cfg config, log *slog.Logger, opts Options) (*server, error) {
 	// Rooms end first on shutdown and tell their players why; the API's
 	// context (sessions' last resort) ends only after every room has.
 	roomCtx, stop := context.WithCancel(ctx)
@@ -43,12 +46,12 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 	mgr := rooms.NewManager(roomCtx, rooms.Options{
 		IdleTimeout: cfg.IdleTimeout, UnusedTimeout: cfg.UnusedTimeout, ReconnectGrace: cfg.ReconnectGrace,
 		PendingShare: cfg.PendingShare, MaxRooms: cfg.MaxRooms, TokenKey: []byte(cfg.TokenKey), Metrics: metrics,
-	}, games.Builtin(), log)
+	}, opts.Games, log)
 	metrics.Watch(mgr)
 	publicURL, _ := cfg.publicURL()
 	proxies, _ := cfg.trustedProxies() // checked by parseConfig
 	s := &server{
-		cfg: cfg, log: log, mgr: mgr, stopRooms: stop, stopAPI: stopAPI,
+		cfg: cfg, opts: opts, log: log, mgr: mgr, stopRooms: stop, stopAPI: stopAPI,
 		reg: reg,
 		api: lobby.NewAPI(apiCtx, mgr, lobby.APIOptions{
 			OriginPatterns: cfg.originPatterns(), PublicURL: publicURL, TrustedProxies: proxies,
@@ -66,16 +69,36 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger) (*server, erro
 		}),
 	}
 	if cfg.DefaultRoom != "" {
-		r, err := mgr.Create(rooms.Config{Name: cfg.DefaultRoom, TickRate: cfg.DefaultTickRate, SendRate: cfg.DefaultSendRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
+		r, err := mgr.Create(rooms.Config{Name: cfg.DefaultRoom, Game: cfg.DefaultGame, Mode: cfg.DefaultMode, TickRate: cfg.DefaultTickRate, SendRate: cfg.DefaultSendRate, MaxPlayers: cfg.DefaultMax, Persistent: true})
 		if err != nil {
 			stop()
 			stopAPI()
-			return nil, err
+			mgr.Wait()
+			// The default room's settings are flags: name the flag.
+			if fe := (*rooms.FieldError)(nil); errors.As(err, &fe) {
+				if flag, ok := defaultRoomFlag(fe.Field); ok {
+					return nil, usageError{fmt.Errorf("%s: %s", flag, fe.Detail)}
+				}
+			}
+			return nil, fmt.Errorf("default room: %w", err)
 		}
 		s.defaultRoom = r
 	}
 	s.ready.Store(true)
 	return s, nil
+}
+
+// defaultRoomFlag names the flag that sets a field of the default room.
+func defaultRoomFlag(field string) (string, bool) {
+	switch field {
+	case "game", "mode":
+		return "-default-" + field, true
+	case "name":
+		return "-default-room", true
+	case "tick_rate", "send_rate", "max_players":
+		return "-default-" + strings.ReplaceAll(field, "_", "-"), true
+	}
+	return "", false
 }
 
 // Handler composes the web client, the API and the health endpoints.
@@ -87,7 +110,7 @@ func (s *server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.Handler(web.Options{}))
+	mux.Handle("/", web.Handler(web.Options{Games: s.opts.Web}))
 	return mux
 }
 

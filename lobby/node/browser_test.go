@@ -1,4 +1,4 @@
-package main
+package node
 
 // Browser tests: the web client in Debian's Chromium, driven by chromedp,
 // against a real server on httptest. Without /usr/bin/chromium they skip,
@@ -17,7 +17,6 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -36,10 +35,7 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/game/blobs"
-	"github.com/tickroom/tickroom/lobby"
-	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
-	"github.com/tickroom/tickroom/web"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -52,7 +48,7 @@ var updateScreenshot = flag.Bool("update-screenshot", false,
 func startServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := newServer(t.Context(), defaultConfig(), log)
+	srv, err := newServer(t.Context(), defaultConfig(), log, builtin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1219,22 +1215,19 @@ func (p *page) mouse(x, y float64, down bool) {
 // built on tickroom as a library would, until the test ends.
 func startGamesServer(t *testing.T, defs []game.Definition, mods fs.FS) *httptest.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	mgr := rooms.NewManager(ctx, rooms.Options{}, defs, nil)
-	api := lobby.NewAPI(ctx, mgr, lobby.APIOptions{})
-	mux := http.NewServeMux()
-	mux.Handle("/api/", api.Handler())
-	mux.Handle("/ws", api.Handler())
-	mux.Handle("/", web.Handler(web.Options{Games: mods}))
-	ts := httptest.NewServer(mux)
+	cfg := defaultConfig()
+	cfg.DefaultRoom = ""
+	srv, err := newServer(t.Context(), cfg, slog.New(slog.DiscardHandler), Options{Games: defs, Web: mods})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
-		cancel()
-		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer wcancel()
-		if err := api.WaitSessions(wctx); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
 			t.Errorf("sessions did not end: %v", err)
 		}
-		mgr.Wait()
 		ts.Close()
 	})
 	return ts

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -18,26 +18,15 @@ import (
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // runServer runs the server's main loop in this process with args until
 // the test ends, and returns its base URL once it is ready.
 func runServer(t *testing.T, args ...string) string {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := nettest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-addr", addr, "-log-level", "warn"}, args...), func(string) string { return "" }, io.Discard)
+		done <- Run(ctx, append([]string{"-addr", addr, "-log-level", "warn"}, args...), func(string) string { return "" }, io.Discard, builtin)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -158,11 +147,11 @@ func TestPublicURLConfig(t *testing.T) {
 		{"-trusted-proxies", "10.0.0.0/8, proxy.example"},
 		{"-trusted-proxies", "10.0.0.0/33"},
 	} {
-		if _, err := parseConfig(bad, noEnv, io.Discard); err == nil {
+		if _, err := parseConfig("tickroom", bad, noEnv, io.Discard); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	cfg, err := parseConfig([]string{"-trusted-proxies", "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"}, noEnv, io.Discard)
+	cfg, err := parseConfig("tickroom", []string{"-trusted-proxies", "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +160,7 @@ func TestPublicURLConfig(t *testing.T) {
 		t.Fatalf("trusted proxies %v", got)
 	}
 	// -public-host alone still sets the allowed origin.
-	cfg, err = parseConfig([]string{"-public-host", "game.example:8443"}, noEnv, io.Discard)
+	cfg, err = parseConfig("tickroom", []string{"-public-host", "game.example:8443"}, noEnv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +168,7 @@ func TestPublicURLConfig(t *testing.T) {
 		t.Fatalf("origins with -public-host: %q", o)
 	}
 	// The default :8080 names no host: ws_url follows each request's Host.
-	cfg, _ = parseConfig(nil, noEnv, io.Discard)
+	cfg, _ = parseConfig("tickroom", nil, noEnv, io.Discard)
 	cfg.listen = &net.TCPAddr{IP: net.IPv6zero, Port: 8080}
 	if u, _ := cfg.publicURL(); u != nil {
 		t.Fatalf("public URL %v for -addr :8080, want none", u)

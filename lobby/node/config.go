@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"flag"
@@ -24,6 +24,8 @@ type config struct {
 	LogFormat        string
 	LogLevel         string
 	DefaultRoom      string
+	DefaultGame      string
+	DefaultMode      string
 	DefaultTickRate  int
 	DefaultSendRate  int
 	PprofAddr        string
@@ -89,9 +91,9 @@ func defaultConfig() config {
 
 // parseConfig reads flags from args, falling back to getenv for any flag
 // not given on the command line.
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	c := defaultConfig()
-	fs := flag.NewFlagSet("tickroom", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL clients reach the server at, e.g. https://play.example.com: join answers' ws_url is built on it and browsers from its host may open WebSockets (default: -addr when it names a host, else each request's Host)")
@@ -100,6 +102,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 	fs.StringVar(&c.DefaultRoom, "default-room", c.DefaultRoom, "name of the always-open default room (empty: none)")
+	fs.StringVar(&c.DefaultGame, "default-game", c.DefaultGame, "game of the default room (empty: the program's first game; GET /api/games lists them)")
+	fs.StringVar(&c.DefaultMode, "default-mode", c.DefaultMode, "mode of the default room's game (empty: its first)")
 	fs.IntVar(&c.DefaultTickRate, "default-tick-rate", c.DefaultTickRate, "tick rate of the default room, 10..60 Hz")
 	fs.IntVar(&c.DefaultSendRate, "default-send-rate", c.DefaultSendRate, "snapshots per second in the default room; divides its tick rate (0: every tick)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", c.PprofAddr, "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (empty: off)")
