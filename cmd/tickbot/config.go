@@ -73,7 +73,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.Rooms, "rooms", c.Rooms, "rooms to create through the REST API (ignored with -room)")
 	fs.StringVar(&c.Room, "room", c.Room, "join this existing room instead of creating rooms")
 	fs.IntVar(&c.BotsPerRoom, "bots-per-room", c.BotsPerRoom, "bots in each room")
-	fs.StringVar(&c.Game, "game", c.Game, "the game of the rooms tickbot creates (and whose bots play): "+strings.Join(gameNames(), ", "))
+	fs.StringVar(&c.Game, "game", c.Game, "the game of the rooms tickbot creates (and whose bots play): any game the server lists at GET /api/games; tickbot knows the own bots of "+strings.Join(gameNames(), ", ")+", and plays any other with the generic behaviours")
 	fs.StringVar(&c.Behavior, "behavior", c.Behavior, "what bots do: "+strings.Join(generic, ", ")+", or a game's own bot ("+strings.Join(allBots(), ", ")+")")
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run, ramp included (0: until interrupted)")
 	fs.DurationVar(&c.Ramp, "ramp", c.Ramp, "spread the connects evenly over this long")
@@ -104,8 +104,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-rooms: %d is not positive", c.Rooms)
 	case c.BotsPerRoom < 1:
 		return fmt.Errorf("-bots-per-room: %d is not positive", c.BotsPerRoom)
-	case c.def().Name == "":
-		return fmt.Errorf("-game: %q is not one of %s", c.Game, strings.Join(gameNames(), ", "))
+	case !validGameName(c.Game):
+		return fmt.Errorf("-game: %q is not a game name (a-z, 0-9, '-'); the server lists its games at GET /api/games", c.Game)
 	case !slices.Contains(behaviorNames(c.def()), c.Behavior):
 		return fmt.Errorf("-behavior: %q is not one of %s for %s", c.Behavior, strings.Join(behaviorNames(c.def()), ", "), c.Game)
 	case c.Duration < 0 || c.Ramp < 0:
@@ -136,7 +136,14 @@ func (c config) bots() int {
 	return c.Rooms * c.BotsPerRoom
 }
 
-// def is the -game's definition (zero when there is no such game).
+// validGameName: the lobby's rule for a game's name. Whether the server
+// runs the game, the lobby says when tickbot creates a room of it.
+func validGameName(name string) bool {
+	return name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
+}
+
+// def is the -game's definition when it is a built-in game, whose own bots
+// tickbot can run; zero for any other game, played by generic behaviours.
 func (c config) def() game.Definition {
 	d, _ := games.Find(games.Builtin(), c.Game)
 	return d

@@ -152,15 +152,15 @@ func TestConfigEnvFallback(t *testing.T) {
 	}
 }
 
-// A game tickbot does not know, or a behaviour the game has no bot for, is
-// a usage error (exit 2) naming the flag and what it takes, before any
+// A game name the lobby could not have, or a behaviour the game has no bot
+// for, is a usage error (exit 2) naming the flag and what it takes, before any
 // room is made.
 func TestGameUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want []string // in stderr
 	}{
-		{[]string{"-game", "nosuch"}, []string{"-game", `"nosuch"`, "arena", "blobs"}},
+		{[]string{"-game", "No Such"}, []string{"-game", `"No Such"`, "GET /api/games"}},
 		{[]string{"-game", "blobs", "-behavior", "fighter"}, []string{"-behavior", `"fighter"`, "forager", "for blobs"}},
 		{[]string{"-game", "arena", "-behavior", "forager"}, []string{"-behavior", `"forager"`, "fighter", "for arena"}},
 	} {
@@ -348,5 +348,19 @@ func TestJoinsWaitOutQuota(t *testing.T) {
 	}
 	if sum["connected"] != 12.0 || sum["connect_errors"] != 0.0 {
 		t.Errorf("connected %v, connect errors %v, want 12 and 0\n%s", sum["connected"], sum["connect_errors"], stderr)
+	}
+}
+
+// A game the server does not run is the lobby's to refuse: tickbot says
+// so, naming the game, and makes no room.
+func TestGameTheServerLacks(t *testing.T) {
+	srv := lobbytest.Start(t, lobbytest.Config{Games: []game.Definition{lobbytest.SmallArena()}})
+	code, _, stderr := runTickbot(t, "-server", srv.URL, "-game", "chess", "-bots-per-room", "2", "-duration", "1s", "-json", "-quiet")
+	if code == exitOK || !strings.Contains(stderr, `no game "chess"`) {
+		t.Fatalf("exit %d, want a failure naming the game:\n%s", code, stderr)
+	}
+	t.Logf("exit %d: %s", code, stderr)
+	if n := len(srv.Manager.Rooms()); n != 0 {
+		t.Fatalf("%d rooms made", n)
 	}
 }
