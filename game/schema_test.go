@@ -1,6 +1,7 @@
 package game
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -49,6 +50,46 @@ func TestCheckEntity(t *testing.T) {
 		err := s.CheckEntity(&tc.e)
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%+v: %v, want %q", tc.e, err, tc.want)
+		}
+	}
+}
+
+// TestValidate: a schema that clients could not decode, or that breaks a
+// limit, is refused with what is wrong.
+func TestValidate(t *testing.T) {
+	field := func(name string) Field { return Field{Name: name, Type: Int16, Delta: Diff} }
+	valid := func() *Schema {
+		return &Schema{Game: "g", Kinds: []Kind{{ID: 1, Name: "k", Fields: []Field{field("x")}}},
+			Input: []InputField{{Name: "dir", Min: -1, Max: 1}}, Events: []EventDef{{Kind: FirstGameEvent, Name: "hit"}}}
+	}
+	tests := []struct {
+		name   string
+		change func(s *Schema)
+		want   string // "" for valid
+	}{
+		{"valid", func(*Schema) {}, ""},
+		{"no game", func(s *Schema) { s.Game = "" }, "no game name"},
+		{"no kinds", func(s *Schema) { s.Kinds = nil }, "0 entity kinds"},
+		{"kind id 0", func(s *Schema) { s.Kinds[0].ID = 0 }, "id 0"},
+		{"repeated kind", func(s *Schema) { s.Kinds = append(s.Kinds, Kind{ID: 2, Name: "k"}) }, "repeated"},
+		{"too many fields", func(s *Schema) { s.Kinds[0].Fields = make([]Field, MaxFields+1) }, "more than 14 fields"},
+		{"repeated field", func(s *Schema) { s.Kinds[0].Fields = append(s.Kinds[0].Fields, field("x")) }, `field "x": empty or repeated`},
+		{"unknown type", func(s *Schema) { s.Kinds[0].Fields[0].Type = Uint32 + 1 }, "unknown type"},
+		{"age not u32", func(s *Schema) { s.Kinds[0].Fields[0].Delta = Age }, "so it is u32"},
+		{"negative scale", func(s *Schema) { s.Kinds[0].Fields[0].Scale = -1 }, "negative scale"},
+		{"input min above max", func(s *Schema) { s.Input[0].Min = 2 }, "min 2 above max 1"},
+		{"repeated input", func(s *Schema) { s.Input = append(s.Input, s.Input[0]) }, `input field "dir"`},
+		{"room's event kind", func(s *Schema) { s.Events[0].Kind = EventChat }, "below 16"},
+	}
+	for _, tc := range tests {
+		s := valid()
+		tc.change(s)
+		err := s.Validate()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+		if err != nil && !errors.Is(err, ErrSchema) {
+			t.Errorf("%s: %v does not match ErrSchema", tc.name, err)
 		}
 	}
 }
