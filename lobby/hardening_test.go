@@ -19,7 +19,9 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
@@ -196,9 +198,10 @@ func TestBadFramesGetCloseCodes(t *testing.T) {
 	go watch(ctx, honest, &rate)
 	start := time.Now()
 
+	codec := arenaCodec()
 	flood := func(conn *websocket.Conn) {
 		for i := range 5000 {
-			if conn.Write(ctx, websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
+			if conn.Write(ctx, websocket.MessageBinary, codec.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
 				return
 			}
 		}
@@ -413,7 +416,7 @@ func TestReconnectKeepsPlayer(t *testing.T) {
 	aim := uint16(math.Atan2(float64(them.Y-me.Y), float64(them.X-me.X)) / (2 * math.Pi) * 65536)
 	var score int32
 	for score == 0 {
-		if _, err := shooter.SendInput(ctx, game.Input{Aim: aim, Buttons: game.ButtonFire}); err != nil {
+		if _, err := shooter.SendInput(ctx, arena.Input{Aim: aim, Buttons: arena.ButtonFire}.Wire()); err != nil {
 			t.Fatal(err)
 		}
 		u := readSnapshot(t, ctx, shooter)
@@ -439,7 +442,7 @@ func TestReconnectKeepsPlayer(t *testing.T) {
 		t.Fatal("reconnected as another player")
 	}
 	e := waitForEntity(t, ctx, shooter, shooter.PlayerID())
-	if e.Score != score || e.Flags&game.FlagReconnecting != 0 {
+	if e.Score != score || e.Flags&arena.FlagAway != 0 {
 		t.Fatalf("after reconnect: score %d flags %b, want score %d, not reconnecting", e.Score, e.Flags, score)
 	}
 }
@@ -478,17 +481,12 @@ func (p panicky) Step(ev []game.Event) []game.Event {
 
 func TestPanicClosesOnlyThatRoom(t *testing.T) {
 	var armed atomic.Bool
-	ts := startServerGame(t, func(cfg rooms.Config) game.Game {
-		g := smallArena(cfg)
-		if cfg.Name == "doomed" {
-			return panicky{g, &armed}
-		}
-		return g
-	})
+	ts := startServerGames(t, rooms.Options{}, lobbytest.SmallArena(),
+		smallArenaAs("doomed", func(g game.Game) game.Game { return panicky{g, &armed} }))
 	mgr := ts.mgr
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	doomed, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "doomed"}, nil)
+	doomed, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "doomed", Game: "doomed"}, nil)
 	fine, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "fine"}, nil)
 	victim := join(t, ctx, ts.URL, doomed.ID, "victim")
 	bystander := join(t, ctx, ts.URL, fine.ID, "bystander")
@@ -634,8 +632,9 @@ func TestKickedClientLosesSeat(t *testing.T) {
 		send func(*websocket.Conn)
 	}{
 		{"flooding", func(c *websocket.Conn) {
+			codec := arenaCodec()
 			for i := range 5000 {
-				if c.Write(ctx, websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
+				if c.Write(ctx, websocket.MessageBinary, codec.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
 					return
 				}
 			}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,21 +37,23 @@ type bot struct {
 	sendRate    atomic.Uint32 // snapshots per second, from the welcome
 
 	// written by the reader, read by anyone
-	intent    atomic.Uint32 // a fighter's chosen input (packInput)
+	intent    intent // a thinking bot's chosen input
 	snapshots atomic.Uint64
 	bytesIn   atomic.Uint64
-	hits      atomic.Uint64 // hits this bot's shots landed
-	kills     atomic.Uint64
-	moved     atomic.Bool // a fighter has seen its avatar move
+	moved     atomic.Bool // a thinking bot has seen its avatar change
 	gaps      hist        // time between two snapshots
+	events    eventCounts // the game's events this bot caused (A is its player)
 
 	// sent[seq%sentRing] is packSent(seq, when) of the inputs sent lately:
 	// written by the sender, read by the reader to measure input lag.
 	sent [sentRing]atomic.Uint64
 
 	// owned by the reader
-	pilot   pilot
-	lastAck uint32 // the newest input sequence a snapshot acknowledged
+	brain   game.Bot     // a thinking bot's, made at connect
+	self    game.Entity  // its avatar in the last snapshot
+	schema  *game.Schema // from the welcome
+	lastAck uint32       // the newest input sequence a snapshot acknowledged
+	pending []game.Event // events since the brain last thought
 
 	// owned by the room's sender
 	rng      *rand.Rand
@@ -61,8 +66,7 @@ type bot struct {
 func newBot(n int, kind behavior, r *room, seed uint64) *bot {
 	return &bot{
 		n: n, kind: kind, room: r, name: fmt.Sprintf("bot-%d", n),
-		rng:   rand.New(rand.NewPCG(seed, uint64(n)*2)),
-		pilot: pilot{rng: rand.New(rand.NewPCG(seed, uint64(n)*2+1))},
+		rng: rand.New(rand.NewPCG(seed, uint64(n)*2)),
 	}
 }
 
@@ -107,7 +111,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	opts := s.skipOpts
-	if b.kind == fighter {
+	if b.kind.thinks() {
 		opts = s.fullOpts
 	}
 	c, err := joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
@@ -115,9 +119,15 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 		return nil, err
 	}
 	w := c.Welcome()
-	b.pilot.mapW, b.pilot.mapH = float64(w.Map.W), float64(w.Map.H)
-	if s.cfg.OnChange {
-		b.pilot.aimStep = 256 // 1.4°: a moving target does not change the input every tick
+	if w.Game != s.cfg.Game {
+		// Its bots would send another game's inputs (and be refused for
+		// them): a room given with -room must run -game.
+		c.Leave(ctx)
+		return nil, fmt.Errorf("room %s runs %s, not %s: run tickbot with -game %s", w.RoomID, w.Game, s.cfg.Game, w.Game)
+	}
+	b.schema = c.Schema()
+	if b.kind.thinks() {
+		b.brain = b.kind.brain(b.schema, int(w.TickRate), s.cfg.Seed^uint64(b.n)<<1|1)
 	}
 	b.sendRate.Store(uint32(w.SendRate))
 	now := time.Now()
@@ -146,15 +156,17 @@ func (b *bot) read(s *swarm, c *client.Client) {
 				b.gaps.Add(now.Sub(last))
 			}
 			last = now
-			if b.kind == fighter {
+			if b.brain != nil {
 				b.acked(s, u.AckSeq, now)
-				b.intent.Store(packInput(b.pilot.fight(me, u.Entities, now)))
-				if b.pilot.moving && !b.moved.Load() {
-					b.moved.Store(true)
-				}
+				b.intent.set(b.brain.Think(me, u.Tick, u.Entities, b.pending))
+				b.pending = b.pending[:0]
+				b.watchSelf(me, u.Entities)
 			}
 		case netcode.MsgEvents:
-			b.count(me, u.Events)
+			b.events.count(b.schema, me, u.Events)
+			if b.brain != nil {
+				b.pending = append(b.pending, u.Events...)
+			}
 		case netcode.MsgPong:
 			s.stats.rtt.Add(u.RTT)
 		case netcode.MsgError:
@@ -164,18 +176,17 @@ func (b *bot) read(s *swarm, c *client.Client) {
 	}
 }
 
-func (b *bot) count(me uint32, events []game.Event) {
-	for _, e := range events {
-		if e.A != me {
-			continue
-		}
-		switch e.Kind {
-		case game.EventHit:
-			b.hits.Add(1)
-		case game.EventKill:
-			b.kills.Add(1)
-		}
+// watchSelf notes when the bot's own avatar changes between snapshots:
+// the bot is playing.
+func (b *bot) watchSelf(me uint32, view []game.Entity) {
+	i, ok := slices.BinarySearchFunc(view, me, func(e game.Entity, id uint32) int { return cmp.Compare(e.ID, id) })
+	if !ok {
+		return
 	}
+	if b.self.ID == me && b.self != view[i] && !b.moved.Load() {
+		b.moved.Store(true)
+	}
+	b.self = view[i]
 }
 
 // ended records the end of the connection; unless the swarm is stopping
@@ -214,15 +225,18 @@ func (b *bot) act(s *swarm, now time.Time) {
 		c.Ping(ctx)
 	}
 	var in game.Input
-	switch b.kind {
-	case idle:
+	switch {
+	case b.kind.name == idle:
 		return
-	case fighter:
-		in = unpackInput(b.intent.Load())
-	case wander, chatty:
-		in = b.walker.walk(b.rng, now)
+	case b.kind.thinks():
+		in = b.intent.get()
+		if s.cfg.OnChange {
+			in = coarse(in, c.Schema().Input)
+		}
+	default:
+		in = b.walker.walk(b.rng, c.Schema().Input, now)
 	}
-	if b.kind == chatty {
+	if b.kind.name == chatty {
 		b.chat(c, now)
 	}
 	if s.cfg.OnChange && in == b.lastIn && now.Sub(b.lastSent) < s.cfg.Keepalive {
@@ -280,6 +294,40 @@ func (b *bot) chat(c *client.Client, now time.Time) {
 	}
 	w.nextChat = now.Add(4*time.Second + durN(b.rng, 4*time.Second))
 	c.Chat(context.Background(), chatLines[b.rng.IntN(len(chatLines))])
+}
+
+// eventCounts counts a bot's game events by the schema's name for them.
+type eventCounts struct {
+	mu sync.Mutex
+	n  map[string]uint64
+}
+
+// count adds the game events of events that player me caused (A).
+func (c *eventCounts) count(s *game.Schema, me uint32, events []game.Event) {
+	for _, e := range events {
+		if e.A != me || e.Kind < game.FirstGameEvent {
+			continue
+		}
+		name := fmt.Sprint(e.Kind)
+		if def := s.EventByKind(e.Kind); def != nil {
+			name = def.Name
+		}
+		c.mu.Lock()
+		if c.n == nil {
+			c.n = map[string]uint64{}
+		}
+		c.n[name]++
+		c.mu.Unlock()
+	}
+}
+
+// addTo adds the counts to sum.
+func (c *eventCounts) addTo(sum map[string]uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range c.n {
+		sum[k] += v
+	}
 }
 
 // joinRetrying joins, waiting and trying again while the lobby answers 429:

@@ -5,15 +5,20 @@
 //	tickbot -server http://127.0.0.1:8080 -rooms 5 -bots-per-room 8 -duration 10s
 //	tickbot -room ROOM_ID -bots-per-room 3 -behavior fighter -duration 0   # until Ctrl-C
 //	tickbot -rooms 100 -behavior wander -ramp 5s -duration 30s -json -min-delivered 0.99
+//	tickbot -game blobs -rooms 2 -bots-per-room 16 -duration 30s
 //
-// It creates -rooms rooms through the lobby's REST API (or joins -room),
-// connects -bots-per-room bots to each, spread over -ramp, and runs them
-// for -duration. Each room is created when its first bot's turn in the
-// ramp comes. Behaviours: idle bots only read and ping; wander bots walk
-// in random directions; fighter bots steer toward the nearest enemy in
-// their snapshots, aim where it will be and shoot; chatty bots wander and
-// chat; mixed gives every eight bots four fighters, two wanderers, a chatty
-// and an idle one.
+// It creates -rooms rooms of -game (default the arena) through the lobby's
+// REST API (or joins -room), connects -bots-per-room bots to each, spread
+// over -ramp, and runs them for -duration. Each room is created when its
+// first bot's turn in the ramp comes. Bots decode any game from the schema
+// of their welcome. Generic behaviours, for any game: idle bots only read
+// and ping; wander bots send random inputs within each input field's
+// range; chatty bots wander and chat. A built-in game's own bots play it:
+// the arena's fighters steer toward the nearest enemy in their snapshots,
+// aim where it will be and shoot; blobs' foragers eat. play (the default)
+// is the game's first own bot, or wander for a game without one; mixed
+// gives every eight bots four of those, two wanderers, a chatty and an idle
+// one.
 //
 // Each second a status line on stderr shows the bots connected, snapshots
 // per second, the round trip's p50 and p99 (from ping/pong) and errors. At

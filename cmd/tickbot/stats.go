@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,22 +56,22 @@ type summary struct {
 	DurationS             float64 `json:"duration_s"`
 
 	// Only in the human summary.
-	botSeconds  float64
-	snapshots   uint64
-	inputs      uint64
-	hits, kills uint64
-	gapP50ms    float64
-	lagP50ms    float64 // input lag: see stats.inputLag
-	lagP99ms    float64
-	lagN        uint64
-	cpu         float64 // tickbot's own CPU, fraction of one core
-	notes       map[string]int
+	botSeconds float64
+	snapshots  uint64
+	inputs     uint64
+	events     map[string]uint64 // game events the bots caused, by name
+	gapP50ms   float64
+	lagP50ms   float64 // input lag: see stats.inputLag
+	lagP99ms   float64
+	lagN       uint64
+	cpu        float64 // tickbot's own CPU, fraction of one core
+	notes      map[string]int
 }
 
 // summarize measures the run up to end: only the time each bot was
 // connected before end counts.
 func (s *swarm) summarize(end time.Time, cpu float64) summary {
-	sum := summary{Bots: len(s.bots), Connected: s.stats.connected.Load(), cpu: cpu}
+	sum := summary{Bots: len(s.bots), Connected: s.stats.connected.Load(), cpu: cpu, events: map[string]uint64{}}
 	endNs := s.since(end)
 	var expected float64
 	var gaps, rtt, lag counts
@@ -90,8 +93,7 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 		expected += rate * secs
 		sum.snapshots += b.snapshots.Load()
 		sum.BytesPerBotPerSec += float64(b.bytesIn.Load())
-		sum.hits += b.hits.Load()
-		sum.kills += b.kills.Load()
+		b.events.addTo(sum.events)
 		b.gaps.addTo(&gaps)
 	}
 	s.stats.rtt.addTo(&rtt)
@@ -139,7 +141,13 @@ func (sum *summary) writeHuman(w io.Writer) {
 		fmt.Fprintf(w, "  input lag  p50 %.2f ms, p99 %.2f ms from sending an input to the first snapshot acknowledging it (%d inputs)\n",
 			sum.lagP50ms, sum.lagP99ms, sum.lagN)
 	}
-	fmt.Fprintf(w, "  fighting   %d hits, %d kills\n", sum.hits, sum.kills)
+	if len(sum.events) > 0 {
+		var parts []string
+		for _, name := range slices.Sorted(maps.Keys(sum.events)) {
+			parts = append(parts, fmt.Sprintf("%d %s", sum.events[name], name))
+		}
+		fmt.Fprintf(w, "  game       %s (events the bots caused)\n", strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "  tickbot    %.0f%% of one core\n", 100*sum.cpu)
 	for msg, n := range sum.notes {
 		fmt.Fprintf(w, "  problem    %dx %s\n", n, msg)
