@@ -36,6 +36,13 @@ type bot struct {
 	endedAt     atomic.Int64  // ns since the swarm started; 0 while connected
 	sendRate    atomic.Uint32 // snapshots per second, from the welcome
 
+	// up is the bot's connected time, so far, of the connections that
+	// ended: a bot that rejoins has several. Under upMu with the current
+	// connection's start and end, so a summary sees them agree.
+	upMu    sync.Mutex
+	up      int64 // ns
+	upSince int64 // ns since the swarm started; the current connection's start, 0 when none
+
 	// written by the reader, read by anyone
 	intent    intent // a thinking bot's chosen input
 	snapshots atomic.Uint64
@@ -87,21 +94,65 @@ func (b *bot) run(ctx context.Context, s *swarm, at time.Time) {
 		return
 	case <-b.room.ready:
 	}
-	c, err := b.connect(ctx, s)
+	c, err := b.joinRoom(ctx, s)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.stats.connectErrors.Add(1)
-			s.stats.note("connect: " + err.Error())
-		}
+		b.connectFailed(ctx, s, err)
 		return
 	}
 	b.read(s, c)
+	if s.cfg.Rejoin {
+		b.rejoin(ctx, s)
+	}
 }
 
-func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
+// joinRoom connects the bot to its room.
+func (b *bot) joinRoom(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.room.err != nil {
 		return nil, fmt.Errorf("creating its room: %w", b.room.err)
 	}
+	return b.connect(ctx, s, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
+		return joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	})
+}
+
+func (b *bot) connectFailed(ctx context.Context, s *swarm, err error) {
+	if ctx.Err() == nil {
+		s.stats.connectErrors.Add(1)
+		s.stats.note("connect: " + err.Error())
+	}
+}
+
+// rejoin quick-plays again each time the bot's connection ends, until the
+// run does: the lobby finds it a room of its game with space, on whatever
+// node runs it, or makes one. A failed attempt is counted and tried again
+// after a growing pause.
+func (b *bot) rejoin(ctx context.Context, s *swarm) {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil && !s.stopping.Load() {
+		c, err := b.connect(ctx, s, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
+			seat, err := quickPlayRetrying(ctx, s.cfg.Server, s.cfg.Game, b.name, opts)
+			if err != nil {
+				return nil, err
+			}
+			return client.Dial(ctx, seat.WSURL, opts)
+		})
+		if err != nil {
+			b.connectFailed(ctx, s, fmt.Errorf("rejoining: %w", err))
+			if !sleepUntil(ctx, time.Now().Add(wait)) {
+				return
+			}
+			wait = min(2*wait, 2*time.Second)
+			continue
+		}
+		s.stats.rejoins.Add(1)
+		wait = 100 * time.Millisecond
+		b.read(s, c)
+	}
+}
+
+// connect joins through join and readies the bot to play: its brain, its
+// counters, its client for the sender.
+func (b *bot) connect(ctx context.Context, s *swarm, join func(context.Context, *client.Options) (*client.Client, error)) (*client.Client, error) {
 	select {
 	case s.connecting <- struct{}{}:
 		defer func() { <-s.connecting }()
@@ -114,7 +165,7 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.kind.thinks() {
 		opts = s.fullOpts
 	}
-	c, err := joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	c, err := join(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -130,11 +181,32 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 		b.brain = b.kind.brain(b.schema, int(w.TickRate), s.cfg.Seed^uint64(b.n)<<1|1)
 	}
 	b.sendRate.Store(uint32(w.SendRate))
-	now := time.Now()
-	b.connectedAt.Store(s.since(now))
+	// A new seat numbers its inputs afresh.
+	b.self, b.lastAck, b.pending = game.Entity{}, 0, b.pending[:0]
+	for i := range b.sent {
+		b.sent[i].Store(0)
+	}
+	now := s.since(time.Now())
+	b.upMu.Lock()
+	b.upSince = now
+	b.upMu.Unlock()
 	b.client.Store(c)
+	b.endedAt.Store(0)
+	b.connectedAt.Store(now)
 	s.stats.connected.Add(1)
 	return c, nil
+}
+
+// upTime is how long the bot has been connected up to end (ns since the
+// swarm started), over all its connections.
+func (b *bot) upTime(end int64) int64 {
+	b.upMu.Lock()
+	defer b.upMu.Unlock()
+	up := b.up
+	if b.upSince != 0 && end > b.upSince {
+		up += end - b.upSince
+	}
+	return up
 }
 
 // read owns the client's reading side until the connection ends.
@@ -192,7 +264,12 @@ func (b *bot) watchSelf(me uint32, view []game.Entity) {
 // ended records the end of the connection; unless the swarm is stopping
 // it counts as a disconnect.
 func (b *bot) ended(s *swarm, now time.Time, err error) {
-	b.endedAt.Store(max(s.since(now), 1))
+	at := max(s.since(now), 1)
+	b.upMu.Lock()
+	b.up += max(at-b.upSince, 0)
+	b.upSince = 0
+	b.upMu.Unlock()
+	b.endedAt.Store(at)
 	s.stats.connected.Add(-1)
 	if s.stopping.Load() {
 		return
@@ -327,6 +404,24 @@ func (c *eventCounts) addTo(sum map[string]uint64) {
 	defer c.mu.Unlock()
 	for k, v := range c.n {
 		sum[k] += v
+	}
+}
+
+// quickPlayRetrying is joinRetrying for quick play.
+func quickPlayRetrying(ctx context.Context, server, gameName, name string, opts *client.Options) (*rest.Seat, error) {
+	wait := 50 * time.Millisecond
+	for {
+		seat, err := client.QuickPlay(ctx, server, gameName, "", name, opts)
+		var p *rest.Problem
+		if err == nil || !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			return seat, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
 	}
 }
 

@@ -39,6 +39,7 @@ type config struct {
 	Seed          uint64
 	CPUProfile    string
 	JoinsInFlight int
+	Rejoin        bool
 }
 
 func defaultConfig() config {
@@ -83,6 +84,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.JSON, "json", c.JSON, "print the summary as one JSON object on stdout")
 	fs.Float64Var(&c.MinDelivered, "min-delivered", c.MinDelivered, "exit with status 3 when the delivered ratio is below this")
 	fs.Float64Var(&c.ExpectHz, "expect-hz", c.ExpectHz, "snapshots per second a bot should receive (0: the room's send rate)")
+	fs.BoolVar(&c.Rejoin, "rejoin", c.Rejoin, "when a bot's connection ends before the run does (its room closed, its node died), it quick-plays -game again: in a cluster it lands on any node")
 	fs.BoolVar(&c.OnChange, "input-on-change", c.OnChange, "send an input only when it changed, plus one per -keepalive")
 	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "with -input-on-change, the longest time between two inputs")
 	fs.DurationVar(&c.PingEvery, "ping-every", c.PingEvery, "how often each bot pings to measure its round trip")

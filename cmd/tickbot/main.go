@@ -20,12 +20,16 @@
 // gives every eight bots four of those, two wanderers, a chatty and an idle
 // one.
 //
+// With -rejoin a bot whose connection ends before the run does (its room
+// closed, its node died) quick-plays -game again and plays on wherever the
+// lobby seats it: in a cluster, on another node.
+//
 // Each second a status line on stderr shows the bots connected, snapshots
 // per second, the round trip's p50 and p99 (from ping/pong) and errors. At
 // the end, or on Ctrl-C, every bot leaves its seat and tickbot prints a
 // summary; with -json, one JSON object on stdout:
 //
-//	bots, connected, connect_errors, disconnects, snapshots_per_bot_per_sec,
+//	bots, connected, connect_errors, disconnects, rejoins, snapshots_per_bot_per_sec,
 //	expected_snapshot_rate, delivered_ratio, bytes_per_bot_per_sec,
 //	rtt_p50_ms, rtt_p99_ms, snapshot_gap_p99_ms, duration_s
 //

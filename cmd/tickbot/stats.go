@@ -19,6 +19,7 @@ type stats struct {
 	connected     atomic.Int64
 	connectErrors atomic.Uint64
 	disconnects   atomic.Uint64
+	rejoins       atomic.Uint64
 	serverErrors  atomic.Uint64
 	inputs        atomic.Uint64
 	rtt           hist
@@ -46,6 +47,7 @@ type summary struct {
 	Connected             int64   `json:"connected"`
 	ConnectErrors         uint64  `json:"connect_errors"`
 	Disconnects           uint64  `json:"disconnects"`
+	Rejoins               uint64  `json:"rejoins"`
 	SnapshotsPerBotPerSec float64 `json:"snapshots_per_bot_per_sec"`
 	ExpectedSnapshotRate  float64 `json:"expected_snapshot_rate"`
 	DeliveredRatio        float64 `json:"delivered_ratio"`
@@ -76,15 +78,10 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	var expected float64
 	var gaps, rtt, lag counts
 	for _, b := range s.bots {
-		from := b.connectedAt.Load()
-		if from == 0 {
+		if b.connectedAt.Load() == 0 {
 			continue
 		}
-		to := b.endedAt.Load()
-		if to == 0 || to > endNs {
-			to = endNs
-		}
-		secs := float64(max(to-from, 0)) / 1e9
+		secs := float64(b.upTime(endNs)) / 1e9
 		sum.botSeconds += secs
 		rate := float64(b.sendRate.Load())
 		if s.cfg.ExpectHz > 0 {
@@ -101,6 +98,7 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	sum.lagP50ms, sum.lagP99ms, sum.lagN = round(lag.quantile(0.5), 3), round(lag.quantile(0.99), 3), lag.total()
 	sum.ConnectErrors = s.stats.connectErrors.Load()
 	sum.Disconnects = s.stats.disconnects.Load()
+	sum.Rejoins = s.stats.rejoins.Load()
 	sum.inputs = s.stats.inputs.Load()
 	sum.DurationS = round(end.Sub(s.start).Seconds(), 3)
 	if sum.botSeconds > 0 {
@@ -130,8 +128,8 @@ func (sum *summary) writeJSON(w io.Writer) error {
 }
 
 func (sum *summary) writeHuman(w io.Writer) {
-	fmt.Fprintf(w, "tickbot: %d bots for %.1fs: %d connected at the end, %d connect errors, %d disconnects\n",
-		sum.Bots, sum.DurationS, sum.Connected, sum.ConnectErrors, sum.Disconnects)
+	fmt.Fprintf(w, "tickbot: %d bots for %.1fs: %d connected at the end, %d connect errors, %d disconnects, %d rejoins\n",
+		sum.Bots, sum.DurationS, sum.Connected, sum.ConnectErrors, sum.Disconnects, sum.Rejoins)
 	fmt.Fprintf(w, "  snapshots  %.2f per bot per second of %.2f expected: delivered %.2f%% (%d in %.0f bot-seconds)\n",
 		sum.SnapshotsPerBotPerSec, sum.ExpectedSnapshotRate, 100*sum.DeliveredRatio, sum.snapshots, sum.botSeconds)
 	fmt.Fprintf(w, "  gaps       p50 %.1f ms, p99 %.1f ms between snapshots\n", sum.gapP50ms, sum.GapP99ms)

@@ -57,7 +57,7 @@ func TestJSONSummary(t *testing.T) {
 	if dec.More() {
 		t.Fatalf("more than one JSON value on stdout:\n%s", stdout)
 	}
-	want := []string{"bots", "connected", "connect_errors", "disconnects", "snapshots_per_bot_per_sec",
+	want := []string{"bots", "connected", "connect_errors", "disconnects", "rejoins", "snapshots_per_bot_per_sec",
 		"expected_snapshot_rate", "delivered_ratio", "bytes_per_bot_per_sec", "rtt_p50_ms", "rtt_p99_ms",
 		"snapshot_gap_p99_ms", "duration_s"}
 	var keys []string
@@ -316,7 +316,7 @@ func TestInputOnChangeCoarseAim(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBot(0, behaviorOf(cfg.Behavior, cfg.def(), 0), r, 1)
-	c, err := b.connect(t.Context(), s)
+	c, err := b.joinRoom(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,5 +362,67 @@ func TestGameTheServerLacks(t *testing.T) {
 	t.Logf("exit %d: %s", code, stderr)
 	if n := len(srv.Manager.Rooms()); n != 0 {
 		t.Fatalf("%d rooms made", n)
+	}
+}
+
+// When their room closes under them, bots with -rejoin quick-play again
+// and play on in the room the lobby finds them; without it they stay
+// gone. Their connected time spans both connections: the delivered ratio
+// counts each bot's snapshots against its time in either room.
+func TestRejoin(t *testing.T) {
+	for _, rejoin := range []bool{true, false} {
+		t.Run(fmt.Sprintf("rejoin=%v", rejoin), func(t *testing.T) {
+			srv := lobbytest.Start(t, lobbytest.Config{})
+			args := []string{"-server", srv.URL, "-bots-per-room", "4", "-behavior", "wander", "-duration", "5s", "-ramp", "100ms", "-json", "-quiet"}
+			if rejoin {
+				args = append(args, "-rejoin")
+			}
+			type result struct {
+				code           int
+				stdout, stderr string
+			}
+			done := make(chan result, 1)
+			go func() {
+				code, stdout, stderr := runTickbot(t, args...)
+				done <- result{code, stdout, stderr}
+			}()
+			full := func(except string) (string, error) {
+				for _, r := range srv.Manager.Rooms() {
+					if info := r.Info(); info.ID != except && info.Players == 4 {
+						return info.ID, nil
+					}
+				}
+				return "", fmt.Errorf("no room other than %q with 4 players", except)
+			}
+			var first string
+			checkFor(t, 5*time.Second, func() (err error) { first, err = full(""); return err })
+			// They play a while in their first room, whose time must count.
+			time.Sleep(1500 * time.Millisecond)
+			if err := srv.Manager.Close(first); err != nil {
+				t.Fatal(err)
+			}
+			if rejoin {
+				checkFor(t, 3*time.Second, func() error { _, err := full(first); return err })
+			}
+			r := <-done
+			var got map[string]float64
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("exit %d, stdout is not JSON: %v\n%s", r.code, err, r.stderr)
+			}
+			want := map[string]float64{"bots": 4, "disconnects": 4, "connect_errors": 0, "rejoins": 0, "connected": 0}
+			if rejoin {
+				want["rejoins"], want["connected"] = 4, 4
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s = %v, want %v\n%s", k, got[k], v, r.stderr)
+				}
+			}
+			// Counted against the time connected, not the run: more than
+			// every snapshot sent means the time was undercounted.
+			if d := got["delivered_ratio"]; d > 1.01 || d < 0.5 {
+				t.Errorf("delivered ratio %v: the bots' connected time is miscounted\n%s", d, r.stderr)
+			}
+		})
 	}
 }
