@@ -3,6 +3,7 @@ package netcode
 import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/game/blobs"
 )
 
 // goldenCase is the source of one golden vector.
@@ -229,6 +230,11 @@ func goldenCases() []goldenCase {
 	// Tick 11: player 2 left and projectile 41 flew out of view.
 	a11 := []game.Entity{a9[0], a9[2], a9[3], a9[4]}
 	z100, z103 := zooTick100(), zooTick103()
+	bs, b1, b2 := blobsTicks()
+	bc := MustCodec(bs)
+	blobsWelcome := &Welcome{PlayerID: 1, RoomID: "r-b10b", TickRate: 30, SendRate: 30, Tick: 1, ReconnectToken: "t",
+		Roster: []RosterEntry{{ID: 1, Name: "ada", Score: 10}, {ID: 2, Name: "bob", Score: 10}},
+		Game:   "blobs", Mode: "ffa", Schema: bs}
 	return []goldenCase{
 		cl("input", "welcome", ac.AppendInput(nil, in(1, int32(arena.MoveUp|arena.MoveRight), 16384, int32(arena.ButtonFire)))),
 		cl("input-large", "welcome", ac.AppendInput(nil, in(70000, 0, 65535, 0))),
@@ -252,6 +258,10 @@ func goldenCases() []goldenCase {
 		snap("snapshot-zoo-full", "welcome-zoo", zc, 100, 0, 41, 1, View{}, View{World: z100}),
 		snap("snapshot-zoo-delta", "welcome-zoo", zc, 103, 100, 44, 1, View{World: z100}, View{World: z103}),
 		snap("snapshot-zoo-delta-other", "welcome-zoo", zc, 103, 100, 9, 2, View{World: z100}, View{World: z103}),
+		sv("welcome-blobs", AppendWelcome(nil, blobsWelcome)),
+		cl("input-blobs", "welcome-blobs", bc.AppendInput(nil, in(7, 620, 1000))),
+		snap("snapshot-blobs-full", "welcome-blobs", bc, b1.tick, 0, 3, 1, View{}, b1.view),
+		snap("snapshot-blobs-delta", "welcome-blobs", bc, b2.tick, b1.tick, 7, 1, b1.view, b2.view),
 		sv("pong", AppendPong(nil, Pong{ClientTime: 1234.5, Tick: 1201, ServerTime: 40050})),
 		sv("events", AppendEvents(nil, []game.Event{
 			{Seq: 18, Kind: game.EventJoin, A: 3, Text: "cy"},
@@ -264,4 +274,51 @@ func goldenCases() []goldenCase {
 		sv("events-empty", AppendEvents(nil, nil)),
 		sv("error", AppendError(nil, Error{Code: CodeBadMessage, Message: "input: aim: 70000 out of range 0..65535"})),
 	}
+}
+
+// blobsTick is a tick of a real blobs game and what player 1 saw of it.
+type blobsTick struct {
+	tick uint32
+	view View
+}
+
+// blobsTicks plays blobs (seed 1, a 1000 px field of 60 pellets, so a view
+// holds a few dozen entities) with two players heading for one point, and
+// returns the schema and player 1's views of the first two ticks in a row
+// between which a pellet in its view was eaten: blobs that moved and grew,
+// a pellet gone, pellets that stayed.
+func blobsTicks() (*game.Schema, blobsTick, blobsTick) {
+	g := blobs.New(blobs.Config{Seed: 1, TickRate: 30, Size: 1000, Pellets: 60})
+	for id := game.PlayerID(1); id <= 2; id++ {
+		if err := g.Join(id, ""); err != nil {
+			panic(err)
+		}
+		g.SetInput(id, game.Input{Seq: 1, V: [game.MaxInputFields]int32{500, 500}})
+	}
+	at := func() blobsTick {
+		w := g.World(nil)
+		return blobsTick{tick: g.Tick(), view: View{World: w, Seen: SetSeen(nil, len(w), g.Interest(1, w, nil))}}
+	}
+	ids := func(t blobsTick) map[uint32]bool {
+		m := map[uint32]bool{}
+		for i, e := range t.view.World {
+			if t.view.Seen[i/64]&(1<<(i%64)) != 0 {
+				m[e.ID] = true
+			}
+		}
+		return m
+	}
+	prev := at()
+	for range 300 {
+		g.Step(nil)
+		next := at()
+		seen := ids(next)
+		for id := range ids(prev) {
+			if !seen[id] {
+				return g.Schema(), prev, next
+			}
+		}
+		prev = next
+	}
+	panic("no pellet eaten in view in 300 ticks")
 }
