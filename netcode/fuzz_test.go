@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/blobs"
 )
 
 // addSeeds adds the golden vectors of one direction, each also truncated
@@ -42,11 +43,14 @@ func addSeeds(f *testing.F, direction string) {
 	f.Add(welcomeWith(append(okSchema(), "world", kv{"a", repeat(64, kv{"b", []any{kv{}}})})))  // small nested containers
 }
 
-// fuzzCodecs are the codecs FuzzDecodeClient reads every frame with.
-func fuzzCodecs() []*Codec { return []*Codec{MustCodec(arenaSchema()), MustCodec(zooSchema())} }
+// fuzzCodecs are the codecs FuzzDecodeClient reads every frame with: both
+// built-in games' and the zoo's.
+func fuzzCodecs() []*Codec {
+	return []*Codec{MustCodec(arenaSchema()), MustCodec(blobs.New(blobs.Config{}).Schema()), MustCodec(zooSchema())}
+}
 
-// FuzzDecodeClient decodes every frame with the arena's codec and with the
-// zoo's. Whatever decodes re-encodes to a frame that decodes to the same
+// FuzzDecodeClient decodes every frame with the codec of the arena, of
+// blobs and of the zoo. Whatever decodes re-encodes to a frame that decodes to the same
 // message and encodes again to the same bytes; an input's fields are
 // within their ranges, and the same input with any one field out of range
 // is refused with an error that names the field.
