@@ -13,6 +13,11 @@
 // it. The rules for determinism are in docs/games.md.
 package game
 
+import (
+	"errors"
+	"fmt"
+)
+
 // PlayerID identifies a player within one room. It is also the entity id
 // of that player's avatar, when the game gives it one.
 type PlayerID = uint32
@@ -116,7 +121,7 @@ type Config struct {
 // Definition registers a game with a server: its name, its modes and how to
 // make one. The browser client finds the game's renderer by Name.
 type Definition struct {
-	Name        string // a-z, 0-9, '-'; the room's "game" field
+	Name        string // 1 to 32 of a-z, 0-9, '-' and '_'; the room's "game" field
 	Title       string // for people
 	Description string
 	Modes       []Mode // the first is the default
@@ -128,7 +133,7 @@ type Definition struct {
 
 // Mode is one way to play a game, with its seat limits.
 type Mode struct {
-	Name       string
+	Name       string // as a Definition's Name
 	Title      string
 	MaxPlayers int // the default number of seats
 	Limit      int // the most seats a room of this mode may have
@@ -145,6 +150,60 @@ func (d *Definition) Mode(name string) (Mode, bool) {
 		}
 	}
 	return Mode{}, false
+}
+
+// ErrDefinition is wrapped by Definition.Validate's errors.
+var ErrDefinition = errors.New("game: invalid definition")
+
+// Validate checks what a server needs of d before any room runs it: a
+// name and modes the lobby's API can name, seat limits that hold, and a
+// game whose schema is valid in its first mode. It makes that game to ask.
+func (d *Definition) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %q: %s", ErrDefinition, d.Name, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !validName(d.Name):
+		return bad("the name must be 1 to 32 of a-z, 0-9, '-' and '_'")
+	case len(d.Modes) == 0:
+		return bad("no modes: a game has at least one")
+	case d.New == nil:
+		return bad("no New")
+	}
+	for i, m := range d.Modes {
+		switch {
+		case !validName(m.Name):
+			return bad("mode %q: the name must be 1 to 32 of a-z, 0-9, '-' and '_'", m.Name)
+		case m.MaxPlayers < 1 || m.Limit < m.MaxPlayers:
+			return bad("mode %s: want 1 <= MaxPlayers (%d) <= Limit (%d)", m.Name, m.MaxPlayers, m.Limit)
+		}
+		for _, o := range d.Modes[:i] {
+			if o.Name == m.Name {
+				return bad("mode %s: repeated", m.Name)
+			}
+		}
+	}
+	first := d.Modes[0]
+	g := d.New(Config{Mode: first.Name, Seed: 1, TickRate: 30, MaxPlayers: first.MaxPlayers})
+	if g == nil {
+		return bad("New returned nil")
+	}
+	if err := g.Schema().Validate(); err != nil {
+		return bad("%v", err)
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // NewBot makes a bot brain for a room whose schema (from its welcome) is

@@ -107,7 +107,7 @@ func (c config) validate() error {
 	case c.BotsPerRoom < 1:
 		return fmt.Errorf("-bots-per-room: %d is not positive", c.BotsPerRoom)
 	case !validGameName(c.Game):
-		return fmt.Errorf("-game: %q is not a game name (a-z, 0-9, '-'); the server lists its games at GET /api/games", c.Game)
+		return fmt.Errorf("-game: %q is not a game name (1 to 32 of a-z, 0-9, '-' and '_'); the server lists its games at GET /api/games", c.Game)
 	case !slices.Contains(behaviorNames(c.def()), c.Behavior):
 		return fmt.Errorf("-behavior: %q is not one of %s for %s", c.Behavior, strings.Join(behaviorNames(c.def()), ", "), c.Game)
 	case c.Duration < 0 || c.Ramp < 0:
@@ -141,7 +141,7 @@ func (c config) bots() int {
 // validGameName: the lobby's rule for a game's name. Whether the server
 // runs the game, the lobby says when tickbot creates a room of it.
 func validGameName(name string) bool {
-	return name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
+	return len(name) <= 32 && name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") == ""
 }
 
 // def is the -game's definition when it is a built-in game, whose own bots

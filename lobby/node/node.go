@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netcode"
 )
 
 // Options is what a program adds to the server.
@@ -98,8 +99,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 		return usageError{err}
 	}
-	if len(opts.Games) == 0 {
-		return usageError{errors.New("no games: Options.Games must hold at least one")}
+	if err := checkGames(opts.Games); err != nil {
+		return usageError{err}
 	}
 	log := newLogger(cfg, stderr)
 	if cfg.TokenKey == "" {
@@ -215,4 +216,28 @@ func browserURL(cfg config) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// checkGames refuses games no room could run, at start rather than at a
+// player's first room: each must be valid (game.Definition.Validate), its
+// schema within what clients decode (netcode.NewCodec), its name its own.
+func checkGames(defs []game.Definition) error {
+	if len(defs) == 0 {
+		return errors.New("no games: Options.Games must hold at least one")
+	}
+	for i, d := range defs {
+		if err := d.Validate(); err != nil {
+			return fmt.Errorf("Options.Games[%d]: %w", i, err)
+		}
+		m := d.Modes[0]
+		if _, err := netcode.NewCodec(d.New(game.Config{Mode: m.Name, Seed: 1, TickRate: 30, MaxPlayers: m.MaxPlayers}).Schema()); err != nil {
+			return fmt.Errorf("Options.Games[%d] %q: %w", i, d.Name, err)
+		}
+		for _, o := range defs[:i] {
+			if o.Name == d.Name {
+				return fmt.Errorf("Options.Games[%d]: two games named %q", i, d.Name)
+			}
+		}
+	}
+	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
@@ -215,6 +217,8 @@ func TestRunRefuses(t *testing.T) {
 		want  string
 	}{
 		{"no games", nil, Options{}, true, "Options.Games"},
+		{"a game twice", nil, Options{Games: []game.Definition{arena.Definition(), arena.Definition()}}, true, `Options.Games[1]: two games named "arena"`},
+		{"a game without modes", nil, Options{Games: []game.Definition{{Name: "tag", New: arena.Definition().New}}}, true, `Options.Games[0]: game: invalid definition: "tag": no modes`},
 		{"bad flag", []string{"-log-format", "xml"}, builtin, true, "-log-format"},
 		{"unknown flag", []string{"-no-such-flag"}, builtin, true, "no-such-flag"},
 		{"unknown default game", []string{"-default-game", "chess"}, builtin, true, `-default-game: no game "chess"`},
