@@ -1,114 +1,72 @@
-// Package game owns the simulation: the rules of the arena, its map and the
-// state of every entity in it. It is pure and deterministic — no goroutines,
-// no I/O, no wall clock — so the same seed and the same input sequence always
-// yield the same states, and a room can record inputs per tick and replay them.
+// Package game is tickroom's game SDK: what a game declares about itself
+// (its [Schema]: entity kinds and their fields, input fields with their
+// ranges, event kinds, static world data) and the small [Game] interface a
+// room drives it through (join, leave, input, step, world and interest,
+// score, state hash). The room, the snapshot encoder, input validation, the
+// recorder and the bots work from the schema alone; only a game's own
+// package names its fields. Games live in packages beneath this one
+// (game/arena, game/blobs); docs/games.md shows how to write one.
 //
-// The room drives a game only through the Game interface, so a second game
-// can be plugged in without touching the room.
+// A game must be deterministic: the same seed, the same joins and leaves
+// and the same inputs in the same ticks always give the same states. It
+// has no goroutines, no I/O and no wall clock, and a room's goroutine owns
+// it. The rules for determinism are in docs/games.md.
 package game
 
-// PlayerID identifies a player within one room. It is also the entity id of
-// that player's avatar, so snapshots need no separate mapping.
+import (
+	"errors"
+	"fmt"
+)
+
+// PlayerID identifies a player within one room. It is also the entity id
+// of that player's avatar, when the game gives it one.
 type PlayerID = uint32
 
-// Movement bits in Input.Move. Opposite bits cancel each other.
+// Limits of the schema, so every entity and input has a fixed size.
 const (
-	MoveUp    uint8 = 1 << 0
-	MoveDown  uint8 = 1 << 1
-	MoveLeft  uint8 = 1 << 2
-	MoveRight uint8 = 1 << 3
+	MaxFields      = 14 // fields per entity kind
+	MaxInputFields = 8  // fields per input
+	MaxKinds       = 32 // entity kinds per game
+	MaxEventKinds  = 64 // game event kinds
 )
 
-// Button bits in Input.Buttons.
-const (
-	ButtonFire uint8 = 1 << 0
-)
-
-// Input is one player's command for one tick.
-type Input struct {
-	Seq     uint32 // input sequence number, increasing per player
-	Move    uint8  // Move* bits
-	Aim     uint16 // aim angle in 1/65536 turn; 0 points along +x, 16384 along +y (screen down)
-	Buttons uint8  // Button* bits
-}
-
-// Kind tells what an entity is.
-type Kind uint8
-
-const (
-	KindPlayer     Kind = 1
-	KindProjectile Kind = 2
-)
-
-// Entity flags.
-const (
-	FlagDead         uint8 = 1 << 0 // waiting to respawn; not drawn, not hittable
-	FlagReconnecting uint8 = 1 << 1 // seat held while the player's connection is away
-)
-
-// Entity is the quantized, wire-ready state of one thing in the world. All
-// fields are integers so a snapshot reproduces the simulation state exactly.
-//
-// Positions are in 1/8 px, velocities in 1/8 px per second, angles in
-// 1/65536 turn.
-//
-// A projectile's fields never change while it flies: X, Y is where it was
-// at tick Born (the tick it was fired) and VX, VY its constant velocity, so
-// it costs nothing to send after it first appears. At gives its position at
+// Entity is one thing in the world as the wire carries it: its id, its kind
+// and the kind's fields in schema order. Every field is an integer of at
+// most 32 bits; an unsigned 32-bit value is kept as its bit pattern, and
+// the schema says how to read it. Ids are unique within a room's world at
 // any tick.
 type Entity struct {
-	ID     uint32
-	Kind   Kind
-	X, Y   int32
-	VX, VY int32
-	Angle  uint16
-	HP     uint8  // players only; 0..100
-	Flags  uint8  // Flag* bits
-	Score  int32  // players only
-	Owner  uint32 // projectiles: the shooter's PlayerID
-	Born   uint32 // projectiles: the tick fired, at which it was at X, Y
+	ID   uint32
+	Kind uint8
+	V    [MaxFields]int32
 }
 
-// At returns where e is at tick, in 1/8 px, for a game running at tickRate:
-// a player is at X, Y; a projectile has flown from X, Y for tick−Born ticks
-// at VX, VY, each coordinate rounded to the nearest 1/8 px, halves up:
-//
-//	x = X + floor((2·VX·(tick−Born) + tickRate) / (2·tickRate))
-//
-// This is exactly where the simulation has it.
-func (e *Entity) At(tick uint32, tickRate int) (x, y int32) {
-	if e.Kind != KindProjectile {
-		return e.X, e.Y
-	}
-	k := int64(int32(tick - e.Born))
-	return e.X + flown(e.VX, k, tickRate), e.Y + flown(e.VY, k, tickRate)
+// Input is one player's command for one tick: a sequence number that
+// increases per player (the room acknowledges the last one it applied) and
+// the schema's input fields in order, each already checked against its
+// range.
+type Input struct {
+	Seq uint32
+	V   [MaxInputFields]int32
 }
 
-// flown returns how far, in 1/8 px, velocity v (1/8 px/s) carries a
-// projectile in k ticks at rate ticks per second, rounded half up.
-func flown(v int32, k int64, rate int) int32 {
-	n, d := 2*int64(v)*k+int64(rate), 2*int64(rate)
-	q := n / d
-	if n%d != 0 && n < 0 {
-		q-- // floor, not truncation
-	}
-	return int32(q)
-}
-
-// EventKind tells what happened.
+// EventKind tells what happened. Kinds below FirstGameEvent belong to the
+// room; a game declares its own from FirstGameEvent up.
 type EventKind uint8
 
+// The room's own events, the same for every game.
 const (
 	EventJoin   EventKind = 1 // A joined, Text is the name
-	EventLeave  EventKind = 2 // A left
-	EventKill   EventKind = 3 // A killed B
+	EventLeave  EventKind = 2 // A left, Text is the name
 	EventChat   EventKind = 4 // A said Text
 	EventSystem EventKind = 5 // the server says Text
-	EventHit    EventKind = 6 // A's projectile hit B
+
+	FirstGameEvent EventKind = 16
 )
 
 // Event is something that happened in a tick that clients must not miss.
-// Seq is assigned by the room, not the game.
+// What A, B and Text mean is the event kind's, as its schema says. Seq is
+// assigned by the room, not the game.
 type Event struct {
 	Seq  uint32
 	Kind EventKind
@@ -116,33 +74,147 @@ type Event struct {
 	Text string
 }
 
-// Wall is an axis-aligned solid rectangle in whole pixels.
-type Wall struct{ X, Y, W, H int32 }
-
-// Map is the static part of the world, sent once in the welcome message.
-type Map struct {
-	W, H  int32 // world size in px
-	Walls []Wall
-}
-
 // Game is what a room needs from a simulation. Implementations must be
 // deterministic and must not retain the slices passed to them.
 type Game interface {
-	// Join adds a player's avatar. It fails when the player already exists.
+	// Schema describes the game's entities, inputs, events and world. It
+	// is fixed for the game's life and must not be modified.
+	Schema() *Schema
+	// Join adds a player. It fails when the player already exists.
 	Join(id PlayerID, name string) error
-	// Leave removes a player's avatar and anything that only it owned.
+	// Leave removes a player and anything that only it owned.
 	Leave(id PlayerID)
-	// SetInput sets the command the player's avatar follows in the next Step.
+	// SetInput sets the command the player follows from the next Step on,
+	// until it is replaced.
 	SetInput(id PlayerID, in Input)
-	// SetFlags sets externally owned flags such as FlagReconnecting.
-	SetFlags(id PlayerID, flags uint8)
+	// SetAway tells the game whether a player's connection is away (the
+	// seat is held for a reconnect). The game decides what that means,
+	// such as a flag its clients draw, but an away player should stop
+	// acting on its last input: the room sends no more until it is back.
+	SetAway(id PlayerID, away bool)
 	// Step advances the world by one tick and appends what happened to ev.
 	Step(ev []Event) []Event
-	// View appends the entities player id can see (its area of interest,
-	// always including its own avatar) to dst, sorted by ID.
-	View(id PlayerID, dst []Entity) []Entity
-	// Map returns the static world.
-	Map() Map
+	// World appends every entity to dst, sorted by ID. The room calls it
+	// once per snapshot and shares the result among all viewers.
+	World(dst []Entity) []Entity
+	// Interest appends to dst the indexes into world (the slice World just
+	// returned) of the entities player id sees, ascending: its area of
+	// interest, its own avatar included when it has one.
+	Interest(id PlayerID, world []Entity, dst []int32) []int32
+	// Score is the player's score, as the lobby's roster shows it.
+	Score(id PlayerID) int32
 	// Tick returns the number of Steps taken.
 	Tick() uint32
+	// Hash is a digest of the whole state: two games that went through
+	// the same operations hash alike (replays and tests compare it).
+	Hash() uint64
+}
+
+// Config is what a room tells a new game.
+type Config struct {
+	Mode       string // one of the Definition's modes
+	Seed       uint64 // seeds every random choice
+	TickRate   int    // Steps per second
+	MaxPlayers int
+}
+
+// Definition registers a game with a server: its name, its modes and how to
+// make one. The browser client finds the game's renderer by Name.
+type Definition struct {
+	Name        string // 1 to 32 of a-z, 0-9, '-' and '_'; the room's "game" field
+	Title       string // for people
+	Description string
+	Modes       []Mode // the first is the default
+	New         func(cfg Config) Game
+	// Bots are the game's own bot behaviours by name, for tickbot. The
+	// generic ones (idle, wander) work from the schema and need no entry.
+	Bots map[string]NewBot
+}
+
+// Mode is one way to play a game, with its seat limits.
+type Mode struct {
+	Name       string // as a Definition's Name
+	Title      string
+	MaxPlayers int // the default number of seats
+	Limit      int // the most seats a room of this mode may have
+}
+
+// Mode returns the mode named name ("" is the default), or false.
+func (d *Definition) Mode(name string) (Mode, bool) {
+	if name == "" && len(d.Modes) > 0 {
+		return d.Modes[0], true
+	}
+	for _, m := range d.Modes {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Mode{}, false
+}
+
+// ErrDefinition is wrapped by Definition.Validate's errors.
+var ErrDefinition = errors.New("game: invalid definition")
+
+// Validate checks what a server needs of d before any room runs it: a
+// name and modes the lobby's API can name, seat limits that hold, and a
+// game whose schema is valid in its first mode. It makes that game to ask.
+func (d *Definition) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %q: %s", ErrDefinition, d.Name, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !validName(d.Name):
+		return bad("the name must be 1 to 32 of a-z, 0-9, '-' and '_'")
+	case len(d.Modes) == 0:
+		return bad("no modes: a game has at least one")
+	case d.New == nil:
+		return bad("no New")
+	}
+	for i, m := range d.Modes {
+		switch {
+		case !validName(m.Name):
+			return bad("mode %q: the name must be 1 to 32 of a-z, 0-9, '-' and '_'", m.Name)
+		case m.MaxPlayers < 1 || m.Limit < m.MaxPlayers:
+			return bad("mode %s: want 1 <= MaxPlayers (%d) <= Limit (%d)", m.Name, m.MaxPlayers, m.Limit)
+		}
+		for _, o := range d.Modes[:i] {
+			if o.Name == m.Name {
+				return bad("mode %s: repeated", m.Name)
+			}
+		}
+	}
+	first := d.Modes[0]
+	g := d.New(Config{Mode: first.Name, Seed: 1, TickRate: 30, MaxPlayers: first.MaxPlayers})
+	if g == nil {
+		return bad("New returned nil")
+	}
+	if err := g.Schema().Validate(); err != nil {
+		return bad("%v", err)
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewBot makes a bot brain for a room whose schema (from its welcome) is
+// schema and whose tick rate is tickRate; seed makes its choices
+// reproducible.
+type NewBot func(schema *Schema, tickRate int, seed uint64) Bot
+
+// Bot plays a game from a client's view, as tickbot runs it. Think is
+// called for every snapshot with the player's id, the tick, the entities
+// in view (sorted by id) and the events since the last call, and returns
+// the input to send; it runs on one goroutine and may keep state.
+type Bot interface {
+	Think(me PlayerID, tick uint32, view []Entity, events []Event) Input
 }

@@ -41,7 +41,7 @@ func inStacks(fn string) int {
 // request waits for a busy room holds no seat when the room gets to it.
 func TestAbandonedJoinHoldsNoSeat(t *testing.T) {
 	var gate sync.RWMutex
-	ts := startServerGame(t, func(cfg rooms.Config) game.Game { return gatedGame{smallArena(cfg), &gate} })
+	ts := startServerGames(t, rooms.Options{}, smallArenaAs("gated", func(g game.Game) game.Game { return gatedGame{g, &gate} }))
 	room := createRoom(t, ts, `{"max_players":1}`)
 	gate.Lock() // the room stops in its next tick
 	var once sync.Once

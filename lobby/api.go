@@ -141,6 +141,7 @@ func (a *API) routes() []route {
 		{"POST /api/rooms/{id}/join", a.joinRoom},
 		{"POST /api/rooms/{id}/announce", a.announce},
 		{"POST /api/matchmake", a.matchmake},
+		{"GET /api/games", a.listGames},
 		{"GET /api/openapi.json", serveOpenAPI},
 		{"GET /ws", a.serveWS},
 	}
@@ -211,6 +212,11 @@ func (req *createRoomRequest) config() (rooms.Config, error) {
 	var err error
 	if cfg.Name, err = validRoomName(req.Name); err != nil {
 		return cfg, err
+	}
+	if req.Game != "" {
+		if cfg.Game, err = validMode(req.Game, "game"); err != nil {
+			return cfg, err
+		}
 	}
 	if req.Mode != "" {
 		if cfg.Mode, err = validMode(req.Mode, "mode"); err != nil {

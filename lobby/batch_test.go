@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,22 +39,23 @@ func (g burstArena) Step(ev []game.Event) []game.Event {
 // hold, or more, reaches a Go SDK client whole, in order; and a client that
 // missed them resumes (Reconnect with last_event) and gets them all once.
 func TestEventBatchesReachSDK(t *testing.T) {
-	var mu sync.Mutex
+	// One game per burst size, burst-N: its room's game says which.
+	sizes := []int{netcode.MaxEventsBatch, netcode.MaxEventsBatch + 1, 500}
 	armed := map[string]*atomic.Bool{}
-	ts := startServerGame(t, func(cfg rooms.Config) game.Game {
-		n, _ := strconv.Atoi(strings.TrimPrefix(cfg.Name, "burst-"))
+	var games []game.Definition
+	for _, n := range sizes {
+		name := fmt.Sprintf("burst-%d", n)
 		a := new(atomic.Bool)
-		mu.Lock()
-		armed[cfg.Name] = a
-		mu.Unlock()
-		return burstArena{Game: smallArena(cfg), n: n, armed: a}
-	})
-	for _, n := range []int{netcode.MaxEventsBatch, netcode.MaxEventsBatch + 1, 500} {
+		armed[name] = a
+		games = append(games, smallArenaAs(name, func(g game.Game) game.Game { return burstArena{Game: g, n: n, armed: a} }))
+	}
+	ts := startServerGames(t, rooms.Options{}, games...)
+	for _, n := range sizes {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
 			name := fmt.Sprintf("burst-%d", n)
-			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: name}, nil)
+			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: name, Game: name}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,9 +74,7 @@ func TestEventBatchesReachSDK(t *testing.T) {
 				}
 				return errors.New("alice not reconnecting yet")
 			})
-			mu.Lock()
 			armed[name].Store(true)
-			mu.Unlock()
 			burst := readEventsUntil(t, ctx, bob, game.EventSystem, 0, fmt.Sprintf("burst %d", n-1))
 			burst = burst[slices.IndexFunc(burst, func(e game.Event) bool { return e.Text == "burst 0" }):]
 			if len(burst) != n {

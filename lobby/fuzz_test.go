@@ -27,6 +27,7 @@ func FuzzListQuery(f *testing.F) {
 		"watch=1&since=7&timeout=30s", "watch=true&since=0&timeout=250ms", "cursor=eyJxIjoiIiwiaSI6IngifQ",
 		"limit=0", "limit=101", "sort=--name", "mode=a&mode=b", "label.=x", "%%%", "a=1;b=2",
 		"timeout=1h&watch=1&since=1", strings.Repeat("label.k=v&", 64), "name=" + strings.Repeat("é", 49),
+		"game=blobs&mode=small", "game=arena&sort=name&limit=1", "game=Blobs", "game=a&game=b",
 	} {
 		f.Add(seed)
 	}
@@ -60,7 +61,8 @@ func fuzzRooms() []*directory.Room {
 	t0 := time.Unix(1_700_000_000, 0)
 	for i := range 12 {
 		out = append(out, &directory.Room{
-			ID: fmt.Sprintf("room-%02d", i), Name: fmt.Sprintf("Room %d", i%5), Mode: []string{"ffa", "duel"}[i%2],
+			ID: fmt.Sprintf("room-%02d", i), Name: fmt.Sprintf("Room %d", i%5),
+			Game: []string{"arena", "blobs", "arena"}[i%3], Mode: []string{"ffa", "duel"}[i%2],
 			MaxPlayers: 4, Players: i % 5, Labels: map[string]string{"region": []string{"eu", "us", "asia"}[i%3]},
 			State: "open", CreatedAt: t0.Add(time.Duration(i%7) * time.Second),
 		})
@@ -78,6 +80,7 @@ func FuzzCreateRoomBody(f *testing.F) {
 		`{"name":"` + strings.Repeat("x", 17<<10) + `"}`,
 		`{"NAME":"x"}`, `{"name":"a","name":"b"}`, `{"labels":{"r":"a","r":"b"}}`, "{\"name\":\"\xff\"}",
 		"{\"labels\":{\"\xc3\x28\":\"x\"}}", `{"name":"\u202e\u200b"}`, `{"Max_Players":2}`,
+		`{"game":"blobs","mode":"small","max_players":12}`, `{"game":"Chess!"}`, `{"game":3}`, `{"game":""}`,
 	} {
 		f.Add([]byte(seed))
 	}

@@ -19,7 +19,10 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/game/blobs"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
@@ -196,9 +199,10 @@ func TestBadFramesGetCloseCodes(t *testing.T) {
 	go watch(ctx, honest, &rate)
 	start := time.Now()
 
+	codec := arenaCodec()
 	flood := func(conn *websocket.Conn) {
 		for i := range 5000 {
-			if conn.Write(ctx, websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
+			if conn.Write(ctx, websocket.MessageBinary, codec.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
 				return
 			}
 		}
@@ -413,7 +417,7 @@ func TestReconnectKeepsPlayer(t *testing.T) {
 	aim := uint16(math.Atan2(float64(them.Y-me.Y), float64(them.X-me.X)) / (2 * math.Pi) * 65536)
 	var score int32
 	for score == 0 {
-		if _, err := shooter.SendInput(ctx, game.Input{Aim: aim, Buttons: game.ButtonFire}); err != nil {
+		if _, err := shooter.SendInput(ctx, arena.Input{Aim: aim, Buttons: arena.ButtonFire}.Wire()); err != nil {
 			t.Fatal(err)
 		}
 		u := readSnapshot(t, ctx, shooter)
@@ -439,7 +443,7 @@ func TestReconnectKeepsPlayer(t *testing.T) {
 		t.Fatal("reconnected as another player")
 	}
 	e := waitForEntity(t, ctx, shooter, shooter.PlayerID())
-	if e.Score != score || e.Flags&game.FlagReconnecting != 0 {
+	if e.Score != score || e.Flags&arena.FlagAway != 0 {
 		t.Fatalf("after reconnect: score %d flags %b, want score %d, not reconnecting", e.Score, e.Flags, score)
 	}
 }
@@ -478,17 +482,12 @@ func (p panicky) Step(ev []game.Event) []game.Event {
 
 func TestPanicClosesOnlyThatRoom(t *testing.T) {
 	var armed atomic.Bool
-	ts := startServerGame(t, func(cfg rooms.Config) game.Game {
-		g := smallArena(cfg)
-		if cfg.Name == "doomed" {
-			return panicky{g, &armed}
-		}
-		return g
-	})
+	ts := startServerGames(t, rooms.Options{}, lobbytest.SmallArena(),
+		smallArenaAs("doomed", func(g game.Game) game.Game { return panicky{g, &armed} }))
 	mgr := ts.mgr
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	doomed, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "doomed"}, nil)
+	doomed, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "doomed", Game: "doomed"}, nil)
 	fine, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Name: "fine"}, nil)
 	victim := join(t, ctx, ts.URL, doomed.ID, "victim")
 	bystander := join(t, ctx, ts.URL, fine.ID, "bystander")
@@ -634,8 +633,9 @@ func TestKickedClientLosesSeat(t *testing.T) {
 		send func(*websocket.Conn)
 	}{
 		{"flooding", func(c *websocket.Conn) {
+			codec := arenaCodec()
 			for i := range 5000 {
-				if c.Write(ctx, websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
+				if c.Write(ctx, websocket.MessageBinary, codec.AppendInput(nil, game.Input{Seq: uint32(i + 1)})) != nil {
 					return
 				}
 			}
@@ -737,4 +737,60 @@ func playerState(r *rooms.Room, id uint32) string {
 		}
 	}
 	return ""
+}
+
+// TestBadInputOfEachGame: an input of the built-in games with a field out
+// of its schema's range, a field too many or too few, or a value that is
+// not an integer, closes the connection with 1008 and a reason naming the
+// field or what is wrong, after an Error message with the same reason.
+func TestBadInputOfEachGame(t *testing.T) {
+	ts := startServerGames(t, rooms.Options{}, arena.Definition(), blobs.Definition())
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	// [1, seq, fields...] as MessagePack, each field given as raw bytes.
+	input := func(seq byte, fields ...[]byte) []byte {
+		b := []byte{0x90 | byte(2+len(fields)), byte(netcode.MsgInput), seq}
+		for _, f := range fields {
+			b = append(b, f...)
+		}
+		return b
+	}
+	u16 := func(v uint16) []byte { return []byte{0xcd, byte(v >> 8), byte(v)} }
+	i8 := func(v int8) []byte { return []byte{0xd0, byte(v)} }
+	f64 := []byte{0xcb, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18} // 3.14159…
+	for _, tc := range []struct {
+		game, name string
+		frame      []byte
+		reason     string
+	}{
+		// The arena's input: move (bits 0..15), aim (0..65535), buttons (0..1).
+		{"arena", "move out of range", input(1, []byte{0x10}, u16(0), []byte{0}), "move: 16 out of range 0..15"},
+		{"arena", "negative aim", input(1, []byte{0}, i8(-1), []byte{0}), "aim: -1 out of range 0..65535"},
+		{"arena", "a field too many", input(1, []byte{0}, u16(0), []byte{0}, []byte{0}), "input: 6 elements, want 5"},
+		{"arena", "a field too few", input(1, []byte{0}, u16(0)), "input: 4 elements, want 5"},
+		{"arena", "a float", input(1, f64, u16(0), []byte{0}), "move: want an integer"},
+		// Blobs': tx and ty, a point on the 4000 px field.
+		{"blobs", "tx past the field", input(1, u16(4001), u16(0)), "tx: 4001 out of range 0..4000"},
+		{"blobs", "negative ty", input(1, u16(0), i8(-5)), "ty: -5 out of range 0..4000"},
+		{"blobs", "a field too many", input(1, u16(0), u16(0), u16(0)), "input: 5 elements, want 4"},
+		{"blobs", "a float", input(1, u16(0), f64), "ty: want an integer"},
+	} {
+		t.Run(tc.game+"/"+tc.name, func(t *testing.T) {
+			room, err := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{Game: tc.game}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn := dialRaw(t, ctx, ts, room.ID)
+			if err := conn.Write(ctx, websocket.MessageBinary, tc.frame); err != nil {
+				t.Fatal(err)
+			}
+			ce, errs := closedWith(t, ctx, conn)
+			if ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, tc.reason) {
+				t.Fatalf("closed with %d %q, want 1008 naming %q", ce.Code, ce.Reason, tc.reason)
+			}
+			if len(errs) == 0 || errs[len(errs)-1].Code != netcode.CodeBadMessage || errs[len(errs)-1].Message != ce.Reason {
+				t.Fatalf("Error messages before the close: %+v, want the last with the close's reason", errs)
+			}
+		})
+	}
 }

@@ -33,13 +33,13 @@ func names(rooms []*directory.Room) []string {
 //
 //	a ffa  eu  1/2 players         d duel eu  2/2 (full)
 //	b ffa  us  0/4                 e ffa  -   private
-//	c duel eu  0/8                 f ffa  us  0/4 name "Fast Lane"
+//	c duel eu  0/2                 f ffa  us  0/4 name "Fast Lane"
 func lobbyOf(t *testing.T, ts *testServer) {
 	t.Helper()
 	specs := []string{
 		`{"name":"a","mode":"ffa","max_players":2,"labels":{"region":"eu"}}`,
 		`{"name":"b","mode":"ffa","max_players":4,"labels":{"region":"us"}}`,
-		`{"name":"c","mode":"duel","max_players":8,"labels":{"region":"eu","tier":"gold"}}`,
+		`{"name":"c","mode":"duel","max_players":2,"labels":{"region":"eu","tier":"gold"}}`,
 		`{"name":"d","mode":"duel","max_players":2,"labels":{"region":"eu"}}`,
 		`{"name":"e","mode":"ffa","private":true,"join_code":"hidden"}`,
 		`{"name":"Fast Lane","mode":"ffa","max_players":4,"labels":{"region":"us"}}`,

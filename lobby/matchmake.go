@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,8 +22,8 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	mode := cmp.Or(req.Mode, "ffa")
-	if _, err := validMode(mode, "mode"); err != nil {
+	gameName, mode, err := a.gameMode(req.Game, req.Mode)
+	if err != nil {
 		writeError(w, err)
 		return
 	}
@@ -39,9 +40,29 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 	// caller's: the pending-per-client check comes before any room is
 	// made, so quick play with ever new modes cannot flood the node.
 	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
-		return a.quickPlay(r.Context(), mode, name)
+		return a.quickPlay(r.Context(), gameName, mode, name)
 	})
 	a.writeReservation(w, r, res, err)
+}
+
+// gameMode checks a quick play's game and mode against the games this
+// server runs, and fills in the defaults: the first game, its first mode.
+func (a *API) gameMode(gameName, mode string) (string, string, error) {
+	games := a.m.Games()
+	if gameName == "" && len(games) > 0 {
+		gameName = games[0].Name
+	}
+	for _, d := range games {
+		if d.Name != gameName {
+			continue
+		}
+		m, ok := d.Mode(mode)
+		if !ok {
+			return "", "", &FieldError{Field: "mode", Detail: fmt.Sprintf("%s has no mode %q; GET /api/games lists its modes", d.Name, mode)}
+		}
+		return gameName, m.Name, nil
+	}
+	return "", "", &FieldError{Field: "game", Detail: fmt.Sprintf("no game %q on this server; GET /api/games lists them", gameName)}
 }
 
 // errNoRoom: no room of the mode has space.
@@ -57,19 +78,19 @@ const quickPlayAttempts = 4
 // the next room. Creating a room is serialized by matchMu, and rechecks the
 // rooms first, so concurrent quick plays fill one new room rather than
 // each making their own.
-func (a *API) quickPlay(ctx context.Context, mode, name string) (rooms.Reservation, *rooms.Room, error) {
-	res, room, err := a.reserveAny(ctx, mode, name)
+func (a *API) quickPlay(ctx context.Context, gameName, mode, name string) (rooms.Reservation, *rooms.Room, error) {
+	res, room, err := a.reserveAny(ctx, gameName, mode, name)
 	if !errors.Is(err, errNoRoom) {
 		return res, room, err
 	}
 	a.matchMu.Lock()
 	defer a.matchMu.Unlock()
 	for range quickPlayAttempts {
-		res, room, err = a.reserveAny(ctx, mode, name)
+		res, room, err = a.reserveAny(ctx, gameName, mode, name)
 		if !errors.Is(err, errNoRoom) {
 			return res, room, err
 		}
-		room, cerr := a.m.Create(rooms.Config{Name: "Quick play: " + mode, Mode: mode})
+		room, cerr := a.m.Create(rooms.Config{Name: quickPlayName(gameName, mode), Game: gameName, Mode: mode})
 		if cerr != nil {
 			return res, nil, cerr
 		}
@@ -86,16 +107,24 @@ func skip(err error) bool {
 	return errors.Is(err, rooms.ErrFull) || errors.Is(err, rooms.ErrClosed) || errors.Is(err, rooms.ErrTooManyPending)
 }
 
+// quickPlayName names a room quick play makes for a game and mode, cut to
+// the limit on room names: a game's and a mode's names may be long enough
+// together to pass it, and the player must not be refused for that.
+func quickPlayName(gameName, mode string) string {
+	name := []rune("Quick play: " + gameName + " " + mode)
+	return string(name[:min(len(name), rooms.MaxNameRunes)])
+}
+
 // reserveAny tries this node's public rooms of mode with space, fullest
 // first (oldest first among equals).
-func (a *API) reserveAny(ctx context.Context, mode, name string) (rooms.Reservation, *rooms.Room, error) {
+func (a *API) reserveAny(ctx context.Context, gameName, mode, name string) (rooms.Reservation, *rooms.Room, error) {
 	type candidate struct {
 		room *rooms.Room
 		info *directory.Room
 	}
 	var open []candidate
 	for _, r := range a.m.Rooms() {
-		if info := r.Info(); !info.Private && info.State == "open" && info.Mode == mode && info.HasSpace() {
+		if info := r.Info(); !info.Private && info.State == "open" && info.Game == gameName && info.Mode == mode && info.HasSpace() {
 			open = append(open, candidate{r, info})
 		}
 	}

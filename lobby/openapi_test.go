@@ -85,6 +85,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"Player":            directory.Player{},
 		"RoomList":          rest.RoomList{},
 		"Problem":           rest.Problem{},
+		"GameList":          rest.GameList{},
+		"Game":              rest.Game{},
+		"GameMode":          rest.Mode{},
 	}
 	for name, v := range types {
 		s, ok := doc.Comps.Schemas[name]

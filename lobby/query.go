@@ -28,6 +28,7 @@ const (
 
 // roomFilter selects public rooms. Every set field must match.
 type roomFilter struct {
+	game     string
 	mode     string
 	name     string // case-insensitive substring of the room name
 	labels   map[string]string
@@ -38,7 +39,7 @@ type roomFilter struct {
 // for a room (everything but has_space): a change to a room that fails them
 // cannot change the filtered list.
 func (f *roomFilter) static(info *directory.Room) bool {
-	if info.Private || (f.mode != "" && info.Mode != f.mode) {
+	if info.Private || (f.game != "" && info.Game != f.game) || (f.mode != "" && info.Mode != f.mode) {
 		return false
 	}
 	if f.name != "" && !strings.Contains(strings.ToLower(info.Name), f.name) {
@@ -101,6 +102,8 @@ func params(q url.Values, each func(key, val string) error) error {
 // parse reads one filter parameter; ok is false for other keys.
 func (f *roomFilter) parse(key, val string) (ok bool, err error) {
 	switch {
+	case key == "game":
+		f.game, err = validMode(val, "game")
 	case key == "mode":
 		f.mode, err = validMode(val, "mode")
 	case key == "name":
@@ -221,7 +224,7 @@ func parseWait(s string) (time.Duration, error) {
 func (lq *listQuery) fingerprint() string {
 	h := fnv.New64a()
 	f := &lq.filter
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", lq.sort, f.mode, f.name)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", lq.sort, f.game, f.mode, f.name)
 	if f.hasSpace != nil {
 		fmt.Fprintf(h, "space=%t\x00", *f.hasSpace)
 	}

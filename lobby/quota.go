@@ -218,9 +218,10 @@ func (q *quotas) reserve(key clientKey, reserve func() (rooms.Reservation, *room
 			}
 			wait = soonest.Sub(now)
 		}
+		held := len(c.seats) + c.inFlight // read under mu: other joins of this client change them
 		q.mu.Unlock()
 		return rooms.Reservation{}, &QuotaError{Quota: "pending-per-client", RetryAfter: wait,
-			Detail: fmt.Sprintf("you hold %d seats not yet connected to, the most one client may (limit %d); connect to them or wait for them to expire", len(c.seats)+c.inFlight, limit)}
+			Detail: fmt.Sprintf("you hold %d seats not yet connected to, the most one client may (limit %d); connect to them or wait for them to expire", held, limit)}
 	}
 	c.inFlight++
 	q.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
@@ -55,7 +56,7 @@ func quotaRefusal(t *testing.T, a answer, quota string, retry bool) rest.Problem
 // still finds or makes one.
 func TestRoomFloodLocksOutNobody(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{MaxRooms: 20}, lobby.APIOptions{TrustedProxies: viaProxy})
+	ts := startServerFull(t, rooms.Options{MaxRooms: 20}, lobby.APIOptions{TrustedProxies: viaProxy}, nil, quotaGames())
 	created, refused := 0, map[string]int{}
 	for range 200 {
 		a := as(t, "", "POST", ts.URL+"/api/rooms", `{}`)
@@ -85,8 +86,8 @@ type directoryRoom = struct {
 // nobody's.
 func TestRoomsPerClient(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{TrustedProxies: viaProxy,
-		Limits: lobby.Limits{RoomsPerClient: 2, RoomCreateRate: -1, PendingPerClient: -1}})
+	ts := startServerFull(t, rooms.Options{}, lobby.APIOptions{TrustedProxies: viaProxy,
+		Limits: lobby.Limits{RoomsPerClient: 2, RoomCreateRate: -1, PendingPerClient: -1}}, nil, quotaGames())
 	first := createRoom(t, ts, `{}`)
 	createRoom(t, ts, `{}`)
 	quotaRefusal(t, as(t, "", "POST", ts.URL+"/api/rooms", `{}`), "rooms-per-client", false)
@@ -144,12 +145,24 @@ func TestUnusedRoomsFreeTheQuota(t *testing.T) {
 	createRoom(t, ts, `{}`)
 }
 
+// quotaGames is the small arena with the modes the quota tests quick-play
+// into: "solo" and m0..m29 of one seat (each quick play makes a room),
+// "a" and "big" of many.
+func quotaGames() []game.Definition {
+	d := smallArenaAs("quota", func(g game.Game) game.Game { return g })
+	d.Modes = []game.Mode{{Name: "a", MaxPlayers: 8, Limit: 64}, {Name: "big", MaxPlayers: 16, Limit: 64}, {Name: "solo", MaxPlayers: 1, Limit: 1}}
+	for i := range 30 {
+		d.Modes = append(d.Modes, game.Mode{Name: fmt.Sprintf("m%d", i), MaxPlayers: 1, Limit: 1})
+	}
+	return []game.Definition{d}
+}
+
 // TestQuickPlayCannotFlood: quick play with ever new modes makes a room
 // each time, but each also holds one of the caller's few unclaimed
 // reservations, checked before any room is made.
 func TestQuickPlayCannotFlood(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
+	ts := startServerFull(t, rooms.Options{}, lobby.APIOptions{}, nil, quotaGames())
 	for i := range 30 {
 		a := call(t, "POST", ts.URL+"/api/matchmake", fmt.Sprintf(`{"mode":"m%d","name":"p"}`, i))
 		if i < 4 {
@@ -208,7 +221,7 @@ func TestSeatSquatting(t *testing.T) {
 // moves on to another room instead.
 func TestRoomPendingShare(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, rooms.Options{}, lobby.APIOptions{TrustedProxies: viaProxy})
+	ts := startServerFull(t, rooms.Options{}, lobby.APIOptions{TrustedProxies: viaProxy}, nil, quotaGames())
 	room := createRoom(t, ts, `{"max_players":16,"mode":"big"}`)
 	var seats []rest.Seat
 	for i := range 8 {

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
-	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/client"
@@ -31,24 +32,29 @@ func (m *memRecorder) Record(_ string, rec *rooms.TickRecord) {
 func TestRecordedTicksReplayExactly(t *testing.T) {
 	rec := &memRecorder{}
 	var (
-		cfgSeen rooms.Config
-		live    *game.Arena
+		mu      sync.Mutex
+		cfgSeen game.Config
+		live    *arena.Arena
 	)
-	newGame := func(cfg rooms.Config) game.Game {
+	def := lobbytest.SmallArena()
+	newArena := def.New
+	def.New = func(cfg game.Config) game.Game {
+		mu.Lock()
+		defer mu.Unlock()
 		cfgSeen = cfg
-		live = smallArena(cfg).(*game.Arena)
+		live = newArena(cfg).(*arena.Arena)
 		return live
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	ts := startServerFull(t, rooms.Options{Recorder: rec}, lobby.APIOptions{}, nil, newGame)
+	ts := startServerGames(t, rooms.Options{Recorder: rec}, def)
 	room, _ := client.CreateRoom(ctx, ts.URL, rest.CreateRoom{TickRate: new(60)}, nil)
 	a := join(t, ctx, ts.URL, room.ID, "a")
 	b := join(t, ctx, ts.URL, room.ID, "b")
-	moves := []uint8{game.MoveRight, game.MoveDown | game.MoveLeft, game.MoveUp, 0}
+	moves := []uint8{arena.MoveRight, arena.MoveDown | arena.MoveLeft, arena.MoveUp, 0}
 	for i := range 90 {
-		a.SendInput(ctx, game.Input{Move: moves[i/10%4], Aim: uint16(i * 700), Buttons: game.ButtonFire})
-		b.SendInput(ctx, game.Input{Move: moves[(i/7+1)%4], Aim: 32768, Buttons: uint8(i % 2)})
+		a.SendInput(ctx, arena.Input{Move: moves[i/10%4], Aim: uint16(i * 700), Buttons: arena.ButtonFire}.Wire())
+		b.SendInput(ctx, arena.Input{Move: moves[(i/7+1)%4], Aim: 32768, Buttons: uint8(i % 2)}.Wire())
 		readSnapshot(t, ctx, a)
 	}
 	if err := ts.mgr.Close(room.ID); err != nil {
@@ -56,7 +62,9 @@ func TestRecordedTicksReplayExactly(t *testing.T) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	replayed := smallArena(cfgSeen).(*game.Arena)
+	mu.Lock()
+	defer mu.Unlock()
+	replayed := newArena(cfgSeen).(*arena.Arena)
 	rooms.Replay(replayed, rec.recs)
 	if replayed.Tick() != live.Tick() {
 		t.Fatalf("replayed %d ticks, room ran %d", replayed.Tick(), live.Tick())
@@ -64,6 +72,9 @@ func TestRecordedTicksReplayExactly(t *testing.T) {
 	got, want := replayed.Entities(nil), live.Entities(nil)
 	if !slices.Equal(got, want) {
 		t.Fatalf("replay diverged at tick %d:\n got %v\nwant %v", live.Tick(), got, want)
+	}
+	if replayed.Hash() != live.Hash() {
+		t.Fatalf("replay hashes %x, the room's game %x", replayed.Hash(), live.Hash())
 	}
 	if len(want) < 3 {
 		t.Fatalf("scene too quiet to prove anything: %v", want)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
@@ -181,7 +182,7 @@ func TestInputSeqContinuesAfterResume(t *testing.T) {
 	// sendAcked sends one input and reads until a snapshot acknowledges it.
 	sendAcked := func(c *client.Client, want uint32) {
 		t.Helper()
-		seq, err := c.SendInput(ctx, game.Input{Move: game.MoveUp})
+		seq, err := c.SendInput(ctx, arena.Input{Move: arena.MoveUp}.Wire())
 		if err != nil || seq != want {
 			t.Fatalf("SendInput: seq %d, %v; want seq %d", seq, err, want)
 		}
@@ -194,7 +195,7 @@ func TestInputSeqContinuesAfterResume(t *testing.T) {
 
 	// The line drops; an input sent meanwhile is lost with it.
 	alice.CloseNow()
-	if _, err := alice.SendInput(ctx, game.Input{Move: game.MoveUp}); err == nil {
+	if _, err := alice.SendInput(ctx, arena.Input{Move: arena.MoveUp}.Wire()); err == nil {
 		t.Fatal("input sent on a closed connection")
 	}
 	if err := alice.Reconnect(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
@@ -40,7 +41,7 @@ func TestTwoPlayersSeeEachOther(t *testing.T) {
 	var sent uint32
 	movedAt := uint32(0)
 	for i := 0; i < 90 && movedAt == 0; i++ {
-		seq, err := alice.SendInput(ctx, game.Input{Move: game.MoveRight})
+		seq, err := alice.SendInput(ctx, arena.Input{Move: arena.MoveRight}.Wire())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +77,8 @@ func TestTwoPlayersSeeEachOther(t *testing.T) {
 	before.CheckGone(t)
 }
 
-func waitForEntity(t *testing.T, ctx context.Context, c *client.Client, id uint32) game.Entity {
+// waitForEntity reads snapshots until arena entity id is in view.
+func waitForEntity(t *testing.T, ctx context.Context, c *client.Client, id uint32) arena.Entity {
 	t.Helper()
 	for {
 		u := readSnapshot(t, ctx, c)
@@ -136,9 +138,9 @@ func TestSlowReaderDoesNotDelayOthers(t *testing.T) {
 	// client's buffers with.
 	go func() {
 		for ctx.Err() == nil {
-			for _, m := range []uint8{game.MoveRight, game.MoveDown, game.MoveLeft, game.MoveUp} {
+			for _, m := range []uint8{arena.MoveRight, arena.MoveDown, arena.MoveLeft, arena.MoveUp} {
 				for range 20 {
-					if _, err := reader.SendInput(ctx, game.Input{Move: m, Buttons: game.ButtonFire}); err != nil {
+					if _, err := reader.SendInput(ctx, arena.Input{Move: m, Buttons: arena.ButtonFire}.Wire()); err != nil {
 						return
 					}
 					time.Sleep(time.Second / 60)
@@ -199,7 +201,7 @@ func TestSendRateBelowTickRate(t *testing.T) {
 	other := join(t, ctx, ts.URL, room.ID, "runner")
 	go func() {
 		for ctx.Err() == nil {
-			other.SendInput(ctx, game.Input{Move: game.MoveRight})
+			other.SendInput(ctx, arena.Input{Move: arena.MoveRight}.Wire())
 			time.Sleep(time.Second / 60)
 		}
 	}()

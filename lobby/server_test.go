@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rooms"
+	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
@@ -28,26 +30,39 @@ func startServer(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions) *te
 	return startServerWith(t, opts, apiOpts, nil)
 }
 
-// startServerGame runs rooms of newGame.
-func startServerGame(t *testing.T, newGame rooms.NewGame) *testServer {
-	return startServerFull(t, rooms.Options{}, lobby.APIOptions{}, nil, newGame)
+// startServerGames runs rooms of games, the first the default, without per-client
+// quotas (tests of games make more rooms than one client may).
+func startServerGames(t *testing.T, opts rooms.Options, games ...game.Definition) *testServer {
+	return startServerFull(t, opts, lobby.APIOptions{Limits: noQuotas}, nil, games)
 }
 
 // startServerWith lets a test wrap the listener (to shape the sockets).
 func startServerWith(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener) *testServer {
-	return startServerFull(t, opts, apiOpts, wrap, smallArena)
+	return startServerFull(t, opts, apiOpts, wrap, nil)
 }
 
-func startServerFull(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener, newGame rooms.NewGame) *testServer {
+// startServerFull runs games (nil: lobbytest's small arena alone).
+func startServerFull(t *testing.T, opts rooms.Options, apiOpts lobby.APIOptions, wrap func(net.Listener) net.Listener, games []game.Definition) *testServer {
 	t.Helper()
-	s := lobbytest.Start(t, lobbytest.Config{Options: opts, API: apiOpts, NewGame: newGame, Listener: wrap})
+	s := lobbytest.Start(t, lobbytest.Config{Options: opts, API: apiOpts, Games: games, Listener: wrap})
 	return &testServer{URL: s.URL, mgr: s.Manager, api: s.API, stop: s.Close}
 }
 
-var (
-	smallArena = lobbytest.SmallArena
-	checkFor   = nettest.CheckFor
-)
+// smallArenaAs is the small arena registered as the game name, each of
+// its games passed through wrap: a test's own game, which its rooms ask
+// for by name.
+func smallArenaAs(name string, wrap func(game.Game) game.Game) game.Definition {
+	d := lobbytest.SmallArena()
+	d.Name = name
+	newArena := d.New
+	d.New = func(cfg game.Config) game.Game { return wrap(newArena(cfg)) }
+	return d
+}
+
+// arenaCodec encodes the arena's inputs, for clients on raw sockets.
+func arenaCodec() *netcode.Codec { return netcode.MustCodec(arena.New(arena.Config{}).Schema()) }
+
+var checkFor = nettest.CheckFor
 
 // noQuotas lifts the per-client room and reservation quotas, for tests
 // of other things that create many rooms or hold many seats from the one
@@ -96,13 +111,14 @@ func join(t *testing.T, ctx context.Context, url, roomID, name string) *client.C
 	return c
 }
 
-func find(ents []game.Entity, id uint32) (game.Entity, bool) {
-	for _, e := range ents {
-		if e.ID == id {
-			return e, true
+// find returns arena entity id of ents, as a client decoded them.
+func find(ents []game.Entity, id uint32) (arena.Entity, bool) {
+	for i := range ents {
+		if ents[i].ID == id {
+			return arena.EntityOf(&ents[i]), true
 		}
 	}
-	return game.Entity{}, false
+	return arena.Entity{}, false
 }
 
 // asClient is an HTTP client whose requests (REST calls and WebSocket

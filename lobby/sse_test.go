@@ -318,16 +318,16 @@ func TestLongPoll(t *testing.T) {
 		}
 	})
 	t.Run("ignores what its filter hides", func(t *testing.T) {
-		ch := longPoll(t, ts, since+"&mode=ctf&timeout=10s")
+		ch := longPoll(t, ts, since+"&mode=duel&timeout=10s")
 		time.Sleep(50 * time.Millisecond)
 		createRoom(t, ts, `{"mode":"ffa"}`)
-		createRoom(t, ts, `{"mode":"ctf","private":true,"join_code":"abcd"}`)
+		createRoom(t, ts, `{"mode":"duel","private":true,"join_code":"abcd"}`)
 		select {
 		case a := <-ch:
 			t.Fatalf("woke for a room its filter hides: %s", a.body)
 		case <-time.After(100 * time.Millisecond):
 		}
-		room := createRoom(t, ts, `{"mode":"ctf"}`)
+		room := createRoom(t, ts, `{"mode":"duel"}`)
 		l := decode[rest.RoomList](t, <-ch, 200)
 		if len(l.Rooms) != 1 || l.Rooms[0].ID != room.ID {
 			t.Fatalf("answer %+v", l)

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby"
+	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 )
 
@@ -106,7 +108,7 @@ func TestStreamNotReadingHoldsUpNoOther(t *testing.T) {
 func TestStreamOverHTTP2(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr := rooms.NewManager(ctx, rooms.Options{}, smallArena, nil)
+	mgr := rooms.NewManager(ctx, rooms.Options{}, []game.Definition{lobbytest.SmallArena()}, nil)
 	api := lobby.NewAPI(ctx, mgr, lobby.APIOptions{Heartbeat: 50 * time.Millisecond})
 	hs := httptest.NewUnstartedServer(api.Handler())
 	hs.EnableHTTP2 = true

@@ -52,6 +52,7 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 	lastEvent, _ := strconv.ParseUint(r.URL.Query().Get("last_event"), 10, 32)
 	opts := a.opts.Session
 	opts.Clock = room.Clock
+	opts.Codec = room.Codec()
 	opts.Admit = newAdmission(&a.opts.Limits, a.opts.Metrics).admit
 	sess, err := session.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,

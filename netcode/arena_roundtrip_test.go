@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 // viewer is one player's connection in TestArenaSnapshotRoundTrip: what the
@@ -13,9 +14,9 @@ import (
 type viewer struct {
 	id      uint32
 	client  Baselines
-	sent    []uint32                 // ticks sent since the last reconnect, oldest first
-	history map[uint32][]game.Entity // what each sent snapshot held
-	last    []game.Entity            // the last view sent, for counting enter and leave
+	sent    []uint32        // ticks sent since the last reconnect, oldest first
+	history map[uint32]View // what each sent snapshot held
+	last    []game.Entity   // the last view sent, for counting enter and leave
 }
 
 // churn counts what crossed an area of interest in a run.
@@ -23,7 +24,8 @@ type churn struct{ enter, leave, playersEntered, shotsEntered, reconnects, skips
 
 // TestArenaSnapshotRoundTrip runs real arenas and checks, for every player
 // and every tick it is sent, that decoding the delta stream with Baselines
-// gives exactly the player's View — with snapshots skipped (a slow reader),
+// gives exactly what the arena's typed View shows the player (other
+// players' private velocities zero) — with snapshots skipped (a slow reader),
 // deltas against older snapshots, reconnects (full snapshots), entities
 // entering and leaving interest, and players joining and leaving the room.
 // It also checks that every projectile the client holds is, by Entity.At,
@@ -53,9 +55,11 @@ func runArenaRoundTrip(t *testing.T, seed uint64) churn {
 	const players, ticks = 12, 400
 	s := newArenaScene(seed, players, benchRate)
 	rng := rand.New(rand.NewPCG(seed, 3))
+	codec := MustCodec(s.arena.Schema())
 	var viewers []*viewer
 	for _, b := range s.bots {
-		viewers = append(viewers, &viewer{id: b.id, history: map[uint32][]game.Entity{}})
+		viewers = append(viewers, &viewer{id: b.id, history: map[uint32]View{}})
+		viewers[len(viewers)-1].client.Reset(codec)
 	}
 	var c churn
 	var m ServerMessage
@@ -64,26 +68,31 @@ func runArenaRoundTrip(t *testing.T, seed uint64) churn {
 		switch tick {
 		case 150: // a newcomer; its first snapshot is full
 			s.join(players + 1)
-			viewers = append(viewers, &viewer{id: players + 1, history: map[uint32][]game.Entity{}})
+			viewers = append(viewers, &viewer{id: players + 1, history: map[uint32]View{}})
+			viewers[len(viewers)-1].client.Reset(codec)
 		case 250: // someone leaves the room: removed from every view
 			s.arena.Leave(2)
 			s.bots = slices.DeleteFunc(s.bots, func(b bot) bool { return b.id == 2 })
 			viewers = slices.DeleteFunc(viewers, func(v *viewer) bool { return v.id == 2 })
 		}
 		s.step()
+		world := s.arena.World(nil)
+		var idx []int32
 		for _, v := range viewers {
 			if rng.IntN(6) == 0 {
 				c.skips++ // the server coalesced this snapshot away
 				continue
 			}
-			view := s.arena.View(v.id, nil)
+			idx = s.arena.Interest(v.id, world, idx[:0])
+			cur := View{World: world, Seen: SetSeen(nil, len(world), idx)}
+			view := wireView(s.arena.View(v.id, nil))
 			baseTick := pickBaseline(rng, v.sent)
 			if rng.IntN(60) == 0 {
-				v.client.Reset() // reconnect: a new connection starts in full
+				v.client.Reset(codec) // reconnect: a new connection starts in full
 				v.sent, baseTick = v.sent[:0], 0
 				c.reconnects++
 			}
-			buf = AppendSnapshot(buf[:0], tick, baseTick, tick, v.history[baseTick], view)
+			buf = codec.AppendSnapshot(buf[:0], tick, baseTick, tick, v.id, v.history[baseTick], cur)
 			if err := DecodeServer(buf, &m); err != nil {
 				t.Fatalf("seed %d tick %d player %d: %v", seed, tick, v.id, err)
 			}
@@ -96,7 +105,7 @@ func runArenaRoundTrip(t *testing.T, seed uint64) churn {
 			}
 			checkInView(t, got, v.id, tick)
 			v.count(&c, view)
-			v.keep(tick, view)
+			v.keep(tick, cur)
 		}
 	}
 	return c
@@ -116,7 +125,7 @@ func (v *viewer) count(c *churn, view []game.Entity) {
 	for _, e := range view {
 		if !in(v.last, e.ID) {
 			c.enter++
-			if e.Kind == game.KindProjectile {
+			if e.Kind == arena.KindProjectile {
 				c.shotsEntered++
 			} else {
 				c.playersEntered++
@@ -132,7 +141,7 @@ func (v *viewer) count(c *churn, view []game.Entity) {
 }
 
 // keep records a sent snapshot, forgetting those too old to be a baseline.
-func (v *viewer) keep(tick uint32, view []game.Entity) {
+func (v *viewer) keep(tick uint32, view View) {
 	v.history[tick] = view
 	v.sent = append(v.sent, tick)
 	if len(v.sent) > 2*baselineDepth {
@@ -147,14 +156,15 @@ func (v *viewer) keep(tick uint32, view []game.Entity) {
 // it at tick, within the area of interest around the viewer's avatar.
 func checkInView(t *testing.T, ents []game.Entity, id, tick uint32) {
 	t.Helper()
-	var self game.Entity
-	for _, e := range ents {
-		if e.ID == id {
-			self = e
+	var self arena.Entity
+	for i := range ents {
+		if ents[i].ID == id {
+			self = arena.EntityOf(&ents[i])
 		}
 	}
-	const rx, ry = (game.ViewHalfW + game.PlayerRadius) * 8, (game.ViewHalfH + game.PlayerRadius) * 8
-	for _, e := range ents {
+	const rx, ry = (arena.ViewHalfW + arena.PlayerRadius) * 8, (arena.ViewHalfH + arena.PlayerRadius) * 8
+	for i := range ents {
+		e := arena.EntityOf(&ents[i])
 		x, y := e.At(tick, benchRate)
 		if abs(x-self.X) > rx || abs(y-self.Y) > ry {
 			t.Fatalf("tick %d: player %d at (%d, %d) was sent %+v, which is at (%d, %d)", tick, id, self.X, self.Y, e, x, y)
@@ -167,4 +177,31 @@ func abs(v int32) int32 {
 		return -v
 	}
 	return v
+}
+
+// wireView is a typed arena view as the wire carries it.
+func wireView(view []arena.Entity) []game.Entity {
+	out := make([]game.Entity, len(view))
+	for i := range view {
+		out[i] = view[i].Wire()
+	}
+	return out
+}
+
+// pickBaseline picks the newest sent tick, an older one the client still
+// keeps, or 0.
+func pickBaseline(r *rand.Rand, sent []uint32) uint32 {
+	keep := sent[max(0, len(sent)-baselineDepth):]
+	switch n := r.IntN(10); {
+	case len(keep) == 0 || n == 0:
+		return 0
+	case n < 7:
+		return keep[len(keep)-1]
+	default:
+		return keep[r.IntN(len(keep))]
+	}
+}
+
+func sameEntities(a, b []game.Entity) bool {
+	return slices.Equal(a, b)
 }

@@ -17,21 +17,34 @@ const (
 	benchTicks   = 10 * benchRate
 )
 
-// recordedScene holds every player's view at every tick of a scene run.
+// recordedScene holds the world at every tick of a scene run and what each
+// player saw of it, as a room keeps them.
 type recordedScene struct {
-	views [][][]game.Entity // [tick-1][player]
+	codec *Codec
+	ticks []sceneTick
+}
+
+type sceneTick struct {
+	world []game.Entity
+	seen  [][]uint64 // [player]
+}
+
+func (r *recordedScene) view(t, p int) View {
+	return View{World: r.ticks[t].world, Seen: r.ticks[t].seen[p]}
 }
 
 func recordScene(seed uint64) *recordedScene {
 	s := newArenaScene(seed, benchPlayers, benchRate)
-	r := &recordedScene{}
+	r := &recordedScene{codec: MustCodec(s.arena.Schema())}
+	var idx []int32
 	for range benchTicks {
 		s.step()
-		row := make([][]game.Entity, benchPlayers)
-		for p := range row {
-			row[p] = s.arena.View(uint32(p+1), nil)
+		st := sceneTick{world: s.arena.World(nil)}
+		for p := range benchPlayers {
+			idx = s.arena.Interest(uint32(p+1), st.world, idx[:0])
+			st.seen = append(st.seen, SetSeen(nil, len(st.world), idx))
 		}
-		r.views = append(r.views, row)
+		r.ticks = append(r.ticks, st)
 	}
 	return r
 }
@@ -40,23 +53,21 @@ func recordScene(seed uint64) *recordedScene {
 // player receives per second: every tick encoded in full (no baseline), and
 // as a delta against the previous tick (the first tick in full), with the
 // ackSeq a client sending one input per tick would see. ns and allocations
-// are per delta snapshot encoded, the scene's views recorded beforehand.
+// are per delta snapshot encoded, the scene's worlds and interest recorded
+// beforehand.
 //
 //	go test ./netcode -run '^$' -bench BenchmarkSnapshotBandwidth -benchtime 1x
 func BenchmarkSnapshotBandwidth(b *testing.B) {
 	rec := recordScene(1)
+	c := rec.codec
 	var fullBytes, deltaBytes int
 	var buf []byte
-	for t, row := range rec.views {
-		for p, view := range row {
-			buf = AppendSnapshot(buf[:0], uint32(t+1), 0, uint32(t+1), nil, view)
+	for t := range rec.ticks {
+		for p := range benchPlayers {
+			tick, me := uint32(t+1), uint32(p+1)
+			buf = c.AppendSnapshot(buf[:0], tick, 0, tick, me, View{}, rec.view(t, p))
 			fullBytes += len(buf)
-			var base []game.Entity
-			baseTick := uint32(0)
-			if t > 0 {
-				base, baseTick = rec.views[t-1][p], uint32(t)
-			}
-			buf = AppendSnapshot(buf[:0], uint32(t+1), baseTick, uint32(t+1), base, view)
+			buf = c.AppendSnapshot(buf[:0], tick, tick-1, tick, me, rec.base(t, p), rec.view(t, p))
 			deltaBytes += len(buf)
 		}
 	}
@@ -69,14 +80,10 @@ func BenchmarkSnapshotBandwidth(b *testing.B) {
 	start := time.Now()
 	b.ResetTimer()
 	for range b.N {
-		for t, row := range rec.views {
-			for p, view := range row {
-				var base []game.Entity
-				baseTick := uint32(0)
-				if t > 0 {
-					base, baseTick = rec.views[t-1][p], uint32(t)
-				}
-				buf = AppendSnapshot(buf[:0], uint32(t+1), baseTick, uint32(t+1), base, view)
+		for t := range rec.ticks {
+			for p := range benchPlayers {
+				tick := uint32(t + 1)
+				buf = c.AppendSnapshot(buf[:0], tick, tick-1, tick, uint32(p+1), rec.base(t, p), rec.view(t, p))
 			}
 		}
 	}
@@ -89,4 +96,12 @@ func BenchmarkSnapshotBandwidth(b *testing.B) {
 	b.ReportMetric(float64(fullBytes)/float64(deltaBytes), "full/delta")
 	b.ReportMetric(float64(elapsed.Nanoseconds())/snaps, "ns/snapshot")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/snaps, "allocs/snapshot")
+}
+
+// base is player p's view at the tick before t (nothing before the first).
+func (r *recordedScene) base(t, p int) View {
+	if t == 0 {
+		return View{}
+	}
+	return r.view(t-1, p)
 }

@@ -3,6 +3,8 @@ package netcode
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 
 	"github.com/tickroom/tickroom/game"
 )
@@ -15,13 +17,15 @@ const baselineDepth = 64
 // should reconnect, which starts again from a full snapshot.
 var ErrUnknownBaseline = errors.New("netcode: unknown baseline tick")
 
-// Baselines is the client-side decoder state: the full entity state of the
-// last 64 snapshots by tick, so a delta against any recent baseTick can be
-// applied (the server may skip snapshots for a slow reader; it always names
-// the baseline it used). The zero value is ready to use.
+// Baselines is the client-side decoder state: the game's codec (from the
+// welcome's schema) and the full entity state of the last 64 snapshots by
+// tick, so a delta against any recent baseTick can be applied (the server
+// may skip snapshots for a slow reader; it always names the baseline it
+// used). Call Reset with the welcome's codec before the first Apply.
 //
 // A Baselines is owned by the connection's reading goroutine.
 type Baselines struct {
+	codec  *Codec
 	states [baselineDepth]baseline
 	next   int           // the slot the next Apply replaces
 	spare  []game.Entity // storage the next Apply builds into
@@ -33,8 +37,10 @@ type baseline struct {
 	ents  []game.Entity
 }
 
-// Reset forgets every state, as after a reconnect, keeping the storage.
-func (b *Baselines) Reset() {
+// Reset forgets every state, as after a welcome, keeping the storage, and
+// decodes from now on with codec.
+func (b *Baselines) Reset(codec *Codec) {
+	b.codec = codec
 	for i := range b.states {
 		b.states[i].valid = false
 	}
@@ -46,6 +52,9 @@ func (b *Baselines) Reset() {
 // ErrUnknownBaseline when s.BaseTick is not kept, and an error wrapping
 // ErrMalformed when s does not fit its baseline.
 func (b *Baselines) Apply(s *Snapshot) ([]game.Entity, error) {
+	if b.codec == nil {
+		return nil, fmt.Errorf("%w: snapshot %d before a welcome", ErrMalformed, s.Tick)
+	}
 	var base []game.Entity
 	if s.BaseTick != 0 {
 		if s.BaseTick >= s.Tick {
@@ -57,7 +66,7 @@ func (b *Baselines) Apply(s *Snapshot) ([]game.Entity, error) {
 		}
 		base = st.ents
 	}
-	out, err := merge(b.spare[:0], base, s)
+	out, err := b.codec.merge(b.spare[:0], base, s)
 	if err != nil {
 		b.spare = out
 		return nil, err
@@ -90,18 +99,18 @@ func (b *Baselines) store(tick uint32, ents []game.Entity) []game.Entity {
 
 // merge appends to out the state that results from applying s's changes and
 // removals to base.
-func merge(out, base []game.Entity, s *Snapshot) ([]game.Entity, error) {
+func (c *Codec) merge(out, base []game.Entity, s *Snapshot) ([]game.Entity, error) {
 	i, k := 0, 0
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: snapshot %d: %s", ErrMalformed, s.Tick, fmt.Sprintf(format, args...))
 	}
-	for c := range s.Changes {
-		ch := &s.Changes[c]
-		if c > 0 && ch.Entity.ID <= s.Changes[c-1].Entity.ID {
-			return out, bad("change ids not ascending at id %d", ch.Entity.ID)
+	for x := range s.Changes {
+		ch := &s.Changes[x]
+		if x > 0 && ch.ID <= s.Changes[x-1].ID {
+			return out, bad("change ids not ascending at id %d", ch.ID)
 		}
 		// Keep or remove the baseline entities before this one.
-		for ; i < len(base) && base[i].ID < ch.Entity.ID; i++ {
+		for ; i < len(base) && base[i].ID < ch.ID; i++ {
 			if k < len(s.Removed) && s.Removed[k] == base[i].ID {
 				k++
 				continue
@@ -111,15 +120,17 @@ func merge(out, base []game.Entity, s *Snapshot) ([]game.Entity, error) {
 			}
 			out = append(out, base[i])
 		}
-		e := game.Entity{ID: ch.Entity.ID}
-		if i < len(base) && base[i].ID == ch.Entity.ID {
+		e := game.Entity{ID: ch.ID}
+		if i < len(base) && base[i].ID == ch.ID {
 			e = base[i]
 			i++
 			if k < len(s.Removed) && s.Removed[k] <= e.ID {
 				return out, bad("removed id %d not in baseline or also changed", s.Removed[k])
 			}
 		}
-		applyChange(&e, ch)
+		if err := c.apply(&e, ch, s.Tick); err != nil {
+			return out, bad("%v", err)
+		}
 		out = append(out, e)
 	}
 	for ; i < len(base); i++ {
@@ -139,4 +150,45 @@ func merge(out, base []game.Entity, s *Snapshot) ([]game.Entity, error) {
 		return out, bad("%d entities, more than %d", len(out), MaxEntities)
 	}
 	return out, nil
+}
+
+// apply applies a decoded change to e (its baseline, or a zero entity with
+// only the id set): with the kind bit the entity starts again from zero as
+// that kind; each field's wire value is read by its delta and checked
+// against its type.
+func (c *Codec) apply(e *game.Entity, ch *EntityChange, tick uint32) error {
+	if ch.Mask&1 != 0 {
+		*e = game.Entity{ID: ch.ID, Kind: ch.Kind}
+	}
+	kc := c.kinds[e.Kind]
+	if kc == nil {
+		return fmt.Errorf("entity %d: kind %d not in the schema", ch.ID, e.Kind)
+	}
+	if ch.Mask&^kc.all != 0 {
+		return fmt.Errorf("entity %d (%s): mask 0x%x names fields the kind does not have", ch.ID, kc.name, ch.Mask)
+	}
+	for m := ch.Mask >> 1; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros16(m)
+		w := ch.V[i]
+		var v int64
+		switch kc.delta[i] {
+		case game.Diff:
+			if w < 0 || w > math.MaxUint32 {
+				return fmt.Errorf("entity %d: %s: difference %d is not a zigzag u32", ch.ID, kc.names[i], w)
+			}
+			v = kc.typ[i].Value(e.V[i] + unzigzag(uint32(w)))
+		case game.Age:
+			if w < 0 || w > math.MaxUint32 {
+				return fmt.Errorf("entity %d: %s: age %d out of range", ch.ID, kc.names[i], w)
+			}
+			v = int64(tick - uint32(w))
+		default:
+			v = w
+		}
+		if lo, hi := kc.typ[i].Range(); v < lo || v > hi {
+			return fmt.Errorf("entity %d: %s: %d outside %s", ch.ID, kc.names[i], v, kc.typ[i])
+		}
+		e.V[i] = int32(v)
+	}
+	return nil
 }

@@ -8,14 +8,16 @@ import (
 	"github.com/tickroom/tickroom/game"
 )
 
-// DecodeClient decodes one client → server frame into m. It rejects frames
-// over MaxFrameBytes, unknown types, wrong array lengths, values out of
-// range, NaN and infinities, invalid or over-long chat text and trailing
-// bytes; every error wraps ErrMalformed. Chat text is cleaned (CleanText:
+// DecodeClient decodes one client → server frame into m, checking an
+// input against the schema: one value per input field, each within the
+// field's range. It rejects frames over MaxFrameBytes, unknown types, wrong
+// array lengths, values out of range, NaN and infinities, invalid or
+// over-long chat text and trailing bytes; every error wraps ErrMalformed
+// and names the message and the field. Chat text is cleaned (CleanText:
 // no control characters, escape sequences or bidi controls, trimmed) and
 // refused when nothing visible is left. On error m is left in an
 // unspecified state.
-func DecodeClient(data []byte, m *ClientMessage) error {
+func (c *Codec) DecodeClient(data []byte, m *ClientMessage) error {
 	d := getReader(data)
 	defer d.release()
 	if len(data) > MaxFrameBytes {
@@ -28,7 +30,7 @@ func DecodeClient(data []byte, m *ClientMessage) error {
 	*m = ClientMessage{Type: t}
 	switch t {
 	case MsgInput:
-		err = d.input(n, &m.Input)
+		err = d.input(n, c.input, &m.Input)
 	case MsgPing:
 		err = d.ping(n, m)
 	case MsgChat:
@@ -45,26 +47,26 @@ func DecodeClient(data []byte, m *ClientMessage) error {
 	return d.end()
 }
 
-func (d *reader) input(n int, in *game.Input) error {
+// input reads [1, seq, values...] with a value for each of fields.
+func (d *reader) input(n int, fields []game.InputField, in *game.Input) error {
 	d.msg = "input"
-	if err := d.arity(n, 5); err != nil {
+	if err := d.arity(n, 2+len(fields)); err != nil {
 		return err
 	}
 	seq, err := d.uint("seq", math.MaxUint32)
 	if err != nil {
 		return err
 	}
-	move, err := d.uint("move", 15)
-	if err != nil {
-		return err
+	*in = game.Input{Seq: uint32(seq)}
+	for i := range fields {
+		f := &fields[i]
+		v, err := d.intIn(f.Name, int64(f.Min), int64(f.Max))
+		if err != nil {
+			return err
+		}
+		in.V[i] = int32(v)
 	}
-	aim, err := d.uint("aim", math.MaxUint16)
-	if err != nil {
-		return err
-	}
-	buttons, err := d.uint("buttons", math.MaxUint8)
-	*in = game.Input{Seq: uint32(seq), Move: uint8(move), Aim: uint16(aim), Buttons: uint8(buttons)}
-	return err
+	return nil
 }
 
 func (d *reader) ping(n int, m *ClientMessage) (err error) {
@@ -97,9 +99,12 @@ func (d *reader) chat(n int, m *ClientMessage) error {
 }
 
 // DecodeServer decodes one server → client frame into m, reusing m's slices
-// (snapshot changes and removals, events, walls, roster) where it can: copy
-// what you keep before the next call. Every error wraps ErrMalformed. On
-// error m is left in an unspecified state.
+// (snapshot changes and removals, events, roster) where it can: copy what
+// you keep before the next call. It needs no schema: a welcome carries
+// one, and a snapshot's changes stay wire values until Baselines.Apply
+// reads them with it. A welcome over MaxWelcomeBytes is refused before it
+// is read. Every error wraps ErrMalformed. On error m is left in an
+// unspecified state.
 func DecodeServer(data []byte, m *ServerMessage) error {
 	d := getReader(data)
 	defer d.release()
@@ -110,6 +115,10 @@ func DecodeServer(data []byte, m *ServerMessage) error {
 	m.reset(t)
 	switch t {
 	case MsgWelcome:
+		if len(data) > MaxWelcomeBytes {
+			d.msg = "welcome"
+			return d.errorf("%d bytes, larger than %d", len(data), MaxWelcomeBytes)
+		}
 		err = d.welcome(n, &m.Welcome)
 	case MsgSnapshot:
 		err = d.snapshot(n, &m.Snapshot)
@@ -130,16 +139,19 @@ func DecodeServer(data []byte, m *ServerMessage) error {
 
 // reset clears m for a message of type t, keeping its slices' storage.
 func (m *ServerMessage) reset(t MsgType) {
-	walls, roster := m.Welcome.Map.Walls[:0], m.Welcome.Roster[:0]
+	roster := m.Welcome.Roster[:0]
 	changes, removed, events := m.Snapshot.Changes[:0], m.Snapshot.Removed[:0], m.Events[:0]
 	*m = ServerMessage{Type: t, Events: events}
-	m.Welcome.Map.Walls, m.Welcome.Roster = walls, roster
+	m.Welcome.Roster = roster
 	m.Snapshot.Changes, m.Snapshot.Removed = changes, removed
 }
 
+// welcome reads [10, playerID, roomID, tickRate, sendRate, tick,
+// serverTime, reconnectToken, lastEventSeq, lastInputSeq, roster, game, mode,
+// schema].
 func (d *reader) welcome(n int, w *Welcome) (err error) {
 	d.msg = "welcome"
-	if err := d.arity(n, 12); err != nil {
+	if err := d.arity(n, 14); err != nil {
 		return err
 	}
 	if w.PlayerID, err = d.uint32("playerID"); err != nil {
@@ -148,14 +160,9 @@ func (d *reader) welcome(n int, w *Welcome) (err error) {
 	if w.RoomID, err = d.str("roomID", MaxTextBytes); err != nil {
 		return err
 	}
-	rate, err := d.uint("tickRate", math.MaxUint8)
-	if err != nil {
+	if err := d.rates(w); err != nil {
 		return err
 	}
-	if rate == 0 {
-		return d.errorf("tickRate: 0")
-	}
-	w.TickRate = uint8(rate)
 	if w.Tick, err = d.uint32("tick"); err != nil {
 		return err
 	}
@@ -168,57 +175,45 @@ func (d *reader) welcome(n int, w *Welcome) (err error) {
 	if w.LastEventSeq, err = d.uint32("lastEventSeq"); err != nil {
 		return err
 	}
-	if err := d.gameMap(&w.Map); err != nil {
+	if w.LastInputSeq, err = d.uint32("lastInputSeq"); err != nil {
 		return err
 	}
 	if w.Roster, err = d.roster(w.Roster); err != nil {
 		return err
 	}
-	send, err := d.uint("sendRate", uint64(w.TickRate))
+	if w.Game, err = d.str("game", MaxTextBytes); err != nil {
+		return err
+	}
+	if w.Mode, err = d.str("mode", MaxTextBytes); err != nil {
+		return err
+	}
+	w.Schema, err = d.schema()
+	return err
+}
+
+// rates reads tickRate and sendRate, which must divide it.
+func (d *reader) rates(w *Welcome) error {
+	rate, err := d.uint("tickRate", math.MaxUint8)
 	if err != nil {
 		return err
 	}
-	if send == 0 || w.TickRate%uint8(send) != 0 {
-		return d.errorf("sendRate: %d does not divide tickRate %d", send, w.TickRate)
+	if rate == 0 {
+		return d.errorf("tickRate: 0")
 	}
-	w.SendRate = uint8(send)
-	w.LastInputSeq, err = d.uint32("lastInputSeq")
-	return err
+	send, err := d.uint("sendRate", rate)
+	if err != nil {
+		return err
+	}
+	if send == 0 || rate%send != 0 {
+		return d.errorf("sendRate: %d does not divide tickRate %d", send, rate)
+	}
+	w.TickRate, w.SendRate = uint8(rate), uint8(send)
+	return nil
 }
 
 func (d *reader) uint32(field string) (uint32, error) {
 	v, err := d.uint(field, math.MaxUint32)
 	return uint32(v), err
-}
-
-// gameMap reads [mapW, mapH, [x,y,w,h, ...]].
-func (d *reader) gameMap(m *game.Map) (err error) {
-	if _, err := d.arrayLen("map", 3, 3); err != nil {
-		return err
-	}
-	if m.W, err = d.int32("mapW"); err != nil {
-		return err
-	}
-	if m.H, err = d.int32("mapH"); err != nil {
-		return err
-	}
-	n, err := d.arrayLen("walls", 0, 4*MaxWalls)
-	if err != nil {
-		return err
-	}
-	if n%4 != 0 {
-		return d.errorf("walls: %d values, not a multiple of 4", n)
-	}
-	for range n / 4 {
-		var v [4]int32
-		for j := range v {
-			if v[j], err = d.int32("wall"); err != nil {
-				return err
-			}
-		}
-		m.Walls = append(m.Walls, game.Wall{X: v[0], Y: v[1], W: v[2], H: v[3]})
-	}
-	return nil
 }
 
 // roster reads [[id, name, score], ...] and appends it to dst.
@@ -312,9 +307,9 @@ func (d *reader) error(n int, e *Error) error {
 	return err
 }
 
-// maxChangeValues is the longest flat changes array: id gap, mask and
-// eleven fields per entity.
-const maxChangeValues = MaxEntities * (2 + 11)
+// maxChangeValues is the longest flat changes array: id gap, mask, kind
+// and every field of every entity.
+const maxChangeValues = MaxEntities * (3 + game.MaxFields)
 
 func (d *reader) snapshot(n int, s *Snapshot) (err error) {
 	d.msg = "snapshot"
@@ -346,7 +341,8 @@ func (d *reader) snapshot(n int, s *Snapshot) (err error) {
 }
 
 // changes reads the flat entity changes of the snapshot at tick and appends
-// them to dst.
+// them to dst, as wire values: what they mean depends on each entity's
+// kind, which Baselines.Apply knows.
 func (d *reader) changes(dst []EntityChange, tick uint32) ([]EntityChange, error) {
 	n, err := d.arrayLen("changes", 0, maxChangeValues)
 	if err != nil {
@@ -363,7 +359,7 @@ func (d *reader) changes(dst []EntityChange, tick uint32) ([]EntityChange, error
 		if id, err = d.nextID("changes id gap", id, len(dst) == 0); err != nil {
 			return dst, err
 		}
-		mask, err := d.uint("mask", uint64(fieldAll))
+		mask, err := d.uint("mask", 1<<(game.MaxFields+1)-1)
 		if err != nil {
 			return dst, err
 		}
@@ -371,11 +367,10 @@ func (d *reader) changes(dst []EntityChange, tick uint32) ([]EntityChange, error
 		if left < 0 {
 			return dst, d.errorf("changes: entity %d: mask 0x%x needs more values than left", id, mask)
 		}
-		c := EntityChange{Mask: uint16(mask), Entity: game.Entity{ID: uint32(id)}}
-		if err := d.fields(&c, tick); err != nil {
+		dst = append(dst, EntityChange{ID: uint32(id), Mask: uint16(mask)})
+		if err := d.fields(&dst[len(dst)-1]); err != nil {
 			return dst, err
 		}
-		dst = append(dst, c)
 	}
 	return dst, nil
 }
@@ -396,54 +391,28 @@ func (d *reader) nextID(field string, prev uint64, first bool) (uint64, error) {
 	return prev + gap, nil
 }
 
-// fields reads the values of the fields set in c.Mask, in bit order, of a
-// change in the snapshot at tick: differences are unzigzagged and the age
-// of Born made a tick again.
-func (d *reader) fields(c *EntityChange, tick uint32) error {
-	e := &c.Entity
-	for m := c.Mask; m != 0; m &= m - 1 {
-		var err error
-		var v uint64
-		switch uint16(1) << bits.TrailingZeros16(m) {
-		case FieldKind:
-			v, err = d.uint("kind", math.MaxUint8)
-			e.Kind = game.Kind(v)
-		case FieldX:
-			e.X, err = d.diff("x")
-		case FieldY:
-			e.Y, err = d.diff("y")
-		case FieldVX:
-			e.VX, err = d.diff("vx")
-		case FieldVY:
-			e.VY, err = d.diff("vy")
-		case FieldAngle:
-			v, err = d.uint("angle", math.MaxUint16)
-			e.Angle = uint16(v)
-		case FieldHP:
-			v, err = d.uint("hp", math.MaxUint8)
-			e.HP = uint8(v)
-		case FieldFlags:
-			v, err = d.uint("flags", math.MaxUint8)
-			e.Flags = uint8(v)
-		case FieldScore:
-			e.Score, err = d.int32("score")
-		case FieldOwner:
-			e.Owner, err = d.uint32("owner")
-		case FieldBorn:
-			v, err = d.uint("born age", math.MaxUint32)
-			e.Born = tick - uint32(v)
-		}
+// fields reads the kind, when its bit is set, and the wire value of each
+// field set in c.Mask, in bit order.
+func (d *reader) fields(c *EntityChange) error {
+	if c.Mask&1 != 0 {
+		k, err := d.uint("kind", math.MaxUint8)
 		if err != nil {
 			return err
 		}
+		if k == 0 {
+			return d.errorf("entity %d: kind 0", c.ID)
+		}
+		c.Kind = uint8(k)
+	}
+	for m := c.Mask >> 1; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros16(m)
+		v, err := d.intIn("field", math.MinInt32, math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		c.V[i] = v
 	}
 	return nil
-}
-
-// diff reads a zigzag-coded int32 difference.
-func (d *reader) diff(field string) (int32, error) {
-	v, err := d.uint(field, math.MaxUint32)
-	return unzigzag(uint32(v)), err
 }
 
 // ids reads the gap-coded ascending removed ids and appends them to dst.

@@ -1,4 +1,4 @@
-// Package netcode is the wire protocol (tickroom.v1): its messages, their
+// Package netcode is the wire protocol (tickroom.v2): its messages, their
 // MessagePack encoding and decoding, delta snapshots and the baselines a
 // client keeps to rebuild them. It holds no socket code, so it builds on
 // every platform and any transport can carry it; the server's WebSocket

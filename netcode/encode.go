@@ -25,7 +25,8 @@ func (w *appendBuf) WriteByte(c byte) error {
 // writer never fails, so the encoder's errors are ignored throughout.
 type encoder struct {
 	*msgpack.Encoder
-	buf appendBuf
+	buf  appendBuf
+	keys []string // a world map's sorted keys while it is written, nested maps' after them
 }
 
 var encoders = sync.Pool{New: func() any {
@@ -54,13 +55,15 @@ func (e *encoder) finish() []byte {
 	return b
 }
 
-// AppendInput appends an input message [1, seq, move, aim, buttons] to b.
-func AppendInput(b []byte, in game.Input) []byte {
-	e := startMsg(b, MsgInput, 5)
+// AppendInput appends an input message [1, seq, field...] to b: in.Seq and
+// one value for each of the schema's input fields, in order. It does not
+// check the ranges; the server does.
+func (c *Codec) AppendInput(b []byte, in game.Input) []byte {
+	e := startMsg(b, MsgInput, 2+len(c.input))
 	_ = e.EncodeUint(uint64(in.Seq))
-	_ = e.EncodeUint(uint64(in.Move))
-	_ = e.EncodeUint(uint64(in.Aim))
-	_ = e.EncodeUint(uint64(in.Buttons))
+	for i := range c.input {
+		_ = e.EncodeInt(int64(in.V[i]))
+	}
 	return e.finish()
 }
 
@@ -84,20 +87,25 @@ func AppendLeave(b []byte) []byte {
 	return startMsg(b, MsgLeave, 1).finish()
 }
 
-// AppendWelcome appends a welcome message to b:
-// [10, playerID, roomID, tickRate, tick, serverTime, reconnectToken,
-// lastEventSeq, [mapW, mapH, [x,y,w,h, ...]], [[id, name, score], ...],
-// sendRate, lastInputSeq].
+// AppendWelcome appends a welcome message to b: [10, playerID, roomID,
+// tickRate, sendRate, tick, serverTime, reconnectToken, lastEventSeq,
+// lastInputSeq, [[id, name, score], ...], game, mode, schema]. The schema's
+// world must be one NewCodec accepted.
 func AppendWelcome(b []byte, w *Welcome) []byte {
-	e := startMsg(b, MsgWelcome, 12)
+	e := startMsg(b, MsgWelcome, 14)
 	_ = e.EncodeUint(uint64(w.PlayerID))
 	_ = e.EncodeString(w.RoomID)
 	_ = e.EncodeUint(uint64(w.TickRate))
+	send := w.SendRate
+	if send == 0 {
+		send = w.TickRate // a snapshot every tick
+	}
+	_ = e.EncodeUint(uint64(send))
 	_ = e.EncodeUint(uint64(w.Tick))
 	_ = e.EncodeFloat64(w.ServerTime)
 	_ = e.EncodeString(w.ReconnectToken)
 	_ = e.EncodeUint(uint64(w.LastEventSeq))
-	e.writeMap(&w.Map)
+	_ = e.EncodeUint(uint64(w.LastInputSeq))
 	_ = e.EncodeArrayLen(len(w.Roster))
 	for _, r := range w.Roster {
 		_ = e.EncodeArrayLen(3)
@@ -105,27 +113,10 @@ func AppendWelcome(b []byte, w *Welcome) []byte {
 		_ = e.EncodeString(r.Name)
 		_ = e.EncodeInt(int64(r.Score))
 	}
-	send := w.SendRate
-	if send == 0 {
-		send = w.TickRate // a snapshot every tick
-	}
-	_ = e.EncodeUint(uint64(send))
-	_ = e.EncodeUint(uint64(w.LastInputSeq))
+	_ = e.EncodeString(w.Game)
+	_ = e.EncodeString(w.Mode)
+	e.writeSchema(w.Schema)
 	return e.finish()
-}
-
-// writeMap writes [mapW, mapH, [x,y,w,h, ...]] with the walls flattened.
-func (e *encoder) writeMap(m *game.Map) {
-	_ = e.EncodeArrayLen(3)
-	_ = e.EncodeInt(int64(m.W))
-	_ = e.EncodeInt(int64(m.H))
-	_ = e.EncodeArrayLen(4 * len(m.Walls))
-	for _, w := range m.Walls {
-		_ = e.EncodeInt(int64(w.X))
-		_ = e.EncodeInt(int64(w.Y))
-		_ = e.EncodeInt(int64(w.W))
-		_ = e.EncodeInt(int64(w.H))
-	}
 }
 
 // AppendPong appends a pong message [12, clientTime, tick, serverTime] to b.

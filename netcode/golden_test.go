@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
@@ -19,24 +21,26 @@ var update = flag.Bool("update", false, "rewrite testdata/vectors.json and the f
 const vectorsFile = "testdata/vectors.json"
 
 // vector is one golden vector: a message's bytes and its value in JSON.
-// Snapshot vectors also carry the state at baseTick and at tick.
+// Inputs and snapshots name the welcome vector whose schema they follow;
+// snapshots also carry the viewer and what it sees at baseTick and at
+// tick, entities with their fields by name.
 type vector struct {
 	Name      string          `json:"name"`
 	Direction string          `json:"direction"` // "client" (client → server) or "server"
+	Schema    string          `json:"schema,omitempty"`
+	Viewer    uint32          `json:"viewer,omitempty"`
 	Hex       string          `json:"hex"`
 	Value     json.RawMessage `json:"value"`
-	Baseline  *[]jEntity      `json:"baseline,omitempty"` // snapshots: the entities at baseTick
-	State     *[]jEntity      `json:"state,omitempty"`    // snapshots: the entities at tick
+	Baseline  *[]jEntity      `json:"baseline,omitempty"`
+	State     *[]jEntity      `json:"state,omitempty"`
 }
 
 // The JSON model of the messages, documented in docs/protocol.md.
 type (
 	jInput struct {
-		Type    MsgType `json:"type"`
-		Seq     uint32  `json:"seq"`
-		Move    uint8   `json:"move"`
-		Aim     uint16  `json:"aim"`
-		Buttons uint8   `json:"buttons"`
+		Type  MsgType `json:"type"`
+		Seq   uint32  `json:"seq"`
+		Input jFields `json:"input"`
 	}
 	jPing struct {
 		Type       MsgType `json:"type"`
@@ -54,30 +58,57 @@ type (
 		PlayerID       uint32    `json:"playerId"`
 		RoomID         string    `json:"roomId"`
 		TickRate       uint8     `json:"tickRate"`
+		SendRate       uint8     `json:"sendRate"`
 		Tick           uint32    `json:"tick"`
 		ServerTime     float64   `json:"serverTime"`
 		ReconnectToken string    `json:"reconnectToken"`
 		LastEventSeq   uint32    `json:"lastEventSeq"`
-		Map            jMap      `json:"map"`
-		Roster         []jRoster `json:"roster"`
-		SendRate       uint8     `json:"sendRate"`
 		LastInputSeq   uint32    `json:"lastInputSeq"`
-	}
-	jMap struct {
-		W     int32   `json:"w"`
-		H     int32   `json:"h"`
-		Walls []jWall `json:"walls"`
-	}
-	jWall struct {
-		X int32 `json:"x"`
-		Y int32 `json:"y"`
-		W int32 `json:"w"`
-		H int32 `json:"h"`
+		Roster         []jRoster `json:"roster"`
+		Game           string    `json:"game"`
+		Mode           string    `json:"mode"`
+		Schema         jSchema   `json:"schema"`
 	}
 	jRoster struct {
 		ID    uint32 `json:"id"`
 		Name  string `json:"name"`
 		Score int32  `json:"score"`
+	}
+	// jSchema is the schema with every default filled in.
+	jSchema struct {
+		Game   string          `json:"game"`
+		Kinds  []jKind         `json:"kinds"`
+		Input  []jInputField   `json:"input"`
+		Events []jEventDef     `json:"events"`
+		World  json.RawMessage `json:"world"`
+	}
+	jKind struct {
+		ID     uint8    `json:"id"`
+		Name   string   `json:"name"`
+		Fields []jField `json:"fields"`
+	}
+	jField struct {
+		Name    string  `json:"name"`
+		Type    string  `json:"type"`
+		Delta   string  `json:"delta"`
+		Scale   float64 `json:"scale"`
+		Unit    string  `json:"unit"`
+		Interp  bool    `json:"interp"`
+		Private bool    `json:"private"`
+	}
+	jInputField struct {
+		Name    string `json:"name"`
+		Min     int32  `json:"min"`
+		Max     int32  `json:"max"`
+		Unit    string `json:"unit"`
+		Buttons bool   `json:"buttons"`
+	}
+	jEventDef struct {
+		Kind uint8  `json:"kind"`
+		Name string `json:"name"`
+		A    string `json:"a"`
+		B    string `json:"b"`
+		Text string `json:"text"`
 	}
 	jSnapshot struct {
 		Type     MsgType   `json:"type"`
@@ -87,35 +118,20 @@ type (
 		Changes  []jChange `json:"changes"`
 		Removed  []uint32  `json:"removed"`
 	}
-	// jChange holds the fields set in Mask only; x, y, vx, vy are differences.
+	// jChange is one listed entity: its kind's name when the kind bit is
+	// set, and the fields set in Mask with their delta undone as far as it
+	// can be without the baseline: a diff field's signed difference, an age
+	// field's tick, a value field's value.
 	jChange struct {
-		ID    uint32  `json:"id"`
-		Mask  uint16  `json:"mask"`
-		Kind  *uint8  `json:"kind,omitempty"`
-		X     *int32  `json:"x,omitempty"`
-		Y     *int32  `json:"y,omitempty"`
-		VX    *int32  `json:"vx,omitempty"`
-		VY    *int32  `json:"vy,omitempty"`
-		Angle *uint16 `json:"angle,omitempty"`
-		HP    *uint8  `json:"hp,omitempty"`
-		Flags *uint8  `json:"flags,omitempty"`
-		Score *int32  `json:"score,omitempty"`
-		Owner *uint32 `json:"owner,omitempty"`
-		Born  *uint32 `json:"born,omitempty"`
+		ID     uint32  `json:"id"`
+		Mask   uint16  `json:"mask"`
+		Kind   string  `json:"kind,omitempty"`
+		Fields jFields `json:"fields"`
 	}
 	jEntity struct {
-		ID    uint32 `json:"id"`
-		Kind  uint8  `json:"kind"`
-		X     int32  `json:"x"`
-		Y     int32  `json:"y"`
-		VX    int32  `json:"vx"`
-		VY    int32  `json:"vy"`
-		Angle uint16 `json:"angle"`
-		HP    uint8  `json:"hp"`
-		Flags uint8  `json:"flags"`
-		Score int32  `json:"score"`
-		Owner uint32 `json:"owner"`
-		Born  uint32 `json:"born"`
+		ID     uint32  `json:"id"`
+		Kind   string  `json:"kind"`
+		Fields jFields `json:"fields"`
 	}
 	jPong struct {
 		Type       MsgType `json:"type"`
@@ -141,11 +157,71 @@ type (
 	}
 )
 
-func clientJSON(m *ClientMessage) any {
+// jFields is a JSON object of named integers that keeps its order: the
+// schema's, so a vector reads like the wire.
+type jFields []namedInt
+
+type namedInt struct {
+	Name string
+	V    int64
+}
+
+func (f jFields) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, kv := range f {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, kv.Name)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, kv.V, 10)
+	}
+	return append(b, '}'), nil
+}
+
+func (f *jFields) UnmarshalJSON(data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("fields: want an object, got %v %v", t, err)
+	}
+	*f = jFields{}
+	for d.More() {
+		k, err := d.Token()
+		if err != nil {
+			return err
+		}
+		var n json.Number
+		if err := d.Decode(&n); err != nil {
+			return err
+		}
+		v, err := n.Int64()
+		if err != nil {
+			return err
+		}
+		*f = append(*f, namedInt{k.(string), v})
+	}
+	_, err := d.Token()
+	return err
+}
+
+func (f jFields) get(name string) (int64, bool) {
+	for _, kv := range f {
+		if kv.Name == name {
+			return kv.V, true
+		}
+	}
+	return 0, false
+}
+
+func clientJSON(s *game.Schema, m *ClientMessage) any {
 	switch m.Type {
 	case MsgInput:
-		in := m.Input
-		return jInput{m.Type, in.Seq, in.Move, in.Aim, in.Buttons}
+		j := jInput{Type: m.Type, Seq: m.Input.Seq, Input: jFields{}}
+		for i, f := range s.Input {
+			j.Input = append(j.Input, namedInt{f.Name, int64(m.Input.V[i])})
+		}
+		return j
 	case MsgPing:
 		return jPing{m.Type, m.ClientTime}
 	case MsgChat:
@@ -154,15 +230,34 @@ func clientJSON(m *ClientMessage) any {
 	return jLeave{m.Type}
 }
 
-func serverJSON(m *ServerMessage) any {
+// snapKinds tells a snapshot's JSON what kind each change's entity is:
+// nil when unknown (the changes are then shown as wire values).
+type snapKinds struct {
+	schema *game.Schema
+	base   []game.Entity
+}
+
+func (k *snapKinds) of(ch *EntityChange) *game.Kind {
+	if ch.Mask&1 != 0 {
+		return k.schema.KindByID(ch.Kind)
+	}
+	for _, e := range k.base {
+		if e.ID == ch.ID {
+			return k.schema.KindByID(e.Kind)
+		}
+	}
+	return nil
+}
+
+func serverJSON(m *ServerMessage, kinds *snapKinds) any {
 	switch m.Type {
 	case MsgWelcome:
 		return welcomeJSON(&m.Welcome)
 	case MsgSnapshot:
 		s := &m.Snapshot
 		j := jSnapshot{m.Type, s.Tick, s.BaseTick, s.AckSeq, []jChange{}, append([]uint32{}, s.Removed...)}
-		for _, c := range s.Changes {
-			j.Changes = append(j.Changes, changeJSON(c))
+		for i := range s.Changes {
+			j.Changes = append(j.Changes, changeJSON(&s.Changes[i], kinds, s.Tick))
 		}
 		return j
 	case MsgPong:
@@ -178,71 +273,249 @@ func serverJSON(m *ServerMessage) any {
 }
 
 func welcomeJSON(w *Welcome) jWelcome {
-	j := jWelcome{MsgWelcome, w.PlayerID, w.RoomID, w.TickRate, w.Tick, w.ServerTime, w.ReconnectToken,
-		w.LastEventSeq, jMap{w.Map.W, w.Map.H, []jWall{}}, []jRoster{}, w.SendRate, w.LastInputSeq}
-	for _, wl := range w.Map.Walls {
-		j.Map.Walls = append(j.Map.Walls, jWall(wl))
-	}
+	j := jWelcome{MsgWelcome, w.PlayerID, w.RoomID, w.TickRate, w.SendRate, w.Tick, w.ServerTime, w.ReconnectToken,
+		w.LastEventSeq, w.LastInputSeq, []jRoster{}, w.Game, w.Mode, schemaJSON(w.Schema)}
 	for _, r := range w.Roster {
 		j.Roster = append(j.Roster, jRoster(r))
 	}
 	return j
 }
 
-func changeJSON(c EntityChange) jChange {
-	e := c.Entity
-	j := jChange{ID: e.ID, Mask: c.Mask}
-	set := func(bit uint16, f func()) {
-		if c.Mask&bit != 0 {
-			f()
+func schemaJSON(s *game.Schema) jSchema {
+	j := jSchema{Game: s.Game, Kinds: []jKind{}, Input: []jInputField{}, Events: []jEventDef{}}
+	for _, k := range s.Kinds {
+		jk := jKind{ID: k.ID, Name: k.Name, Fields: []jField{}}
+		for _, f := range k.Fields {
+			scale := f.Scale
+			if scale == 0 {
+				scale = 1
+			}
+			jk.Fields = append(jk.Fields, jField{f.Name, f.Type.String(), f.Delta.String(), scale, f.Unit, f.Interp, f.Private})
 		}
+		j.Kinds = append(j.Kinds, jk)
 	}
-	set(FieldKind, func() { k := uint8(e.Kind); j.Kind = &k })
-	set(FieldX, func() { j.X = &e.X })
-	set(FieldY, func() { j.Y = &e.Y })
-	set(FieldVX, func() { j.VX = &e.VX })
-	set(FieldVY, func() { j.VY = &e.VY })
-	set(FieldAngle, func() { j.Angle = &e.Angle })
-	set(FieldHP, func() { j.HP = &e.HP })
-	set(FieldFlags, func() { j.Flags = &e.Flags })
-	set(FieldScore, func() { j.Score = &e.Score })
-	set(FieldOwner, func() { j.Owner = &e.Owner })
-	set(FieldBorn, func() { j.Born = &e.Born })
+	for _, f := range s.Input {
+		j.Input = append(j.Input, jInputField(f))
+	}
+	for _, e := range s.Events {
+		j.Events = append(j.Events, jEventDef{uint8(e.Kind), e.Name, e.A, e.B, e.Text})
+	}
+	var err error
+	if s.World == nil {
+		j.World = json.RawMessage("null")
+	} else if j.World, err = json.Marshal(s.World); err != nil {
+		panic(err) // a decoded world is plain values
+	}
 	return j
 }
 
-func entitiesJSON(ents []game.Entity) *[]jEntity {
+func schemaFromJSON(j *jSchema) (*game.Schema, error) {
+	s := &game.Schema{Game: j.Game}
+	for _, jk := range j.Kinds {
+		k := game.Kind{ID: jk.ID, Name: jk.Name}
+		for _, f := range jk.Fields {
+			t, ok1 := game.ParseType(f.Type)
+			d, ok2 := game.ParseDelta(f.Delta)
+			if !ok1 || !ok2 {
+				return nil, fmt.Errorf("field %s: type %q or delta %q", f.Name, f.Type, f.Delta)
+			}
+			k.Fields = append(k.Fields, game.Field{Name: f.Name, Type: t, Delta: d, Scale: f.Scale, Unit: f.Unit, Interp: f.Interp, Private: f.Private})
+		}
+		s.Kinds = append(s.Kinds, k)
+	}
+	for _, f := range j.Input {
+		s.Input = append(s.Input, game.InputField(f))
+	}
+	for _, e := range j.Events {
+		s.Events = append(s.Events, game.EventDef{Kind: game.EventKind(e.Kind), Name: e.Name, A: e.A, B: e.B, Text: e.Text})
+	}
+	w, err := worldFromJSON(j.World)
+	if err != nil {
+		return nil, err
+	}
+	if w != nil {
+		s.World = w.(map[string]any)
+	}
+	return s, nil
+}
+
+// worldFromJSON reads world data with integers kept exact: int64, or
+// uint64 above it; other numbers are float64.
+func worldFromJSON(raw json.RawMessage) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return numbers(v), nil
+}
+
+func numbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return i
+		}
+		if u, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+			return u
+		}
+		f, _ := v.Float64()
+		return f
+	case []any:
+		for i := range v {
+			v[i] = numbers(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = numbers(v[k])
+		}
+	}
+	return v
+}
+
+func changeJSON(ch *EntityChange, kinds *snapKinds, tick uint32) jChange {
+	j := jChange{ID: ch.ID, Mask: ch.Mask, Fields: jFields{}}
+	var k *game.Kind
+	if kinds != nil {
+		k = kinds.of(ch)
+	}
+	if ch.Mask&1 != 0 {
+		j.Kind = strconv.Itoa(int(ch.Kind))
+		if k != nil {
+			j.Kind = k.Name
+		}
+	}
+	for i := range game.MaxFields {
+		if ch.Mask&(2<<i) == 0 {
+			continue
+		}
+		name, v := strconv.Itoa(i), ch.V[i]
+		if k != nil && i < len(k.Fields) {
+			f := &k.Fields[i]
+			name = f.Name
+			switch f.Delta {
+			case game.Diff:
+				v = int64(unzigzag(uint32(v)))
+			case game.Age:
+				v = int64(tick - uint32(v))
+			}
+		}
+		j.Fields = append(j.Fields, namedInt{name, v})
+	}
+	return j
+}
+
+func entityJSON(s *game.Schema, e *game.Entity) jEntity {
+	k := s.KindByID(e.Kind)
+	j := jEntity{ID: e.ID, Kind: k.Name, Fields: jFields{}}
+	for i, f := range k.Fields {
+		j.Fields = append(j.Fields, namedInt{f.Name, f.Type.Value(e.V[i])})
+	}
+	return j
+}
+
+func entitiesJSON(s *game.Schema, ents []game.Entity) *[]jEntity {
 	j := []jEntity{}
-	for _, e := range ents {
-		j = append(j, jEntity{e.ID, uint8(e.Kind), e.X, e.Y, e.VX, e.VY, e.Angle, e.HP, e.Flags, e.Score, e.Owner, e.Born})
+	for i := range ents {
+		j = append(j, entityJSON(s, &ents[i]))
 	}
 	return &j
 }
 
-func entitiesFromJSON(j *[]jEntity) []game.Entity {
-	var ents []game.Entity
-	if j != nil {
-		for _, e := range *j {
-			ents = append(ents, game.Entity{ID: e.ID, Kind: game.Kind(e.Kind), X: e.X, Y: e.Y, VX: e.VX, VY: e.VY,
-				Angle: e.Angle, HP: e.HP, Flags: e.Flags, Score: e.Score, Owner: e.Owner, Born: e.Born})
-		}
+func entitiesFromJSON(s *game.Schema, j *[]jEntity) ([]game.Entity, error) {
+	ents := []game.Entity{}
+	if j == nil {
+		return ents, nil
 	}
-	return ents
+	for _, je := range *j {
+		k := s.KindByName(je.Kind)
+		if k == nil {
+			return nil, fmt.Errorf("entity %d: no kind %q", je.ID, je.Kind)
+		}
+		e := game.Entity{ID: je.ID, Kind: k.ID}
+		if len(je.Fields) != len(k.Fields) {
+			return nil, fmt.Errorf("entity %d: %d fields, kind %s has %d", je.ID, len(je.Fields), k.Name, len(k.Fields))
+		}
+		for i, f := range k.Fields {
+			v, ok := je.Fields.get(f.Name)
+			if !ok {
+				return nil, fmt.Errorf("entity %d: no field %s", je.ID, f.Name)
+			}
+			e.V[i] = int32(v) // a u32 keeps its bit pattern
+		}
+		ents = append(ents, e)
+	}
+	return ents, nil
 }
 
-// encodeVector encodes a vector's value (and, for snapshots, its baseline
-// and state) with the Append functions.
-func encodeVector(v *vector) ([]byte, error) {
+// vectorSchemas returns the schema of every welcome vector, by name, read
+// from the vectors' JSON.
+func vectorSchemas(vs []vector) (map[string]*game.Schema, error) {
+	out := map[string]*game.Schema{}
+	for _, v := range vs {
+		var head struct{ Type MsgType }
+		if err := json.Unmarshal(v.Value, &head); err != nil {
+			return nil, err
+		}
+		if head.Type != MsgWelcome {
+			continue
+		}
+		var j jWelcome
+		if err := json.Unmarshal(v.Value, &j); err != nil {
+			return nil, err
+		}
+		s, err := schemaFromJSON(&j.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.Name, err)
+		}
+		out[v.Name] = s
+	}
+	return out, nil
+}
+
+// codecFor returns the codec of the schema v follows; messages that need
+// none are read with the arena's.
+func codecFor(v *vector, schemas map[string]*game.Schema) (*Codec, error) {
+	name := v.Schema
+	if name == "" {
+		name = "welcome"
+	}
+	s := schemas[name]
+	if s == nil {
+		return nil, fmt.Errorf("no welcome vector %q", name)
+	}
+	return NewCodec(s)
+}
+
+// encodeVector encodes a vector's value (and, for snapshots, its state
+// against its baseline, for its viewer) with the Append functions.
+func encodeVector(v *vector, schemas map[string]*game.Schema) ([]byte, error) {
 	var head struct{ Type MsgType }
 	if err := json.Unmarshal(v.Value, &head); err != nil {
 		return nil, err
 	}
 	un := func(dst any) error { return json.Unmarshal(v.Value, dst) }
+	c, err := codecFor(v, schemas)
+	if err != nil {
+		return nil, err
+	}
 	switch head.Type {
 	case MsgInput:
 		var j jInput
 		err := un(&j)
-		return AppendInput(nil, game.Input{Seq: j.Seq, Move: j.Move, Aim: j.Aim, Buttons: j.Buttons}), err
+		in := game.Input{Seq: j.Seq}
+		if len(j.Input) != len(c.Schema().Input) {
+			return nil, fmt.Errorf("%d input fields, the schema has %d", len(j.Input), len(c.Schema().Input))
+		}
+		for i, f := range c.Schema().Input {
+			x, ok := j.Input.get(f.Name)
+			if !ok {
+				return nil, fmt.Errorf("no input field %s", f.Name)
+			}
+			in.V[i] = int32(x)
+		}
+		return c.AppendInput(nil, in), err
 	case MsgPing:
 		var j jPing
 		err := un(&j)
@@ -255,20 +528,33 @@ func encodeVector(v *vector) ([]byte, error) {
 		return AppendLeave(nil), nil
 	case MsgWelcome:
 		var j jWelcome
-		err := un(&j)
-		w := Welcome{j.PlayerID, j.RoomID, j.TickRate, j.Tick, j.ServerTime, j.ReconnectToken, j.LastEventSeq,
-			game.Map{W: j.Map.W, H: j.Map.H}, nil, j.SendRate, j.LastInputSeq}
-		for _, wl := range j.Map.Walls {
-			w.Map.Walls = append(w.Map.Walls, game.Wall(wl))
+		if err := un(&j); err != nil {
+			return nil, err
 		}
+		s, err := schemaFromJSON(&j.Schema)
+		if err != nil {
+			return nil, err
+		}
+		w := Welcome{j.PlayerID, j.RoomID, j.TickRate, j.SendRate, j.Tick, j.ServerTime, j.ReconnectToken,
+			j.LastEventSeq, j.LastInputSeq, nil, j.Game, j.Mode, s}
 		for _, r := range j.Roster {
 			w.Roster = append(w.Roster, RosterEntry(r))
 		}
-		return AppendWelcome(nil, &w), err
+		return AppendWelcome(nil, &w), nil
 	case MsgSnapshot:
 		var j jSnapshot
-		err := un(&j)
-		return AppendSnapshot(nil, j.Tick, j.BaseTick, j.AckSeq, entitiesFromJSON(v.Baseline), entitiesFromJSON(v.State)), err
+		if err := un(&j); err != nil {
+			return nil, err
+		}
+		base, err := entitiesFromJSON(c.Schema(), v.Baseline)
+		if err != nil {
+			return nil, err
+		}
+		state, err := entitiesFromJSON(c.Schema(), v.State)
+		if err != nil {
+			return nil, err
+		}
+		return c.AppendSnapshot(nil, j.Tick, j.BaseTick, j.AckSeq, v.Viewer, View{World: base}, View{World: state}), nil
 	case MsgPong:
 		var j jPong
 		err := un(&j)
@@ -289,33 +575,46 @@ func encodeVector(v *vector) ([]byte, error) {
 	return nil, fmt.Errorf("unknown type %d", head.Type)
 }
 
-// decodeVector decodes a vector's bytes and returns the value as JSON.
-func decodeVector(v *vector, data []byte) ([]byte, error) {
+// decodeVector decodes a vector's bytes and returns the value as JSON;
+// for a snapshot it also checks that applying it to the baseline gives
+// the state.
+func decodeVector(v *vector, data []byte, schemas map[string]*game.Schema) ([]byte, error) {
+	c, err := codecFor(v, schemas)
+	if err != nil {
+		return nil, err
+	}
 	if v.Direction == "client" {
 		var m ClientMessage
-		if err := DecodeClient(data, &m); err != nil {
+		if err := c.DecodeClient(data, &m); err != nil {
 			return nil, err
 		}
-		return json.Marshal(clientJSON(&m))
+		return json.Marshal(clientJSON(c.Schema(), &m))
 	}
 	var m ServerMessage
 	if err := DecodeServer(data, &m); err != nil {
 		return nil, err
 	}
+	var kinds *snapKinds
 	if m.Type == MsgSnapshot {
-		if err := checkVectorState(v, &m.Snapshot); err != nil {
+		base, err := entitiesFromJSON(c.Schema(), v.Baseline)
+		if err != nil {
 			return nil, err
 		}
+		if err := checkVectorState(c, v, base, &m.Snapshot); err != nil {
+			return nil, err
+		}
+		kinds = &snapKinds{c.Schema(), base}
 	}
-	return json.Marshal(serverJSON(&m))
+	return json.Marshal(serverJSON(&m, kinds))
 }
 
 // checkVectorState applies a snapshot vector to its baseline and compares
 // the result with its state.
-func checkVectorState(v *vector, s *Snapshot) error {
+func checkVectorState(c *Codec, v *vector, base []game.Entity, s *Snapshot) error {
 	var b Baselines
+	b.Reset(c)
 	if s.BaseTick != 0 {
-		full := mustDecodeSnapshot(AppendSnapshot(nil, s.BaseTick, 0, 0, nil, entitiesFromJSON(v.Baseline)))
+		full := mustDecodeSnapshot(c.AppendSnapshot(nil, s.BaseTick, 0, 0, v.Viewer, View{}, View{World: base}))
 		if _, err := b.Apply(full); err != nil {
 			return err
 		}
@@ -324,7 +623,11 @@ func checkVectorState(v *vector, s *Snapshot) error {
 	if err != nil {
 		return err
 	}
-	if want := entitiesFromJSON(v.State); !sameEntities(got, want) {
+	want, err := entitiesFromJSON(c.Schema(), v.State)
+	if err != nil {
+		return err
+	}
+	if !sameEntities(got, want) {
 		return fmt.Errorf("state after apply:\n got  %+v\n want %+v", got, want)
 	}
 	return nil
@@ -338,16 +641,52 @@ func mustDecodeSnapshot(data []byte) *Snapshot {
 	return &m.Snapshot
 }
 
-func sameEntities(a, b []game.Entity) bool {
-	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
-}
-
+// sameJSON compares two JSON documents as values: objects by key, numbers
+// by value (integers exactly, so 2 = 2.0 and −0 = 0 but no two distinct
+// 64-bit integers compare equal).
 func sameJSON(a, b []byte) bool {
 	var x, y any
 	dx, dy := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(bytes.NewReader(b))
 	dx.UseNumber()
 	dy.UseNumber()
-	return dx.Decode(&x) == nil && dy.Decode(&y) == nil && reflect.DeepEqual(x, y)
+	return dx.Decode(&x) == nil && dy.Decode(&y) == nil && sameValue(x, y)
+}
+
+func sameValue(x, y any) bool {
+	switch x := x.(type) {
+	case json.Number:
+		y, ok := y.(json.Number)
+		if !ok {
+			return false
+		}
+		bx, okx := new(big.Float).SetPrec(200).SetString(string(x))
+		by, oky := new(big.Float).SetPrec(200).SetString(string(y))
+		return okx && oky && bx.Cmp(by) == 0
+	case []any:
+		y, ok := y.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := y.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func loadVectors(tb testing.TB) []vector {
@@ -363,6 +702,10 @@ func loadVectors(tb testing.TB) []vector {
 	return vs
 }
 
+// TestGolden checks every vector both ways: encoding its value gives its
+// bytes, and decoding its bytes gives its value (and, for a snapshot,
+// applying it to its baseline gives its state). The schemas come from the
+// welcome vectors' JSON, as a client in another language would read them.
 func TestGolden(t *testing.T) {
 	if *update {
 		writeVectors(t)
@@ -370,6 +713,10 @@ func TestGolden(t *testing.T) {
 	vs := loadVectors(t)
 	if len(vs) == 0 {
 		t.Fatal("no vectors")
+	}
+	schemas, err := vectorSchemas(vs)
+	if err != nil {
+		t.Fatal(err)
 	}
 	names := map[string]bool{}
 	for _, v := range vs {
@@ -382,14 +729,14 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := encodeVector(&v)
+			got, err := encodeVector(&v, schemas)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("encode:\n got  %x\n want %x", got, want)
 			}
-			value, err := decodeVector(&v, want)
+			value, err := decodeVector(&v, want, schemas)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -400,20 +747,172 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenCoverage checks that the vectors still show everything the
+// protocol can say, so a client that passes them has met all of it: every
+// message type, every field type with every delta it may have, private
+// fields read by their owner and by another player, kind changes,
+// removals, ages, input fields with negative ranges, and every kind of
+// world value.
+func TestGoldenCoverage(t *testing.T) {
+	vs := loadVectors(t)
+	schemas, err := vectorSchemas(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	note := func(what string) { seen[what] = true }
+	for _, v := range vs {
+		data, _ := hex.DecodeString(v.Hex)
+		note(fmt.Sprintf("message %d", data[1]))
+		if v.Direction == "client" && data[1] == byte(MsgInput) {
+			c, _ := codecFor(&v, schemas)
+			var m ClientMessage
+			if c.DecodeClient(data, &m) == nil {
+				for i, f := range c.Schema().Input {
+					if f.Min < 0 && m.Input.V[i] < 0 {
+						note("negative input")
+					}
+				}
+			}
+		}
+		if w, ok := schemas[v.Name]; ok {
+			for _, k := range w.Kinds {
+				for _, f := range k.Fields {
+					note(fmt.Sprintf("schema %s %s", f.Type, f.Delta))
+					if f.Private {
+						note("private field")
+					}
+				}
+			}
+			noteWorld(note, w.World)
+		}
+		if v.State == nil {
+			continue
+		}
+		s := mustDecodeSnapshot(data)
+		c, _ := codecFor(&v, schemas)
+		base, _ := entitiesFromJSON(c.Schema(), v.Baseline)
+		kinds := &snapKinds{c.Schema(), base}
+		if len(s.Removed) > 0 {
+			note("removal")
+		}
+		for i := range s.Changes {
+			ch := &s.Changes[i]
+			k := kinds.of(ch)
+			if ch.Mask&1 != 0 && slicesContainsID(base, ch.ID) {
+				note("kind change")
+			}
+			for j, f := range k.Fields {
+				if ch.Mask&(2<<j) != 0 {
+					note(fmt.Sprintf("sent %s %s", f.Type, f.Delta))
+					if f.Private {
+						note("private sent to " + map[bool]string{true: "owner", false: "other"}[ch.ID == v.Viewer])
+					}
+					if f.Delta == game.Age && ch.V[j] != 0 {
+						note("age above 0")
+					}
+				}
+			}
+		}
+		state, _ := entitiesFromJSON(c.Schema(), v.State)
+		for _, e := range state {
+			k := c.Schema().KindByID(e.Kind)
+			for j, f := range k.Fields {
+				if f.Private && e.ID != v.Viewer && e.V[j] == 0 {
+					note("private read 0 by another player")
+				}
+			}
+		}
+	}
+	var want []string
+	for _, m := range []MsgType{MsgInput, MsgPing, MsgChat, MsgLeave, MsgWelcome, MsgSnapshot, MsgPong, MsgEvents, MsgError} {
+		want = append(want, fmt.Sprintf("message %d", m))
+	}
+	for _, tp := range []game.Type{game.Int8, game.Uint8, game.Int16, game.Uint16, game.Int32, game.Uint32} {
+		deltas := []game.Delta{game.Value, game.Diff}
+		if tp == game.Uint32 {
+			deltas = append(deltas, game.Age)
+		}
+		for _, d := range deltas {
+			want = append(want, fmt.Sprintf("schema %s %s", tp, d), fmt.Sprintf("sent %s %s", tp, d))
+		}
+	}
+	want = append(want, "negative input", "private field", "private sent to owner", "private read 0 by another player",
+		"kind change", "removal", "age above 0",
+		"world nil", "world bool", "world int", "world negative int", "world float", "world string", "world array", "world map")
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("no vector shows %s", w)
+		}
+	}
+	if seen["private sent to other"] {
+		t.Error("a private field was sent to a player other than its owner")
+	}
+}
+
+func noteWorld(note func(string), v any) {
+	switch v := v.(type) {
+	case nil:
+		note("world nil")
+	case bool:
+		note("world bool")
+	case int64:
+		note("world int")
+		if v < 0 {
+			note("world negative int")
+		}
+	case uint64:
+		note("world int")
+	case float64:
+		note("world float")
+	case string:
+		note("world string")
+	case []any:
+		note("world array")
+		for _, x := range v {
+			noteWorld(note, x)
+		}
+	case map[string]any:
+		note("world map")
+		for _, x := range v {
+			noteWorld(note, x)
+		}
+	}
+}
+
+func slicesContainsID(ents []game.Entity, id uint32) bool {
+	for _, e := range ents {
+		if e.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // writeVectors regenerates the golden vectors from goldenCases, and the
 // fuzz seed files from them.
 func writeVectors(t *testing.T) {
+	cases := goldenCases()
+	schemas := map[string]*game.Schema{}
+	for _, c := range cases {
+		var m ServerMessage
+		if !c.client && DecodeServer(c.data, &m) == nil && m.Type == MsgWelcome {
+			schemas[c.name] = m.Welcome.Schema
+		}
+	}
 	var vs []vector
-	for _, c := range goldenCases() {
-		v := vector{Name: c.name, Direction: "server", Hex: hex.EncodeToString(c.data)}
+	for _, c := range cases {
+		v := vector{Name: c.name, Direction: "server", Schema: c.schema, Hex: hex.EncodeToString(c.data)}
 		if c.client {
 			v.Direction = "client"
 		}
-		if c.snapshot {
-			v.Baseline, v.State = entitiesJSON(c.base), entitiesJSON(c.state)
+		if c.snap != nil {
+			s := schemas[c.schema]
+			v.Viewer = c.snap.viewer
+			v.Baseline, v.State = entitiesJSON(s, c.snap.base), entitiesJSON(s, c.snap.cur)
 		}
 		var err error
-		if v.Value, err = decodeVector(&v, c.data); err != nil {
+		if v.Value, err = decodeVector(&v, c.data, schemas); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		vs = append(vs, v)
@@ -431,36 +930,55 @@ func writeVectors(t *testing.T) {
 	writeFuzzSeeds(t, vs)
 }
 
-// writeFuzzSeeds writes a few seed files per fuzz target; f.Add covers the
-// rest.
+// writeFuzzSeeds rewrites the seed files of every fuzz target from the
+// vectors; f.Add covers the rest.
 func writeFuzzSeeds(t *testing.T, vs []vector) {
-	write := func(target, name string, args ...[]byte) {
+	for _, target := range []string{"FuzzDecodeClient", "FuzzDecodeServer", "FuzzBaselinesApply", "FuzzSnapshotRoundTrip"} {
+		if err := os.RemoveAll(filepath.Join("testdata", "fuzz", target)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(target, name string, args ...any) {
 		dir := filepath.Join("testdata", "fuzz", target)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		s := "go test fuzz v1\n"
 		for _, a := range args {
-			s += fmt.Sprintf("[]byte(%q)\n", a)
+			switch a := a.(type) {
+			case []byte:
+				s += fmt.Sprintf("[]byte(%q)\n", a)
+			case bool:
+				s += fmt.Sprintf("bool(%v)\n", a)
+			case uint64:
+				s += fmt.Sprintf("uint64(%d)\n", a)
+			default:
+				t.Fatalf("fuzz argument %T", a)
+			}
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	frames := map[string][]byte{}
 	for _, v := range vs {
-		data, _ := hex.DecodeString(v.Hex)
+		data, err := hex.DecodeString(v.Hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames[v.Name] = data
 		switch v.Name {
-		case "input", "chat-unicode", "ping-fraction":
+		case "input", "input-zoo", "chat-unicode", "ping-fraction":
 			write("FuzzDecodeClient", v.Name, data)
-		case "welcome", "snapshot-delta", "events":
+		case "welcome", "welcome-zoo", "snapshot-delta", "snapshot-zoo-delta", "events":
 			write("FuzzDecodeServer", v.Name, data)
 		}
 	}
 	write("FuzzDecodeClient", "input-wide-ints", wideInts)
 	write("FuzzDecodeClient", "ping-nan", []byte{0x92, 0x02, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1})
 	write("FuzzDecodeServer", "snapshot-truncated", []byte{0x96, 0x0b, 0x05, 0x00, 0x00, 0x9c, 0x01})
-	full := AppendSnapshot(nil, 7, 0, 3, nil, sceneA())
-	delta := AppendSnapshot(nil, 9, 7, 4, sceneA(), sceneB())
-	write("FuzzBaselinesApply", "full-then-delta", full, delta)
-	write("FuzzBaselinesApply", "unknown-baseline", delta, full)
+	write("FuzzBaselinesApply", "full-then-delta", false, frames["snapshot-full"], frames["snapshot-delta"])
+	write("FuzzBaselinesApply", "unknown-baseline", false, frames["snapshot-delta"], frames["snapshot-full"])
+	write("FuzzBaselinesApply", "zoo-full-then-delta", true, frames["snapshot-zoo-full"], frames["snapshot-zoo-delta"])
+	write("FuzzSnapshotRoundTrip", "zoo-extremes", uint64(1), []byte{1, 2, 0, 3, 1, 2, 0xff, 0x80, 0, 0, 0, 1})
 }

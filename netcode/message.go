@@ -8,14 +8,14 @@ import (
 
 // Subprotocol is negotiated on the WebSocket upgrade. A client that does not
 // offer it is refused.
-const Subprotocol = "tickroom.v1"
+const Subprotocol = "tickroom.v2"
 
 // MsgType is the first element of every message array.
 type MsgType uint8
 
 // Client → server.
 const (
-	MsgInput MsgType = 1 // [1, seq, move, aim, buttons]
+	MsgInput MsgType = 1 // [1, seq, field...]: the schema's input fields in order
 	MsgPing  MsgType = 2 // [2, clientTime]
 	MsgChat  MsgType = 3 // [3, text]
 	MsgLeave MsgType = 4 // [4]
@@ -32,14 +32,16 @@ const (
 
 // Limits a decoder enforces before it trusts a length.
 const (
-	MaxChatRunes   = 200  // longest chat message, in runes
-	MaxNameRunes   = 24   // longest player name, in runes
-	MaxFrameBytes  = 4096 // largest client frame the server reads
-	MaxEntities    = 4096 // most entities in one snapshot
-	MaxEventsBatch = 256  // most events in one events message
-	MaxWalls       = 1024 // most walls in a welcome's map
-	MaxRoster      = 256  // most roster entries in a welcome
-	MaxTextBytes   = 1024 // longest string in a server message, in bytes
+	MaxChatRunes    = 200       // longest chat message, in runes
+	MaxNameRunes    = 24        // longest player name, in runes
+	MaxFrameBytes   = 4096      // largest client frame the server reads
+	MaxEntities     = 4096      // most entities in one snapshot
+	MaxEventsBatch  = 256       // most events in one events message
+	MaxRoster       = 256       // most roster entries in a welcome
+	MaxTextBytes    = 1024      // longest string in a server message, in bytes
+	MaxWorldValues  = 1 << 16   // most values (numbers, strings, ...) in a schema's world
+	MaxWorldDepth   = 16        // deepest nesting of arrays and maps in a world
+	MaxWelcomeBytes = 256 << 10 // largest welcome, schema and world included
 	// MaxInputSeqGap is how far an input's seq may run ahead of the last
 	// one the server accepted for the seat: seq must be in last+1 ..
 	// last+MaxInputSeqGap (uint32 arithmetic).
@@ -62,22 +64,25 @@ type RosterEntry struct {
 	Score int32
 }
 
-// Welcome is the first message on every connection.
+// Welcome is the first message on every connection. It carries the game's
+// schema, so a client decodes any game without knowing it beforehand.
 type Welcome struct {
 	PlayerID       uint32
 	RoomID         string
 	TickRate       uint8
+	SendRate       uint8   // snapshots per second; divides TickRate
 	Tick           uint32  // the room's newest tick
 	ServerTime     float64 // ms on the room's clock when Tick was due: the anchor for placing ticks
 	ReconnectToken string
 	LastEventSeq   uint32 // the newest event this connection has already accounted for
-	Map            game.Map
-	Roster         []RosterEntry
-	SendRate       uint8 // snapshots per second; divides TickRate (a snapshot every TickRate/SendRate ticks)
 	// LastInputSeq is the seq of the last input the server accepted for
 	// this seat, over all its connections (0 before any): the next input
 	// is numbered after it.
 	LastInputSeq uint32
+	Roster       []RosterEntry
+	Game         string // the game's name, as the lobby lists it
+	Mode         string
+	Schema       *game.Schema
 }
 
 // Pong answers a ping.
@@ -112,8 +117,8 @@ type Error struct {
 }
 
 // Snapshot is a snapshot message as it travels: entities encoded as changes
-// against the snapshot at BaseTick (0: against the empty world).
-// Use a Baselines to turn it into full state.
+// against the snapshot at BaseTick (0: against the empty world). Use a
+// Baselines to turn it into full state.
 type Snapshot struct {
 	Tick     uint32
 	BaseTick uint32 // 0 for a full snapshot; the wire carries Tick−BaseTick
@@ -122,30 +127,19 @@ type Snapshot struct {
 	Removed  []uint32 // ids present at BaseTick and gone now, ascending
 }
 
-// Field bits of EntityChange.Mask, in wire order.
-const (
-	FieldKind  uint16 = 1 << 0
-	FieldX     uint16 = 1 << 1 // difference from baseline
-	FieldY     uint16 = 1 << 2 // difference from baseline
-	FieldVX    uint16 = 1 << 3 // difference from baseline
-	FieldVY    uint16 = 1 << 4 // difference from baseline
-	FieldAngle uint16 = 1 << 5
-	FieldHP    uint16 = 1 << 6
-	FieldFlags uint16 = 1 << 7
-	FieldScore uint16 = 1 << 8
-	FieldOwner uint16 = 1 << 9
-	FieldBorn  uint16 = 1 << 10 // sent as the age tick−Born
-	fieldAll   uint16 = 1<<11 - 1
-)
-
-// EntityChange is one entity's changed fields against its baseline (the
-// entity with the same id at BaseTick, or an all-zero entity when absent).
-// X, Y, VX, VY hold differences (zigzag-coded on the wire); the other
-// fields hold new values (Born as an absolute tick, though the wire carries
-// its age).
+// EntityChange is one entity's changed fields against its baseline, as
+// they travel: bit 0 of Mask is the kind, bit i+1 the kind's field i.
+// With the kind bit set the entity is new (or became another kind) and
+// its fields are against an all-zero entity; otherwise against the entity
+// with the same id at BaseTick. V holds the wire values of the set fields
+// at their field's index, still to be interpreted by the field's delta
+// (a zigzag-coded difference, a value, or an age): Baselines.Apply does
+// that with the schema.
 type EntityChange struct {
-	Mask   uint16
-	Entity game.Entity
+	ID   uint32
+	Mask uint16
+	Kind uint8 // when Mask&1
+	V    [game.MaxFields]int64
 }
 
 // ServerMessage is any decoded server → client message. Only the fields

@@ -247,3 +247,31 @@ func (d *reader) str(field string, max int) (string, error) {
 	b, err := d.strBytes(field, max)
 	return string(b), err
 }
+
+// intIn reads an integer in lo..hi, in any msgpack integer form.
+func (d *reader) intIn(field string, lo, hi int64) (int64, error) {
+	c, err := d.peek(field)
+	if err != nil {
+		return 0, err
+	}
+	if !isInt(c) {
+		return 0, d.errorf("%s: want an integer, got code 0x%02x", field, c)
+	}
+	var v int64
+	if isSignedInt(c) {
+		v, err = d.dec.DecodeInt64()
+	} else {
+		var u uint64
+		if u, err = d.dec.DecodeUint64(); err == nil && u > math.MaxInt64 {
+			return 0, d.errorf("%s: %d out of range %d..%d", field, u, lo, hi)
+		}
+		v = int64(u)
+	}
+	if err != nil {
+		return 0, d.wrap(field, err)
+	}
+	if v < lo || v > hi {
+		return 0, d.errorf("%s: %d out of range %d..%d", field, v, lo, hi)
+	}
+	return v, nil
+}

@@ -3,7 +3,7 @@ package netcode
 import (
 	"math/rand/v2"
 
-	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 // arenaScene is a real arena full of bots: each runs in one of eight
@@ -11,7 +11,7 @@ import (
 // somewhere new at every turn. It is the standard scene of the bandwidth
 // benchmark and the source of the round-trip tests' states.
 type arenaScene struct {
-	arena *game.Arena
+	arena *arena.Arena
 	rng   *rand.Rand
 	rate  int
 	bots  []bot
@@ -20,18 +20,18 @@ type arenaScene struct {
 type bot struct {
 	id   uint32
 	turn uint32 // tick of the next change of direction
-	in   game.Input
+	in   arena.Input
 }
 
 // eightWays are the move bits of the eight directions.
 var eightWays = [...]uint8{
-	game.MoveUp, game.MoveUp | game.MoveRight, game.MoveRight, game.MoveRight | game.MoveDown,
-	game.MoveDown, game.MoveDown | game.MoveLeft, game.MoveLeft, game.MoveLeft | game.MoveUp,
+	arena.MoveUp, arena.MoveUp | arena.MoveRight, arena.MoveRight, arena.MoveRight | arena.MoveDown,
+	arena.MoveDown, arena.MoveDown | arena.MoveLeft, arena.MoveLeft, arena.MoveLeft | arena.MoveUp,
 }
 
 func newArenaScene(seed uint64, players, rate int) *arenaScene {
 	s := &arenaScene{
-		arena: game.New(game.Config{Seed: seed, TickRate: rate}),
+		arena: arena.New(arena.Config{Seed: seed, TickRate: rate}),
 		rng:   rand.New(rand.NewPCG(seed, 7)),
 		rate:  rate,
 	}
@@ -60,8 +60,8 @@ func (s *arenaScene) step() {
 			b.in.Aim = uint16(s.rng.Uint32())
 		}
 		b.in.Seq++
-		b.in.Buttons = game.ButtonFire
-		s.arena.SetInput(b.id, b.in)
+		b.in.Buttons = arena.ButtonFire
+		s.arena.SetInput(b.id, b.in.Wire())
 	}
 	s.arena.Step(nil)
 }

@@ -1,31 +1,139 @@
 package netcode
 
 import (
+	"encoding/binary"
+	"fmt"
 	"math/bits"
+	"unsafe"
 
 	"github.com/tickroom/tickroom/game"
 )
 
-// AppendSnapshot encodes cur as changes against base (the entities at
-// baseTick; nil with baseTick 0 for a full snapshot). base and cur are
-// sorted by ID. The message is
-// [11, tick, tick−baseTick (0: full), ackSeq, [flat entity changes], [removed ids]].
-// A baseTick that is not before tick cannot be a baseline: the snapshot is
-// then encoded in full.
+// View is what one player sees at one tick: the entities of World (sorted
+// by id) whose bits are set in Seen. A room computes World once per tick
+// and each player's Seen from the game's interest, so a player's baseline
+// costs one bit per entity of the world, not a copy of what it saw.
+type View struct {
+	World []game.Entity
+	// Seen has bit i%64 of word i/64 set when World[i] is in view; nil
+	// means all of World.
+	Seen []uint64
+}
+
+// SetSeen returns seen (reused) with exactly the bits of indexes set,
+// sized for a world of n entities.
+func SetSeen(seen []uint64, n int, indexes []int32) []uint64 {
+	words := (n + 63) / 64
+	if cap(seen) < words {
+		seen = make([]uint64, words)
+	}
+	seen = seen[:words]
+	clear(seen)
+	for _, i := range indexes {
+		seen[i>>6] |= 1 << (uint(i) & 63)
+	}
+	return seen
+}
+
+// cursor walks a View's entities in id order: the set bits of Seen, a
+// word at a time (every index of World when Seen is nil).
+type cursor struct {
+	v    *View
+	bits uint64 // the bits of word w not yet walked
+	at   int    // w*64: the index of word w's bit 0
+	w    int    // the word bits came from
+}
+
+func newCursor(v *View) cursor { return cursor{v: v, w: -1} }
+
+// next returns the index of the next entity in view, or -1. The common
+// case, another bit in the current word, is inlined.
+func (c *cursor) next() int {
+	if c.bits == 0 {
+		return c.refill()
+	}
+	i := c.at + bits.TrailingZeros64(c.bits)
+	c.bits &= c.bits - 1
+	return i
+}
+
+// refill moves to the next word with a bit set and returns its first
+// index, or -1 at the end. Without Seen every word is all ones.
+func (c *cursor) refill() int {
+	v := c.v
+	n := len(v.World)
+	words := (n + 63) >> 6
+	if v.Seen != nil {
+		words = min(words, len(v.Seen))
+	}
+	for c.w++; c.w < words; c.w++ {
+		b := ^uint64(0)
+		if v.Seen != nil {
+			b = v.Seen[c.w]
+		}
+		if c.w == (n-1)>>6 && n&63 != 0 {
+			b &= 1<<(uint(n)&63) - 1 // no bits beyond the world
+		}
+		if b != 0 {
+			c.bits, c.at = b&(b-1), c.w<<6
+			return c.at + bits.TrailingZeros64(b)
+		}
+	}
+	c.w = words
+	return -1
+}
+
+// AppendSnapshot encodes the view cur at tick, as player viewer sees it,
+// as changes against base, the view viewer had at baseTick (ignored when
+// baseTick is 0 or not before tick: the snapshot is then full). The message
+// is [11, tick, tick−baseTick (0: full), ackSeq, [flat entity changes],
+// [removed ids]].
 //
-// An entity of cur is listed when it differs from its baseline (the entity
-// with the same id in base, or an all-zero entity with only ID set) or is
-// absent from base; an entity of base absent from cur is removed.
+// An entity is listed when it is new, became another kind, or differs from
+// its baseline in any field; one in base and not in cur is removed. Fields
+// the schema marks private read 0 except in the viewer's own avatar. An
+// entity of a kind the schema does not declare is a bug in the game: it
+// panics (a room recovers, closes and logs it).
 //
-// AppendSnapshot writes the MessagePack by hand, in one pass, and allocates
-// only to grow b.
-func AppendSnapshot(b []byte, tick, baseTick, ackSeq uint32, base, cur []game.Entity) []byte {
+// AppendSnapshot writes the MessagePack by hand, in one pass over each
+// view, and allocates only to grow b.
+func (c *Codec) AppendSnapshot(b []byte, tick, baseTick, ackSeq, viewer uint32, base, cur View) []byte {
 	if baseTick == 0 || baseTick >= tick {
-		baseTick, base = 0, nil
+		baseTick, base = 0, View{}
 	}
 	b = appendSnapshotHead(b, tick, baseTick, ackSeq)
-	b = appendChanges(b, tick, base, cur)
-	return appendRemoved(b, base, cur)
+	var gone removals
+	b = c.appendChanges(b, tick, viewer, &base, &cur, &gone)
+	if gone.n <= len(gone.ids) {
+		return gone.append(b) // found in the same walk
+	}
+	return appendRemoved(b, &base, &cur)
+}
+
+// removals collects the ids of base missing from cur during the changes'
+// walk, so that the usual snapshot needs no second walk; past len(ids) of
+// them, appendRemoved walks again.
+type removals struct {
+	ids [32]uint32
+	n   int
+}
+
+func (r *removals) add(id uint32) {
+	if r.n < len(r.ids) {
+		r.ids[r.n] = id
+	}
+	r.n++
+}
+
+// append appends the gap-coded removed ids.
+func (r *removals) append(b []byte) []byte {
+	b = appendArrayLen(b, r.n)
+	prev := uint32(0)
+	for _, id := range r.ids[:r.n] {
+		b = appendSmall(b, uint64(id-prev))
+		prev = id
+	}
+	return b
 }
 
 // appendSnapshotHead appends [11, tick, baseAge, ackSeq, without the two
@@ -41,174 +149,165 @@ func appendSnapshotHead(b []byte, tick, baseTick, ackSeq uint32) []byte {
 	return appendUint(b, uint64(ackSeq))
 }
 
-// appendChanges appends the flat changes array of cur against base.
-func appendChanges(b []byte, tick uint32, base, cur []game.Entity) []byte {
+// zeroEntity is the baseline of a new entity.
+var zeroEntity game.Entity
+
+// appendChanges appends the flat changes array of cur against base, and
+// notes in gone the entities of base missing from cur (to be removed).
+func (c *Codec) appendChanges(b []byte, tick, viewer uint32, base, cur *View, gone *removals) []byte {
 	start, n := len(b), 0
 	prev := uint32(0)
-	i := 0
-	for c := range cur {
-		to := &cur[c]
-		for i < len(base) && base[i].ID < to.ID {
-			i++
+	// The cursors' common step (another bit of the current word) is
+	// written out in this loop rather than called: it runs for every
+	// entity of every view, and cursor.next is just over the inliner's
+	// budget.
+	bc, cc := newCursor(base), newCursor(cur)
+	bi, ci := bc.refill(), cc.refill()
+	for ci >= 0 {
+		to := &cur.World[ci]
+		if x := cc.bits; x != 0 {
+			ci, cc.bits = cc.at+bits.TrailingZeros64(x), x&(x-1)
+		} else {
+			ci = cc.refill()
 		}
-		from := &zeroEntity
-		if i < len(base) && base[i].ID == to.ID {
-			from = &base[i]
-			i++
-			if *from == *to {
-				continue
+		for bi >= 0 && base.World[bi].ID < to.ID {
+			gone.add(base.World[bi].ID)
+			bi = bc.next()
+		}
+		kc := c.kinds[to.Kind]
+		if kc == nil {
+			c.badKind(to)
+		}
+		// Another player's private fields read 0 on both sides: they never
+		// differ, so they are simply left out of the mask.
+		visible := kc.all
+		if to.ID != viewer {
+			visible = kc.public
+		}
+		from, mask := &zeroEntity, uint16(1) // new: the kind, then fields against zero
+		if bi >= 0 && base.World[bi].ID == to.ID {
+			if old := &base.World[bi]; old.Kind == to.Kind {
+				from, mask = old, 0
+			}
+			if x := bc.bits; x != 0 {
+				bi, bc.bits = bc.at+bits.TrailingZeros64(x), x&(x-1)
+			} else {
+				bi = bc.refill()
 			}
 		}
-		mask := diffMask(from, to)
-		b = appendUint(b, uint64(to.ID-prev))
-		b = appendFields(b, tick, mask, from, to)
+		mask |= kc.diffMask(from, to) & visible
+		if mask == 0 {
+			continue // unchanged, or only private fields changed
+		}
+		b = appendSmall(b, uint64(to.ID-prev))
+		b = kc.appendFields(b, tick, mask, from, to)
 		n += 2 + bits.OnesCount16(mask)
 		prev = to.ID
+	}
+	for ; bi >= 0; bi = bc.next() {
+		gone.add(base.World[bi].ID)
 	}
 	return insertArrayHeader(b, start, n)
 }
 
-// zeroEntity is the baseline of an entity absent from the base state; its
-// ID does not matter, as diffMask and appendFields ignore IDs.
-var zeroEntity game.Entity
+// badKind panics for an entity whose kind the schema does not declare: a
+// bug in the game (a room recovers, closes and logs it).
+func (c *Codec) badKind(e *game.Entity) {
+	panic(fmt.Sprintf("netcode: entity %d has kind %d, which schema %q does not declare", e.ID, e.Kind, c.schema.Game))
+}
 
-// appendRemoved appends the gap-coded ids of base that are absent from cur.
-func appendRemoved(b []byte, base, cur []game.Entity) []byte {
+// appendRemoved appends the gap-coded ids in base that are not in cur.
+func appendRemoved(b []byte, base, cur *View) []byte {
 	start, n := len(b), 0
-	c := 0
 	prev := uint32(0)
-	for i := range base {
-		for c < len(cur) && cur[c].ID < base[i].ID {
-			c++
+	bc, cc := newCursor(base), newCursor(cur)
+	ci := cc.next()
+	for bi := bc.next(); bi >= 0; bi = bc.next() {
+		id := base.World[bi].ID
+		for ci >= 0 && cur.World[ci].ID < id {
+			ci = cc.next()
 		}
-		if c < len(cur) && cur[c].ID == base[i].ID {
+		if ci >= 0 && cur.World[ci].ID == id {
 			continue
 		}
-		b = appendUint(b, uint64(base[i].ID-prev))
-		prev = base[i].ID
+		b = appendUint(b, uint64(id-prev))
+		prev = id
 		n++
 	}
 	return insertArrayHeader(b, start, n)
 }
 
-// diffMask returns the Field* bits of the fields that differ between from
-// and to.
-func diffMask(from, to *game.Entity) uint16 {
-	var m uint16
-	if from.Kind != to.Kind {
-		m |= FieldKind
+// diffMask returns the field bits (i+1 for field i) that differ, of the
+// fields the kind has: the encoder's innermost step, run for every entity
+// in every view. It compares the fields two at a time, as 64-bit words,
+// without branches but one: an entity that did not change costs a handful
+// of instructions.
+func (kc *kindCodec) diffMask(from, to *game.Entity) uint16 {
+	f := (*[game.MaxFields / 2]uint64)(unsafe.Pointer(&from.V))
+	t := (*[game.MaxFields / 2]uint64)(unsafe.Pointer(&to.V))
+	x0, x1, x2, x3 := f[0]^t[0], f[1]^t[1], f[2]^t[2], f[3]^t[3]
+	x4, x5, x6 := f[4]^t[4], f[5]^t[5], f[6]^t[6]
+	if x0|x1|x2|x3|x4|x5|x6 == 0 {
+		return 0
 	}
-	if from.X != to.X {
-		m |= FieldX
+	// nz(v) is 1 when the 32-bit v is not 0.
+	nz := func(v uint64) uint64 { return (v + 0xffffffff) >> 32 }
+	const lo = 0xffffffff
+	low := nz(x0&lo) | nz(x1&lo)<<2 | nz(x2&lo)<<4 | nz(x3&lo)<<6
+	high := nz(x0>>32) | nz(x1>>32)<<2 | nz(x2>>32)<<4 | nz(x3>>32)<<6
+	if x4|x5|x6 != 0 { // kinds of more than eight fields
+		low |= nz(x4&lo)<<8 | nz(x5&lo)<<10 | nz(x6&lo)<<12
+		high |= nz(x4>>32)<<8 | nz(x5>>32)<<10 | nz(x6>>32)<<12
 	}
-	if from.Y != to.Y {
-		m |= FieldY
+	// A word's low half is its first field on a little-endian machine.
+	if bigEndian {
+		low, high = high, low
 	}
-	if from.VX != to.VX {
-		m |= FieldVX
-	}
-	if from.VY != to.VY {
-		m |= FieldVY
-	}
-	if from.Angle != to.Angle {
-		m |= FieldAngle
-	}
-	if from.HP != to.HP {
-		m |= FieldHP
-	}
-	if from.Flags != to.Flags {
-		m |= FieldFlags
-	}
-	if from.Score != to.Score {
-		m |= FieldScore
-	}
-	if from.Owner != to.Owner {
-		m |= FieldOwner
-	}
-	if from.Born != to.Born {
-		m |= FieldBorn
-	}
-	return m
+	return uint16(low<<1|high<<2) & kc.all
 }
 
-// appendFields appends mask and then, in bit order, the wire value of each
-// field it selects: to's value, or for X, Y, VX and VY the zigzag-coded
-// difference from from, and for Born the age tick−Born.
-func appendFields(b []byte, tick uint32, mask uint16, from, to *game.Entity) []byte {
-	b = appendUint(b, uint64(mask))
-	if mask&FieldKind != 0 {
-		b = appendUint(b, uint64(to.Kind))
+// bigEndian reports the machine's byte order, which decides the halves of
+// diffMask's words.
+var bigEndian = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
+
+// appendFields appends mask, the kind if its bit is set, then the wire
+// value of each field it selects, in field order.
+func (kc *kindCodec) appendFields(b []byte, tick uint32, mask uint16, from, to *game.Entity) []byte {
+	b = appendSmall(b, uint64(mask))
+	if mask&1 != 0 {
+		b = appendSmall(b, uint64(kc.id))
 	}
-	if mask&FieldX != 0 {
-		b = appendUint(b, uint64(zigzag(to.X-from.X)))
-	}
-	if mask&FieldY != 0 {
-		b = appendUint(b, uint64(zigzag(to.Y-from.Y)))
-	}
-	if mask&FieldVX != 0 {
-		b = appendUint(b, uint64(zigzag(to.VX-from.VX)))
-	}
-	if mask&FieldVY != 0 {
-		b = appendUint(b, uint64(zigzag(to.VY-from.VY)))
-	}
-	if mask&FieldAngle != 0 {
-		b = appendUint(b, uint64(to.Angle))
-	}
-	if mask&FieldHP != 0 {
-		b = appendUint(b, uint64(to.HP))
-	}
-	if mask&FieldFlags != 0 {
-		b = appendUint(b, uint64(to.Flags))
-	}
-	if mask&FieldScore != 0 {
-		b = appendInt(b, int64(to.Score))
-	}
-	if mask&FieldOwner != 0 {
-		b = appendUint(b, uint64(to.Owner))
-	}
-	if mask&FieldBorn != 0 {
-		b = appendUint(b, uint64(tick-to.Born))
+	for m := mask >> 1; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros16(m)
+		// i < kc.n ≤ MaxFields: the mask only holds the kind's fields.
+		v := *(*int32)(unsafe.Add(unsafe.Pointer(&to.V), 4*i))
+		var u uint64
+		switch kc.ops >> (2 * i) & 3 {
+		case opDiff:
+			u = uint64(zigzag(v - *(*int32)(unsafe.Add(unsafe.Pointer(&from.V), 4*i))))
+		case opUnsigned:
+			u = uint64(uint32(v))
+		case opAge:
+			u = uint64(tick - uint32(v))
+		default: // opSigned
+			if v < 0 {
+				b = appendInt(b, int64(v))
+				continue
+			}
+			u = uint64(v)
+		}
+		b = appendSmall(b, u)
 	}
 	return b
 }
 
-// applyChange applies a decoded change (X, Y, VX, VY as differences, other
-// fields as values) to e.
-func applyChange(e *game.Entity, c *EntityChange) {
-	d, mask := &c.Entity, c.Mask
-	if mask&FieldKind != 0 {
-		e.Kind = d.Kind
+// appendSmall is appendUint with the common case, a positive fixint (every
+// small difference, id gap and mask), inlined.
+func appendSmall(b []byte, u uint64) []byte {
+	if u <= 0x7f {
+		return append(b, byte(u))
 	}
-	if mask&FieldX != 0 {
-		e.X += d.X
-	}
-	if mask&FieldY != 0 {
-		e.Y += d.Y
-	}
-	if mask&FieldVX != 0 {
-		e.VX += d.VX
-	}
-	if mask&FieldVY != 0 {
-		e.VY += d.VY
-	}
-	if mask&FieldAngle != 0 {
-		e.Angle = d.Angle
-	}
-	if mask&FieldHP != 0 {
-		e.HP = d.HP
-	}
-	if mask&FieldFlags != 0 {
-		e.Flags = d.Flags
-	}
-	if mask&FieldScore != 0 {
-		e.Score = d.Score
-	}
-	if mask&FieldOwner != 0 {
-		e.Owner = d.Owner
-	}
-	if mask&FieldBorn != 0 {
-		e.Born = d.Born
-	}
+	return appendUint(b, u)
 }
 
 // appendSnapshotMsg re-encodes a decoded snapshot as it is.
@@ -217,12 +316,17 @@ func appendSnapshotMsg(b []byte, s *Snapshot) []byte {
 	start, n := len(b), 0
 	prev := uint32(0)
 	for i := range s.Changes {
-		c := &s.Changes[i]
-		// The change holds differences: encode it against a zero baseline.
-		b = appendUint(b, uint64(c.Entity.ID-prev))
-		b = appendFields(b, s.Tick, c.Mask, &zeroEntity, &c.Entity)
-		n += 2 + bits.OnesCount16(c.Mask)
-		prev = c.Entity.ID
+		ch := &s.Changes[i]
+		b = appendUint(b, uint64(ch.ID-prev))
+		b = appendUint(b, uint64(ch.Mask))
+		if ch.Mask&1 != 0 {
+			b = appendUint(b, uint64(ch.Kind))
+		}
+		for m := ch.Mask >> 1; m != 0; m &= m - 1 {
+			b = appendInt(b, ch.V[bits.TrailingZeros16(m)])
+		}
+		n += 2 + bits.OnesCount16(ch.Mask)
+		prev = ch.ID
 	}
 	b = insertArrayHeader(b, start, n)
 	start = len(b)

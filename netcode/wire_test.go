@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -69,12 +70,14 @@ func TestZigzag(t *testing.T) {
 // TestSnapshotBaselineNotBefore: a baseline at or after tick cannot be
 // named on the wire, so the snapshot goes in full.
 func TestSnapshotBaselineNotBefore(t *testing.T) {
-	cur := sceneB()
+	c := MustCodec(arenaSchema())
+	cur := View{World: arenaTick9()}
 	for _, baseTick := range []uint32{9, 10} {
-		s := mustDecodeSnapshot(AppendSnapshot(nil, 9, baseTick, 4, sceneA(), cur))
+		s := mustDecodeSnapshot(c.AppendSnapshot(nil, 9, baseTick, 4, 1, View{World: arenaTick7()}, cur))
 		var b Baselines
+		b.Reset(c)
 		got, err := b.Apply(s)
-		if s.BaseTick != 0 || err != nil || !sameEntities(got, cur) {
+		if want := seenBy(c.Schema(), cur, 1); s.BaseTick != 0 || err != nil || !sameEntities(got, want) {
 			t.Errorf("baseTick %d at tick 9: sent against %d, %v, %v", baseTick, s.BaseTick, err, got)
 		}
 	}
@@ -83,13 +86,62 @@ func TestSnapshotBaselineNotBefore(t *testing.T) {
 // TestProjectileSentOnce: once a client has a projectile, later snapshots
 // do not mention it until it is removed.
 func TestProjectileSentOnce(t *testing.T) {
-	shot := game.Entity{ID: game.FirstShotID, Kind: game.KindProjectile, X: 800, Y: 800, VX: 7200, Owner: 1, Born: 3}
-	me := game.Entity{ID: 1, Kind: game.KindPlayer, X: 10, HP: 100}
+	c := MustCodec(arenaSchema())
+	shot := shot(arena.FirstShotID, 800, 800, 7200, 0, 0, 1, 3)
+	me := player(1, 10, 0, 0, 0, 0, 100, 0, 0)
 	first := []game.Entity{me, shot}
-	me.X += 50
+	me.V[arena.FieldX] += 50
 	later := []game.Entity{me, shot}
-	s := mustDecodeSnapshot(AppendSnapshot(nil, 9, 3, 4, first, later))
-	if len(s.Changes) != 1 || s.Changes[0].Entity.ID != 1 {
-		t.Errorf("changes %+v, want only the player", s.Changes)
+	s := mustDecodeSnapshot(c.AppendSnapshot(nil, 9, 3, 4, 1, View{World: first}, View{World: later}))
+	if len(s.Changes) != 1 || s.Changes[0].ID != 1 || s.Changes[0].Mask != 2 {
+		t.Errorf("changes %+v, want only the player's x", s.Changes)
+	}
+}
+
+// TestPrivateFields: a private field reaches only the player whose avatar
+// holds it; everyone else reads 0 and is not sent its changes at all.
+func TestPrivateFields(t *testing.T) {
+	c := MustCodec(arenaSchema())
+	base := []game.Entity{player(1, 800, 800, 240, -120, 0, 100, 0, 0), player(2, 900, 800, 960, 0, 0, 100, 0, 0)}
+	cur := slices.Clone(base)
+	cur[0].V[arena.FieldVX], cur[0].V[arena.FieldVY] = 480, 0 // only player 1's velocity changed
+	for _, viewer := range []uint32{1, 2, 3} {
+		var b Baselines
+		b.Reset(c)
+		full := mustDecodeSnapshot(c.AppendSnapshot(nil, 1, 0, 0, viewer, View{}, View{World: base}))
+		got, err := b.Apply(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			vx := e.V[arena.FieldVX]
+			if own := e.ID == viewer; own != (vx != 0) {
+				t.Errorf("viewer %d reads player %d's vx as %d", viewer, e.ID, vx)
+			}
+		}
+		delta := mustDecodeSnapshot(c.AppendSnapshot(nil, 2, 1, 0, viewer, View{World: base}, View{World: cur}))
+		if sent := len(delta.Changes) > 0; sent != (viewer == 1) {
+			t.Errorf("viewer %d: changes %+v after player 1's velocity changed", viewer, delta.Changes)
+		}
+		got, err = b.Apply(delta)
+		if want := seenBy(c.Schema(), View{World: cur}, viewer); err != nil || !sameEntities(got, want) {
+			t.Errorf("viewer %d: %v %v, want %v", viewer, err, got, want)
+		}
+	}
+}
+
+// TestSnapshotTick reads a snapshot's tick without decoding it, and
+// nothing else.
+func TestSnapshotTick(t *testing.T) {
+	c := MustCodec(arenaSchema())
+	for _, tick := range []uint32{1, 127, 128, 70000, math.MaxUint32} {
+		if got, ok := SnapshotTick(c.AppendSnapshot(nil, tick, 0, 0, 1, View{}, View{World: arenaTick7()})); !ok || got != tick {
+			t.Errorf("tick %d: %d, %v", tick, got, ok)
+		}
+	}
+	for _, frame := range [][]byte{AppendPong(nil, Pong{Tick: 3}), {0x96, 0x0b}, {0x96, 0x0b, 0xc0}, nil} {
+		if tick, ok := SnapshotTick(frame); ok {
+			t.Errorf("%x: tick %d", frame, tick)
+		}
 	}
 }

@@ -38,6 +38,12 @@ export const listRooms = () => call("GET", "/api/rooms").then((d) => d.rooms || 
 export const getRoom = (id) => call("GET", `/api/rooms/${encodeURIComponent(id)}`);
 export const createRoom = (room) => call("POST", "/api/rooms", room);
 export const joinRoom = (id, name) => call("POST", `/api/rooms/${encodeURIComponent(id)}/join`, { name });
+// listGames returns the games the server runs, the default first:
+// [{name, title, description, modes: [{name, title, max_players, limit}]}].
+export const listGames = () => call("GET", "/api/games").then((d) => d.games || []);
+// quickPlay reserves a seat in a room of game and mode ("" for the
+// defaults) that has space, or in a new one; it answers like joinRoom.
+export const quickPlay = (game, mode, name) => call("POST", "/api/matchmake", { game, mode, name });
 
 const POLL_MS = 2000;
 const SSE_RETRY_MS = 10000;

@@ -1,30 +1,28 @@
 // app.js starts the client: it switches between the lobby and a match,
 // keeps the address bar on the room being played (/room/{id}, shareable),
-// runs the frame loop, and exposes a read-only debug hook, window.tickroom.
+// runs the frame loop that has the game's module draw, and exposes a
+// read-only debug hook, window.tickroom.
 
 import { Lobby } from "./lobby.js";
 import { Session } from "./session.js";
 import { Controls } from "./input.js";
-import { Renderer, playerColor } from "./render.js";
+import { View } from "./draw.js";
 import { Hud } from "./hud.js";
-import { Flag, Kind } from "./net.js";
 
 const $ = (id) => document.getElementById(id);
-const EFFECT_MS = 1000;
 // Drawing this far past the newest snapshot means the server went quiet.
 const LAG_MS = 200;
 
 class App {
   constructor() {
     this.canvas = $("view");
-    this.renderer = new Renderer(this.canvas);
-    this.controls = new Controls(this.canvas, () => this.ownScreenPos());
+    this.view = new View(this.canvas);
+    this.controls = new Controls(this.canvas);
     this.hud = new Hud((text) => this.session && this.session.say(text));
     this.lobby = new Lobby((join, room) => this.play(join, room));
     this.session = null;
-    this.effects = [];
     this.frames = 0;
-    this.lastFrame = null; // what the last frame drew, for the debug hook
+    this.lastScene = null; // what the last frame drew, for the debug hook
     this.raf = 0;
     $("leave").addEventListener("click", () => this.session && this.session.leave());
     $("share").addEventListener("click", () => this.share());
@@ -42,13 +40,14 @@ class App {
     $("game").hidden = false;
     this.hud.reset(room.name || join.room_id);
     this.controls.release();
-    this.effects = [];
+    this.controls.enabled = true;
+    this.lastScene = null;
     const path = `/room/${encodeURIComponent(join.room_id)}`;
     if (location.pathname !== path) history.pushState({}, "", path);
     this.session = new Session(join, room, this.controls, {
       onStatus: (s) => this.hud.status(s),
       onChat: (line) => this.hud.chat(line, this.session ? this.session.playerId : 0),
-      onEffect: (fx) => this.effect(fx),
+      onFlash: () => this.flash(),
       onEnd: (reason) => this.ended(reason),
     });
     this.canvas.focus();
@@ -57,6 +56,8 @@ class App {
 
   ended(reason) {
     this.session = null;
+    this.controls.enabled = false;
+    this.controls.release();
     cancelAnimationFrame(this.raf);
     $("game").hidden = true;
     if (location.pathname !== "/") history.pushState({}, "", "/");
@@ -74,83 +75,62 @@ class App {
     cancelAnimationFrame(this.raf);
     const tick = () => {
       if (!this.session) return;
-      this.draw();
       this.raf = requestAnimationFrame(tick);
+      this.draw();
     };
     this.raf = requestAnimationFrame(tick);
   }
 
   draw() {
     const s = this.session;
-    const now = performance.now();
-    const frame = s.frame(now);
-    if (!frame) return;
+    const scene = s.scene(performance.now());
+    if (!scene) return;
     this.frames++;
-    this.lastFrame = frame;
-    this.effects = this.effects.filter((fx) => now - fx.t0 < EFFECT_MS);
-    this.renderer.draw({
-      map: s.welcome.map, frame, playerId: s.playerId, names: s.names,
-      effects: this.effects, now, aim: this.controls.aim(),
-    });
-    this.hud.ping(s.clock.rtt);
-    this.hud.lagging(s.status === "connected" && frame.lateMs > LAG_MS);
-    const me = frame.me;
-    if (s.status === "connected") {
-      this.hud.banner(me && me.flags & Flag.Dead ? "You were killed — respawning…" : "");
+    this.lastScene = scene;
+    this.view.begin();
+    try {
+      s.game.draw(this.view, scene);
+    } catch (err) {
+      s.fallBack(err);
     }
+    this.hud.ping(s.clock.rtt);
+    this.hud.lagging(s.status === "connected" && scene.lateMs > LAG_MS);
+    if (s.status === "connected") this.hud.banner(s.game.banner ? s.game.banner(scene) || "" : "");
     this.hud.scoreboard([...s.names].filter(([id]) => s.scores.has(id)).map(([id, name]) => ({
       id, name, score: s.scores.get(id) || 0, own: id === s.playerId,
     })));
   }
 
-  // effect places a hit or death effect where its victim is drawn now.
-  effect(fx) {
-    const s = this.session;
-    const f = this.lastFrame;
-    if (!s || !f) return;
-    let at = null;
-    if (fx.id === s.playerId) at = f.pos || (f.me && { x: f.me.x / 8, y: f.me.y / 8 });
-    else if (f.others.has(fx.id)) at = { x: f.others.get(fx.id).px, y: f.others.get(fx.id).py };
-    if (!at) return;
-    this.effects.push({
-      ...fx, x: at.x, y: at.y, t0: performance.now(),
-      color: playerColor(fx.id, fx.id === s.playerId), spin: Math.random() * Math.PI,
-    });
-    if (fx.kind === "hit" && fx.id === s.playerId) {
-      $("game").classList.remove("hurt");
-      void $("game").offsetWidth; // restart the animation
-      $("game").classList.add("hurt");
-    }
+  // flash reddens the screen's edges for a moment (the own player was hurt).
+  flash() {
+    $("game").classList.remove("hurt");
+    void $("game").offsetWidth; // restart the animation
+    $("game").classList.add("hurt");
   }
 
-  ownScreenPos() {
-    const f = this.lastFrame;
-    if (!f || !f.pos) return null;
-    return this.renderer.toScreen(f.pos.x, f.pos.y);
-  }
-
-  // debug is the read-only view window.tickroom.state() returns.
+  // debug is the read-only view window.tickroom.state() returns: entities
+  // with their fields in their units (the wire value over the field's
+  // scale: x in px, not 1/8 px).
   debug() {
     const s = this.session;
     const base = { screen: s ? "game" : "lobby", frames: this.frames };
     if (!s) return { ...base, status: "lobby", lobbyError: $("lobby-error").textContent };
-    const players = [];
-    if (s.latest) {
+    const entities = [];
+    if (s.latest && s.schema) {
       for (const e of s.latest.values()) {
-        if (e.kind !== Kind.Player) continue;
-        players.push({
-          id: e.id, name: s.names.get(e.id) || "", x: e.x / 8, y: e.y / 8, hp: e.hp,
-          score: e.score, dead: !!(e.flags & Flag.Dead), reconnecting: !!(e.flags & Flag.Reconnecting),
-          own: e.id === s.playerId,
-        });
+        const out = { id: e.id, kind: e.kind, own: e.id === s.playerId, name: s.names.get(e.id) ?? "" };
+        for (const f of s.schema.kind(e.kind).fields) out[f.key] = e[f.key] / f.scale;
+        entities.push(out);
       }
     }
-    const f = this.lastFrame;
+    const f = this.lastScene;
     return {
       ...base,
       status: s.status,
       roomId: s.roomId,
       playerId: s.playerId,
+      gameName: s.welcome ? s.welcome.game : "",
+      mode: s.welcome ? s.welcome.mode : "",
       tickRate: s.welcome ? s.welcome.tickRate : 0,
       tick: s.latestTick,
       ackSeq: s.ackSeq,
@@ -161,9 +141,13 @@ class App {
       skippedTicks: s.skippedTicks,
       lateMs: f ? f.lateMs : 0,
       rtt: s.clock.rtt,
-      predicted: f && f.pos ? { x: f.pos.x, y: f.pos.y } : null,
-      players,
-      shots: f ? f.ownShots.length : 0,
+      predicted: f && f.predicted ? { x: f.predicted.x, y: f.predicted.y } : null,
+      // The prediction itself, before any smoothing of a correction.
+      body: s.predictor && s.predictor.body ? { x: s.predictor.body.x, y: s.predictor.body.y } : null,
+      entities,
+      scores: Object.fromEntries(s.scores),
+      ready: !!s.game, // the game's module is loaded and playing
+      game: s.game && s.game.debug ? s.game.debug() : {},
       chat: s.chat.map((l) => ({ ...l })),
       reconnects: s.reconnects,
     };
@@ -181,7 +165,8 @@ const app = new App();
 // window.tickroom is for tests and the curious: it reads, never changes.
 window.tickroom = Object.freeze({
   state: () => app.debug(),
-  // toScreen maps a world point to CSS px on the canvas.
-  toScreen: (x, y) => app.renderer.toScreen(x, y),
+  // toScreen maps a world point (in the units of the entities' x and y) to
+  // CSS px on the canvas, as the last frame drew it.
+  toScreen: (x, y) => app.view.toScreen(x, y),
 });
 app.route();

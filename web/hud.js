@@ -2,7 +2,7 @@
 // the scoreboard, the chat box with system messages, and the banner shown
 // while dead or reconnecting.
 
-import { playerColor } from "./render.js";
+import { playerColor } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const CHAT_LINES = 60;

@@ -1,32 +1,23 @@
-// input.js holds the player's controls: WASD and arrow keys to move, the
-// mouse to aim and shoot (space shoots too), and touch controls — a stick
-// on the left half of the screen and aim-and-fire on the right.
+// input.js holds the input devices as any game reads them: the keys held,
+// the pointer (mouse, or a touch on the right half of the screen) and
+// whether it is pressed, and a touch joystick on the left half. A game
+// module maps them to its schema's input fields (game.js).
 
-import { Button, Move } from "./net.js";
+// Keys whose default action (scrolling the page) a game never wants.
+const SCROLL_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Space", "PageUp", "PageDown", "Home", "End"]);
 
-const KEYS = new Map([
-  ["KeyW", Move.Up], ["ArrowUp", Move.Up],
-  ["KeyS", Move.Down], ["ArrowDown", Move.Down],
-  ["KeyA", Move.Left], ["ArrowLeft", Move.Left],
-  ["KeyD", Move.Right], ["ArrowRight", Move.Right],
-]);
-
-// TURN converts radians to the wire's 1/65536 turn.
-const TURN = 65536 / (2 * Math.PI);
-
-// Controls tracks the input devices on a canvas. aimFrom is called with no
-// arguments and returns the own avatar's position on screen in CSS px.
+// Controls tracks the input devices on a canvas while enabled (during a
+// match); they read as idle while not.
 export class Controls {
-  constructor(canvas, aimFrom) {
+  constructor(canvas) {
     this.canvas = canvas;
-    this.aimFrom = aimFrom;
-    this.keys = 0;
-    this.firing = false; // mouse or space held
-    this.mouse = null; // {x, y} in CSS px
-    this.aimAngle = 0; // radians, 0 = +x, π/2 = +y (down)
-    this.stick = null; // {id, x0, y0, x, y} touch joystick
-    this.touchFire = null; // touch identifier while aiming
-    this.enabled = true;
+    this.keys = new Set(); // KeyboardEvent.code of every key held
+    this.pointer = null; // {x, y} in CSS px on the canvas: the mouse or the aiming touch
+    this.pressed = false; // the left mouse button held, or a touch aiming
+    this.stick = null; // touch joystick {x, y}: its offset from where the touch began, CSS px
+    this.touch = null; // {id, x0, y0} of the joystick touch
+    this.touchAim = null; // identifier of the aiming touch
+    this.enabled = false;
     this.listeners = [];
     this.bind();
   }
@@ -39,89 +30,66 @@ export class Controls {
   bind() {
     this.on(window, "keydown", (e) => this.key(e, true));
     this.on(window, "keyup", (e) => this.key(e, false));
-    this.on(window, "blur", () => { this.keys = 0; this.firing = false; });
-    this.on(this.canvas, "mousemove", (e) => { this.mouse = { x: e.offsetX, y: e.offsetY }; });
+    this.on(window, "blur", () => this.release());
+    this.on(this.canvas, "mousemove", (e) => { this.pointer = { x: e.offsetX, y: e.offsetY }; });
     this.on(this.canvas, "mousedown", (e) => {
       if (e.button !== 0) return;
-      this.mouse = { x: e.offsetX, y: e.offsetY };
-      this.firing = true;
+      this.pointer = { x: e.offsetX, y: e.offsetY };
+      this.pressed = true;
     });
-    this.on(window, "mouseup", () => { this.firing = false; });
+    this.on(window, "mouseup", (e) => { if (e.button === 0) this.pressed = false; });
     this.on(this.canvas, "contextmenu", (e) => e.preventDefault());
     const touch = { passive: false };
-    this.on(this.canvas, "touchstart", (e) => this.touch(e, "start"), touch);
-    this.on(this.canvas, "touchmove", (e) => this.touch(e, "move"), touch);
-    this.on(this.canvas, "touchend", (e) => this.touch(e, "end"), touch);
-    this.on(this.canvas, "touchcancel", (e) => this.touch(e, "end"), touch);
+    this.on(this.canvas, "touchstart", (e) => this.onTouch(e, "start"), touch);
+    this.on(this.canvas, "touchmove", (e) => this.onTouch(e, "move"), touch);
+    this.on(this.canvas, "touchend", (e) => this.onTouch(e, "end"), touch);
+    this.on(this.canvas, "touchcancel", (e) => this.onTouch(e, "end"), touch);
   }
 
   key(e, down) {
-    if (isTyping(e.target)) return;
-    const bit = KEYS.get(e.code);
-    if (bit !== undefined) {
-      this.keys = down ? this.keys | bit : this.keys & ~bit;
-      e.preventDefault();
-    } else if (e.code === "Space") {
-      this.firing = down;
-      e.preventDefault();
-    }
+    if (!this.enabled || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (down) this.keys.add(e.code);
+    else this.keys.delete(e.code);
+    if (SCROLL_KEYS.has(e.code)) e.preventDefault();
   }
 
-  touch(e, phase) {
+  onTouch(e, phase) {
     e.preventDefault();
     const r = this.canvas.getBoundingClientRect();
     for (const t of e.changedTouches) {
       const x = t.clientX - r.left, y = t.clientY - r.top;
-      if (phase === "start" && x < r.width / 2 && !this.stick) {
-        this.stick = { id: t.identifier, x0: x, y0: y, x, y };
-      } else if (phase === "start" && this.touchFire === null) {
-        this.touchFire = t.identifier;
-        this.mouse = { x, y };
-      } else if (this.stick && t.identifier === this.stick.id) {
-        if (phase === "end") this.stick = null;
-        else Object.assign(this.stick, { x, y });
-      } else if (t.identifier === this.touchFire) {
-        if (phase === "end") this.touchFire = null;
-        else this.mouse = { x, y };
+      if (phase === "start" && x < r.width / 2 && !this.touch) {
+        this.touch = { id: t.identifier, x0: x, y0: y };
+        this.stick = { x: 0, y: 0 };
+      } else if (phase === "start" && this.touchAim === null) {
+        this.touchAim = t.identifier;
+        this.pointer = { x, y };
+        this.pressed = true;
+      } else if (this.touch && t.identifier === this.touch.id) {
+        if (phase === "end") this.touch = this.stick = null;
+        else this.stick = { x: x - this.touch.x0, y: y - this.touch.y0 };
+      } else if (t.identifier === this.touchAim) {
+        if (phase === "end") {
+          this.touchAim = null;
+          this.pressed = false;
+        } else {
+          this.pointer = { x, y };
+        }
       }
     }
   }
 
-  // move returns the Move bits held now.
-  move() {
-    if (!this.enabled) return 0;
-    let m = this.keys;
-    if (this.stick) {
-      const dx = this.stick.x - this.stick.x0, dy = this.stick.y - this.stick.y0;
-      if (Math.hypot(dx, dy) > 12) {
-        const a = Math.atan2(dy, dx);
-        if (Math.cos(a) > 0.38) m |= Move.Right;
-        if (Math.cos(a) < -0.38) m |= Move.Left;
-        if (Math.sin(a) > 0.38) m |= Move.Down;
-        if (Math.sin(a) < -0.38) m |= Move.Up;
-      }
-    }
-    return m;
+  // held reports whether any of the keys (KeyboardEvent.code) is held.
+  held(...codes) {
+    return this.enabled && codes.some((c) => this.keys.has(c));
   }
 
-  // aim returns the aim angle in 1/65536 turn, from the avatar to the pointer.
-  aim() {
-    const from = this.aimFrom();
-    if (this.mouse && from) {
-      const dx = this.mouse.x - from.x, dy = this.mouse.y - from.y;
-      if (dx || dy) this.aimAngle = Math.atan2(dy, dx);
-    }
-    return Math.round(this.aimAngle * TURN) & 0xffff;
-  }
-
-  buttons() {
-    if (!this.enabled) return 0;
-    return this.firing || this.touchFire !== null ? Button.Fire : 0;
-  }
-
+  // release forgets every key and button held, as when focus leaves.
   release() {
-    this.keys = 0;
-    this.firing = false;
+    this.keys.clear();
+    this.pressed = false;
+    this.stick = this.touch = null;
+    this.touchAim = null;
   }
 
   destroy() {
@@ -131,5 +99,5 @@ export class Controls {
 }
 
 function isTyping(el) {
-  return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.isContentEditable);
+  return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }

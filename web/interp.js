@@ -1,12 +1,12 @@
-// interp.js holds the client's view of time: the server clock estimated from
-// pings, and the snapshot buffer that draws other entities about 100 ms in
-// the past, interpolated between the two snapshots around the render time.
+// interp.js holds the client's view of time, for any game: the server clock
+// estimated from pings, and the snapshot buffer that shows entities about
+// 100 ms in the past, the fields the schema marks interp interpolated
+// between the two snapshots around the render time.
 
-import { Kind } from "./net.js";
-
-// How far in the past other entities are drawn, at least.
+// How far in the past entities are drawn, at least.
 export const INTERP_DELAY_MS = 100;
-// How long entities keep moving on their last velocity when snapshots stop.
+// How long entities keep moving on their last rate of change when
+// snapshots stop.
 const MAX_EXTRAPOLATE_MS = 250;
 // Snapshots kept in the buffer.
 const BUFFER_SIZE = 32;
@@ -53,13 +53,19 @@ export class ServerClock {
 }
 
 // SnapshotBuffer holds recent world states by server time and samples them
-// at a render time that runs smoothly behind the server clock.
+// at a render time that runs smoothly behind the server clock. schema is
+// the welcome's (net.js Schema); teleported(a, b), when given, tells an
+// entity's two states between which it jumped (a respawn) rather than
+// moved, so it is not slid across the world.
 export class SnapshotBuffer {
   // tickMs is the simulation step; sendMs the time between snapshots (a
   // room may send every few ticks). The delay covers two snapshot gaps.
-  constructor(tickMs, sendMs = tickMs) {
+  constructor(schema, tickMs, sendMs = tickMs, teleported = null) {
     this.tickMs = tickMs;
     this.delay = Math.max(INTERP_DELAY_MS, sendMs * 2);
+    this.teleported = teleported || (() => false);
+    // The interpolated fields of each kind, by kind name.
+    this.interp = new Map(schema.kinds.map((k) => [k.name, k.fields.filter((f) => f.interp)]));
     this.frames = []; // {time, tick, state}, ascending by time
     this.renderTime = null;
     this.lastWall = null;
@@ -93,17 +99,15 @@ export class SnapshotBuffer {
     return this.renderTime;
   }
 
-  flying(e, frame, t) {
-    return flyingAt(e, frame, this.tickMs, t);
-  }
-
   newest() {
     return this.frames.length ? this.frames[this.frames.length - 1] : null;
   }
 
-  // sample returns a Map(id → {x, y, ...entity}) in px for render time t:
-  // interpolated between the snapshots around t, or carried on past the
-  // newest snapshot for a short while when the next one is late.
+  // sample returns the world at render time t as a Map(id → entity), each
+  // entity's interp fields interpolated between the snapshots around t (or
+  // carried on past the newest snapshot for a short while when the next one
+  // is late) and its other fields as the earlier snapshot has them. An
+  // entity appears once t reaches the snapshot that first has it.
   sample(t) {
     const f = this.frames;
     const out = new Map();
@@ -112,65 +116,63 @@ export class SnapshotBuffer {
     while (i > 0 && f[i].time > t) i--;
     const a = f[i];
     const b = f[i + 1];
-    // Projectiles fly straight from where and when they were fired, so
-    // they are placed exactly at t rather than interpolated.
-    for (const e of a.state.values()) {
-      if (e.kind === Kind.Projectile) out.set(e.id, this.flying(e, a, t));
-    }
     if (b) {
       this.late = 0;
       const alpha = clamp01((t - a.time) / (b.time - a.time));
       for (const [id, ea] of a.state) {
-        if (ea.kind === Kind.Projectile) continue;
         const eb = b.state.get(id);
-        out.set(id, eb ? lerpEntity(ea, eb, alpha) : place(ea, 0));
+        out.set(id, eb && eb.kind === ea.kind ? this.lerp(ea, eb, alpha) : ea);
       }
       return out;
     }
-    if (t < a.time) {
-      for (const [id, e] of a.state) if (e.kind !== Kind.Projectile) out.set(id, place(e, 0));
-      return out;
-    }
-    // Past the newest snapshot: keep moving on the velocity seen between
-    // the last two snapshots for a short while, then hold still.
+    if (t < a.time) return new Map(a.state);
+    // Past the newest snapshot: keep changing at the rate seen between the
+    // last two snapshots for a short while, then hold still.
     this.late++;
-    const ahead = Math.min(t - a.time, MAX_EXTRAPOLATE_MS) / 1000;
     const prev = f[i - 1];
+    const span = prev ? a.time - prev.time : 0;
+    const ahead = Math.min(t - a.time, MAX_EXTRAPOLATE_MS);
     for (const [id, e] of a.state) {
-      if (e.kind === Kind.Projectile) continue;
-      out.set(id, extrapolate(e, prev && prev.state.get(id), prev && (a.time - prev.time) / 1000, ahead));
+      const p = prev && prev.state.get(id);
+      out.set(id, p && span > 0 && p.kind === e.kind ? this.extrapolate(p, e, ahead / span) : e);
+    }
+    return out;
+  }
+
+  lerp(a, b, alpha) {
+    const fields = this.interp.get(a.kind);
+    if (!fields.length || a === b) return alpha < 1 ? a : b;
+    if (this.teleported(a, b)) return alpha < 0.5 ? a : b;
+    const out = { ...b };
+    for (const f of fields) out[f.key] = mix(f, a[f.key], b[f.key], alpha);
+    return out;
+  }
+
+  // extrapolate carries e on by k times its change since p, angles
+  // excepted (they hold).
+  extrapolate(p, e, k) {
+    const fields = this.interp.get(e.kind);
+    if (!fields.length || p === e || this.teleported(p, e)) return e;
+    const out = { ...e };
+    for (const f of fields) {
+      if (!f.period) out[f.key] = e[f.key] + (e[f.key] - p[f.key]) * k;
     }
     return out;
   }
 }
 
-// flyingAt places projectile e at server time t, given a frame (time,
-// tick) it appeared in: it left e.x, e.y at tick e.born at e.vx, e.vy.
-export function flyingAt(e, frame, tickMs, t) {
-  const born = frame.time - (frame.tick - e.born) * tickMs;
-  const s = (t - born) / 1000;
-  return { ...e, px: e.x / 8 + (e.vx / 8) * s, py: e.y / 8 + (e.vy / 8) * s };
+// mix interpolates field f from a to b; an angle goes the short way round
+// and stays within one turn.
+export function mix(f, a, b, alpha) {
+  const period = f.period;
+  if (!period) return a + (b - a) * alpha;
+  let d = (b - a) % period;
+  if (d > period / 2) d -= period;
+  else if (d < -period / 2) d += period;
+  const v = (a + d * alpha) % period;
+  return v < 0 ? v + period : v;
 }
 
 function clamp01(v) {
   return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-function place(e, ahead) {
-  return { ...e, px: e.x / 8 + (e.vx / 8) * ahead, py: e.y / 8 + (e.vy / 8) * ahead };
-}
-
-function lerpEntity(a, b, alpha) {
-  const ax = a.x / 8, ay = a.y / 8, bx = b.x / 8, by = b.y / 8;
-  // A jump far beyond running speed is a respawn: do not slide across the map.
-  if (Math.hypot(bx - ax, by - ay) > 200) return place(alpha < 0.5 ? a : b, 0);
-  return { ...b, px: ax + (bx - ax) * alpha, py: ay + (by - ay) * alpha };
-}
-
-function extrapolate(e, prev, span, ahead) {
-  if (e.vx || e.vy || !prev || !span) return place(e, ahead);
-  const vx = (e.x - prev.x) / 8 / span;
-  const vy = (e.y - prev.y) / 8 / span;
-  if (Math.hypot(vx, vy) > 2000) return place(e, 0);
-  return { ...e, px: e.x / 8 + vx * ahead, py: e.y / 8 + vy * ahead };
 }

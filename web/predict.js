@@ -1,135 +1,68 @@
-// predict.js holds the client's copy of the game's movement rules (a
-// bit-exact port of game.MovePlayer, see docs/game.md) and the prediction of
-// the player's own avatar with server reconciliation.
-
-// Movement constants; they must equal those in game/move.go.
-export const PLAYER_RADIUS = 14;
-export const ACCEL = 2400.0;
-export const FRICTION = 8.0;
-export const DIAG = 0.7071067811865476;
-
-const UP = 1, DOWN = 2, LEFT = 4, RIGHT = 8;
-
-// quantize rounds v to the nearest 1/8, halves toward +∞.
-export function quantize(v) {
-  return Math.floor(v * 8 + 0.5) / 8;
-}
-
-function moveAxes(move) {
-  const dx = (move & RIGHT ? 1 : 0) - (move & LEFT ? 1 : 0);
-  const dy = (move & DOWN ? 1 : 0) - (move & UP ? 1 : 0);
-  if (dx !== 0 && dy !== 0) return [dx * DIAG, dy * DIAG];
-  return [dx, dy];
-}
-
-function overlapsWall(x, y, r, w) {
-  return x - r < w.x + w.w && x + r > w.x && y - r < w.y + w.h && y + r > w.y;
-}
-
-function pushOut(p, v, lo, size) {
-  if (v > 0) p = lo - PLAYER_RADIUS;
-  else if (v < 0) p = lo + size + PLAYER_RADIUS;
-  return [p, 0];
-}
-
-// movePlayer advances body b ({x, y, vx, vy} in px and px/s) by one tick of
-// dt seconds following the move bits, pushing it out of walls ({x, y, w, h}
-// in px) in array order. Every operation matches game.MovePlayer, so both
-// produce the same bits.
-export function movePlayer(b, move, dt, walls) {
-  const [ax, ay] = moveAxes(move);
-  b.vx = b.vx + (ax * ACCEL) * dt;
-  b.vy = b.vy + (ay * ACCEL) * dt;
-  b.vx = b.vx - (b.vx * FRICTION) * dt;
-  b.vy = b.vy - (b.vy * FRICTION) * dt;
-  b.vx = quantize(b.vx);
-  b.vy = quantize(b.vy);
-
-  b.x = b.x + b.vx * dt;
-  for (const w of walls) {
-    if (overlapsWall(b.x, b.y, PLAYER_RADIUS, w)) [b.x, b.vx] = pushOut(b.x, b.vx, w.x, w.w);
-  }
-  b.y = b.y + b.vy * dt;
-  for (const w of walls) {
-    if (overlapsWall(b.x, b.y, PLAYER_RADIUS, w)) [b.y, b.vy] = pushOut(b.y, b.vy, w.y, w.h);
-  }
-  b.x = quantize(b.x);
-  b.y = quantize(b.y);
-}
-
-// runTrajectory replays a golden trajectory (game/testdata/trajectory.json)
-// and returns the states after each input as [x, y, vx, vy] in 1/8 units.
-export function runTrajectory(t) {
-  const dt = 1 / t.tick_rate;
-  const walls = t.walls.map(toWall);
-  const s = t.start;
-  const b = { x: s.x, y: s.y, vx: s.vx, vy: s.vy };
-  const out = [];
-  for (const move of trajectoryInputs(t.inputs)) {
-    movePlayer(b, move, dt, walls);
-    out.push([b.x * 8, b.y * 8, b.vx * 8, b.vy * 8]);
-  }
-  return out;
-}
-
-// trajectoryInputs accepts the move bits as a JSON array or, as Go encodes
-// a []byte, as a base64 string.
-function trajectoryInputs(inputs) {
-  if (typeof inputs !== "string") return inputs;
-  return Uint8Array.from(atob(inputs), (c) => c.charCodeAt(0));
-}
-
-function toWall(w) {
-  if (Array.isArray(w)) return { x: w[0], y: w[1], w: w[2], h: w[3] };
-  return { x: w.x ?? w.X, y: w.y ?? w.Y, w: w.w ?? w.W, h: w.h ?? w.H };
-}
+// predict.js holds client-side prediction for any game that models its own
+// avatar's motion (a game module's `predict`, see game.js): each input is
+// applied locally as it is sent and, when a snapshot acknowledges input
+// ackSeq, the avatar restarts from the server's state and replays the
+// inputs the server has not applied yet.
 
 // How many unacknowledged inputs are kept; older ones are dropped.
 const MAX_PENDING = 256;
 // How fast a reconciliation error fades from view, per second.
 const ERROR_DECAY = 12;
 
-// Predictor predicts the own avatar: it steps each input locally as it is
-// sent and, when a snapshot acknowledges input ackSeq, restarts from the
-// server's state and replays the inputs the server has not applied yet.
+// Predictor predicts one avatar with model, a game module's predict:
+//
+//   body(me, env)    the body to predict from the own entity me as the
+//                    newest snapshot has it: an object with numbers x and y
+//                    (in the units the game draws in) and whatever else
+//                    step needs; null when there is nothing to predict
+//                    (no avatar, or dead).
+//   step(body, input, env)  advance body in place by one tick of input (by
+//                    input field name, as it was sent).
+//   snap             a correction longer than this (in body units) is a
+//                    teleport, shown at once rather than smoothed; default 64.
 export class Predictor {
-  constructor(tickRate, walls) {
-    this.dt = 1 / tickRate;
-    this.walls = walls;
-    this.body = null; // {x, y, vx, vy} in px after the newest input
+  constructor(model, env) {
+    this.model = model;
+    this.env = env;
+    this.snap = model.snap ?? 64;
+    this.body = null; // the body after the newest input
     this.prev = null; // the body one input earlier, for smooth drawing
-    this.pending = []; // inputs sent and not yet acknowledged
-    this.errX = 0; // visual offset left by the last correction, px
+    this.pending = []; // inputs sent and not yet acknowledged: {seq, input}
+    this.errX = 0; // visual offset left by the last correction
     this.errY = 0;
     this.corrections = 0; // reconciliations that moved the avatar
   }
 
-  // step applies one input that is being sent to the server.
-  step(input) {
+  // step applies one input that is being sent to the server with seq.
+  step(seq, input) {
     if (!this.body) return;
     this.prev = { ...this.body };
-    movePlayer(this.body, input.move, this.dt, this.walls);
-    this.pending.push(input);
+    this.model.step(this.body, input, this.env);
+    this.pending.push({ seq, input });
     if (this.pending.length > MAX_PENDING) this.pending.shift();
   }
 
-  // reconcile resets to entity e (wire units) as of input ackSeq and replays
-  // the inputs after it.
-  reconcile(e, ackSeq) {
-    const before = this.body ? { ...this.body } : null;
+  // reconcile restarts from the own entity me (undefined when it is not in
+  // the snapshot) as of input ackSeq and replays the inputs after it.
+  reconcile(me, ackSeq) {
     while (this.pending.length && seqLE(this.pending[0].seq, ackSeq)) this.pending.shift();
-    const b = { x: e.x / 8, y: e.y / 8, vx: e.vx / 8, vy: e.vy / 8 };
+    const b = me ? this.model.body(me, this.env) : null;
+    if (!b) {
+      this.reset();
+      return;
+    }
+    const before = this.body;
     let prev = { ...b };
-    for (const input of this.pending) {
+    for (const p of this.pending) {
       prev = { ...b };
-      movePlayer(b, input.move, this.dt, this.walls);
+      this.model.step(b, p.input, this.env);
     }
     this.body = b;
     this.prev = this.pending.length ? prev : { ...b };
     if (before) {
       const dx = before.x - b.x, dy = before.y - b.y;
       if (dx !== 0 || dy !== 0) this.corrections++;
-      if (Math.hypot(dx, dy) < 64) {
+      if (Math.hypot(dx, dy) < this.snap) {
         this.errX += dx;
         this.errY += dy;
       } else {
@@ -138,7 +71,7 @@ export class Predictor {
     }
   }
 
-  // reset drops all prediction, e.g. after a respawn or a reconnect.
+  // reset drops all prediction, e.g. after a death or a reconnect.
   reset() {
     this.body = null;
     this.prev = null;
@@ -147,7 +80,8 @@ export class Predictor {
   }
 
   // position returns where to draw the avatar, alpha (0..1) of the way from
-  // the previous input's state to the newest, with the correction fading.
+  // the previous input's state to the newest, with the correction fading
+  // over elapsed seconds; null while nothing is predicted.
   position(alpha, elapsed) {
     if (!this.body) return null;
     const k = Math.exp(-ERROR_DECAY * elapsed);
@@ -155,6 +89,7 @@ export class Predictor {
     this.errY *= k;
     const p = this.prev || this.body;
     return {
+      ...this.body,
       x: p.x + (this.body.x - p.x) * alpha + this.errX,
       y: p.y + (this.body.y - p.y) * alpha + this.errY,
     };
@@ -162,6 +97,6 @@ export class Predictor {
 }
 
 // seqLE compares input sequence numbers, allowing for uint32 wraparound.
-function seqLE(a, b) {
+export function seqLE(a, b) {
   return ((b - a) >>> 0) < 0x80000000;
 }

@@ -1,18 +1,15 @@
-// session.js holds one match as this client plays it: the connection and
-// its reconnects, the fixed-rate input loop with prediction, snapshots into
-// the interpolation buffer, events, and the state the renderer draws.
+// session.js holds one match as this client plays it, whatever the game:
+// the connection and its reconnects, the game's module, the fixed-rate
+// input loop with prediction, snapshots into the interpolation buffer,
+// events, and the scene the game draws.
 
 import {
-  Baselines, Connection, ErrorCode, EventKind, Flag, Kind, Msg,
+  Baselines, BaselineError, Connection, ErrorCode, EventKind, Msg,
   encodeChat, encodeInput, encodeLeave, encodePing,
 } from "./net.js";
 import { Predictor } from "./predict.js";
-import { ServerClock, SnapshotBuffer, flyingAt } from "./interp.js";
-
-// Rules the client mirrors to show its own shots at once (game/arena.go).
-export const SHOT_SPEED = 900;
-export const SHOT_OFFSET = 14 + 6;
-export const FIRST_SHOT_ID = 1 << 20;
+import { ServerClock, SnapshotBuffer } from "./interp.js";
+import { create, generic, loadGame } from "./game.js";
 
 // Pings: a few quick ones to learn the clock, then one every PING_MS.
 const PING_MS = 2000;
@@ -22,14 +19,17 @@ const RECONNECT_FOR_MS = 20000;
 // Failed attempts in a row after which the client asks why (see refused).
 const PROBE_AFTER = 3;
 const CHAT_KEEP = 100;
-// Longest a predicted shot waits for the server's.
-const GHOST_TTL_MS = 1000;
+// Game events kept while the game's module loads.
+const EARLY_EVENTS = 256;
 
 // Errors after which reconnecting is pointless.
 const FATAL = new Set([ErrorCode.RoomClosed, ErrorCode.Internal]);
 
-// Session plays one room. hooks: onStatus(status), onChat(line),
-// onEnd(reason) when the session is over for good, onEffect(effect).
+// Session plays one room, whatever its game: the schema from the welcome
+// decodes the snapshots, and the game's module (game.js) draws them and
+// makes the inputs. hooks: onStatus(status), onChat(line), onEnd(reason)
+// when the session is over for good, onFlash() when the game flashes the
+// screen.
 export class Session {
   constructor(join, room, controls, hooks) {
     // Static after construction.
@@ -43,10 +43,13 @@ export class Session {
     this.conn = null;
     this.status = "connecting";
     this.welcome = null;
+    this.schema = null;
+    this.game = null; // the game module's game, once loaded
+    this.env = null; // what the game was made with (game.js)
     this.token = join.token;
     this.tickMs = 1000 / 30;
     this.clock = new ServerClock();
-    this.baselines = new Baselines();
+    this.baselines = null;
     this.buffer = null;
     this.predictor = null;
     this.anchor = { tick: 0, time: 0 }; // a tick and its server time
@@ -57,9 +60,8 @@ export class Session {
     this.seq = 0;
     this.nextInputAt = 0;
     this.lastStepAt = 0;
-    this.fireReady = 0; // input count at which a predicted shot may fire
-    this.ghosts = []; // own shots predicted, not yet seen from the server
-    this.seenShots = new Set();
+    this.lastScene = null;
+    this.early = []; // game events that came before the game's module
     this.names = new Map();
     this.scores = new Map();
     this.lastEventSeq = 0;
@@ -74,7 +76,7 @@ export class Session {
     this.connect(this.wsUrl);
   }
 
-  // --- connection -------------------------------------------------------
+// --- connection -------------------------------------------------------
 
   connect(url) {
     this.conn = new Connection(url, {
@@ -182,22 +184,23 @@ export class Session {
   }
 
   onWelcome(w) {
-    const first = this.welcome === null && this.predictor === null;
+    const first = this.schema === null;
     this.welcome = w;
+    this.schema = w.schema;
     this.token = w.reconnectToken || this.token;
     this.playerId = w.playerId;
     this.tickMs = 1000 / w.tickRate;
     this.anchor = { tick: w.tick, time: w.serverTime };
     this.clock = new ServerClock();
     this.clock.seed(w.serverTime);
-    this.baselines.clear();
-    this.buffer = new SnapshotBuffer(this.tickMs, 1000 / (w.sendRate || w.tickRate));
-    this.predictor = new Predictor(w.tickRate, w.map.walls);
-    this.ghosts = [];
-    this.fireReady = 0;
-    // Input numbering goes on after the last input the server accepted
-    // for this seat, which may be before the last one sent (lost with the
-    // old connection); the server refuses a seq that is not after it.
+    this.baselines = new Baselines(w.schema);
+    this.latest = null;
+    this.buffer = new SnapshotBuffer(w.schema, this.tickMs, 1000 / w.sendRate,
+      (a, b) => !!(this.game && this.game.teleported && this.game.teleported(a, b)));
+    // Input numbering goes on after the last input the room accepted for
+    // this seat, which may be before the last one sent (lost with the old
+    // connection): it refuses a seq not after that one, or more than 1024
+    // after it.
     this.seq = w.lastInputSeq;
     // Not raised to w.lastEventSeq: the events that follow the welcome (chat
     // history, or what was missed while away) carry older numbers and must
@@ -207,9 +210,32 @@ export class Session {
       this.scores.set(r.id, r.score);
     }
     this.reconnects = 0;
+    this.startGame(w);
     this.setStatus("connected");
     if (!first) this.system("Reconnected.");
     this.startLoops();
+  }
+
+  // startGame makes the game's game for this welcome, once its module is
+  // loaded: until then snapshots are decoded and kept, and no input is sent.
+  startGame(w) {
+    this.game = null;
+    this.predictor = null;
+    loadGame(w.game).then((mod) => {
+      if (this.ended || this.welcome !== w) return;
+      const env = Object.freeze({
+        schema: w.schema, world: w.schema.world, playerId: w.playerId,
+        tickRate: w.tickRate, sendRate: w.sendRate, tickMs: this.tickMs,
+        tickTime: (tick) => this.tickTime(tick),
+        names: this.names,
+        flash: () => this.hooks.onFlash(),
+      });
+      this.env = env;
+      this.game = create(mod, env);
+      if (this.game.predict) this.predictor = new Predictor(this.game.predict, env);
+      if (this.latest) this.afterSnapshot(this.latestTick);
+      for (const e of this.early.splice(0)) this.gameEvent(e);
+    });
   }
 
   onError(m) {
@@ -223,8 +249,9 @@ export class Session {
     try {
       state = this.baselines.apply(s);
     } catch (err) {
-      // Without its baseline the stream cannot be followed: start over.
-      console.warn("tickroom:", err.message);
+      // Without its baseline, or with a snapshot that does not fit it,
+      // the stream cannot be followed: start over from a full snapshot.
+      console.warn(`tickroom: ${err instanceof BaselineError ? "" : "bad snapshot: "}${err.message}`);
       this.conn.close(4000, "lost baseline");
       this.closed({ code: 4000, reason: "lost baseline", opened: true });
       return;
@@ -238,19 +265,29 @@ export class Session {
     this.ackSeq = s.ackSeq;
     this.snapshots++;
     this.buffer.push(time, s.tick, state);
-    for (const e of state.values()) {
-      if (e.kind === Kind.Player && e.score !== undefined) this.scores.set(e.id, e.score);
-    }
-    this.reconcile(state.get(this.playerId), s.ackSeq);
-    this.matchGhosts(state);
+    this.afterSnapshot(s.tick);
   }
 
-  reconcile(me, ackSeq) {
-    if (!me || me.flags & Flag.Dead) {
-      this.predictor.reset();
-      return;
+  // afterSnapshot hands the newest state to the game: scores, prediction.
+  afterSnapshot(tick) {
+    const game = this.game;
+    if (!game) return;
+    const state = this.latest;
+    for (const e of state.values()) {
+      if (!this.names.has(e.id)) continue;
+      const score = game.score ? game.score(e) : e.score;
+      if (typeof score === "number") this.scores.set(e.id, score);
     }
-    this.predictor.reconcile(me, ackSeq);
+    if (this.predictor) this.predictor.reconcile(state.get(this.playerId), this.ackSeq);
+    if (game.snapshot) game.snapshot(state, tick);
+  }
+
+  // fallBack replaces a game that failed by the generic renderer.
+  fallBack(err) {
+    if (this.game && this.game.generic) throw err; // the generic renderer itself: a bug to see
+    console.error(`tickroom: the module of game ${this.schema.game} failed, drawing it generically:`, err);
+    this.predictor = null;
+    this.game = create(generic, this.env);
   }
 
   // tickTime returns the room-clock time of a tick in ms.
@@ -274,20 +311,24 @@ export class Session {
         this.system(`${name(e.a)} left.`);
         this.scores.delete(e.a);
         break;
-      case EventKind.Kill:
-        this.system(`${name(e.a)} killed ${name(e.b)}.`);
-        this.hooks.onEffect({ kind: "death", id: e.b, by: e.a });
-        break;
-      case EventKind.Hit:
-        this.hooks.onEffect({ kind: "hit", id: e.b, by: e.a });
-        break;
       case EventKind.Chat:
         this.addChat({ kind: "chat", from: e.a, name: name(e.a), text: e.text });
         break;
       case EventKind.System:
         this.system(e.text);
         break;
+      default:
+        if (this.game) this.gameEvent(e);
+        else if (this.early.length < EARLY_EVENTS) this.early.push(e);
     }
+  }
+
+  // gameEvent hands a game's event to its module, which may word it.
+  gameEvent(e) {
+    if (!this.game.event) return;
+    const name = (id) => this.names.get(id) || `player ${id}`;
+    const text = this.game.event(e, { def: this.schema.event(e.kind), name });
+    if (text) this.system(text);
   }
 
   system(text) {
@@ -335,95 +376,49 @@ export class Session {
     this.timers.push(this.pumpTimer);
   }
 
+  // sendInput sends the game's input for one tick and predicts it.
   sendInput(now) {
-    if (this.status !== "connected") return;
-    const input = {
-      seq: ++this.seq,
-      move: this.controls.move(),
-      aim: this.controls.aim(),
-      buttons: this.controls.buttons(),
-    };
-    this.conn.send(encodeInput(input.seq, input.move, input.aim, input.buttons));
-    this.predictor.step(input);
+    const game = this.game;
+    if (this.status !== "connected" || !game || !game.input) return;
+    const input = this.schema.clampInput(game.input(this.controls, this.lastScene));
+    this.seq = (this.seq + 1) >>> 0;
+    this.conn.send(encodeInput(this.schema, this.seq, input));
+    if (this.predictor) this.predictor.step(this.seq, input);
     this.lastStepAt = now;
-    if (input.buttons & 1) this.predictShot(input);
-  }
-
-  // predictShot shows an own shot at once, as the arena would fire it.
-  predictShot(input) {
-    const b = this.predictor.body;
-    if (!b || this.seq < this.fireReady) return;
-    this.fireReady = this.seq + Math.ceil(this.welcome.tickRate / 4);
-    const turn = (input.aim / 65536) * 2 * Math.PI;
-    const c = Math.cos(turn), s = Math.sin(turn);
-    this.ghosts.push({
-      x: b.x + c * SHOT_OFFSET, y: b.y + s * SHOT_OFFSET,
-      vx: c * SHOT_SPEED, vy: s * SHOT_SPEED,
-      born: performance.now(),
-    });
-  }
-
-  // matchGhosts retires a predicted shot for each new own shot the server
-  // reports, oldest first.
-  matchGhosts(state) {
-    for (const e of state.values()) {
-      if (e.kind !== Kind.Projectile || this.seenShots.has(e.id)) continue;
-      this.seenShots.add(e.id);
-      if (e.owner === this.playerId) this.ghosts.shift();
-    }
-    if (this.seenShots.size > 512) {
-      this.seenShots = new Set([...this.seenShots].filter((id) => state.has(id)));
-    }
-    const now = performance.now();
-    this.ghosts = this.ghosts.filter((g) => now - g.born < GHOST_TTL_MS);
+    if (game.sent) game.sent(this.seq, input, this.predictor ? this.predictor.body : null);
   }
 
   // --- what to draw -----------------------------------------------------
 
-  // frame returns everything the renderer needs for this moment.
-  frame(now = performance.now()) {
-    if (!this.welcome || !this.buffer) return null;
+  // scene returns everything the game draws for this moment (game.js), or
+  // null before there is a game and a snapshot.
+  scene(now = performance.now()) {
+    if (!this.welcome || !this.game || !this.buffer || !this.latest) return null;
     const serverNow = this.clock.now(now);
     const renderTime = this.buffer.advance(serverNow, now);
-    const others = this.buffer.sample(renderTime);
+    const entities = this.buffer.sample(renderTime);
     const alpha = Math.min(1, (now - this.lastStepAt) / this.tickMs);
     const elapsed = this.lastFrame ? (now - this.lastFrame) / 1000 : 0;
     this.lastFrame = now;
-    const me = this.latest && this.latest.get(this.playerId);
-    const pos = this.predictor.position(alpha, elapsed);
+    const p = this.predictor;
     const newest = this.buffer.newest();
-    return {
-      me, pos, others, serverNow, renderTime,
-      ownShots: this.ownShots(now),
+    this.lastScene = {
+      entities,
+      latest: this.latest,
+      latestTick: this.latestTick,
+      latestTime: this.latestTime,
+      me: this.latest.get(this.playerId),
+      predicted: p ? p.position(alpha, elapsed) : null,
+      body: p ? p.body : null,
+      // The predicted avatar is this many ms after the newest snapshot.
+      lead: p ? p.pending.length * this.tickMs : 0,
+      renderTime, serverNow, now,
+      names: this.names,
+      playerId: this.playerId,
       // How far drawing has run past the newest snapshot, in ms.
       lateMs: newest ? Math.max(0, renderTime - newest.time) : 0,
     };
-  }
-
-  // ownShots places own projectiles in the present, level with the
-  // predicted avatar (which is ahead of the newest snapshot by the inputs
-  // not yet applied) rather than 100 ms in the past.
-  ownShots(now) {
-    const out = [];
-    const walls = this.welcome.map.walls;
-    // The avatar is drawn this many ms after the newest snapshot.
-    const lead = Math.min(300, this.predictor.pending.length * this.tickMs);
-    const newest = { time: this.latestTime, tick: this.latestTick };
-    const add = (x, y, ghost) => {
-      if (!walls.some((w) => x > w.x && x < w.x + w.w && y > w.y && y < w.y + w.h)) out.push({ x, y, ghost });
-    };
-    if (this.latest) {
-      for (const e of this.latest.values()) {
-        if (e.kind !== Kind.Projectile || e.owner !== this.playerId) continue;
-        const p = flyingAt(e, newest, this.tickMs, this.latestTime + lead);
-        add(p.px, p.py, false);
-      }
-    }
-    for (const g of this.ghosts) {
-      const t = (now - g.born) / 1000;
-      add(g.x + g.vx * t, g.y + g.vy * t, true);
-    }
-    return out;
+    return this.lastScene;
   }
 }
 

@@ -7,13 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
 )
 
-// TestFloor joins the floor server with the SDK and reads its frames.
+// TestFloor joins the floor server with the SDK and reads its frames: the
+// welcome carries the arena's schema, and the snapshots decode with it
+// alone to the five players and the shot, player 1's velocity its own.
 func TestFloor(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -29,10 +31,12 @@ func TestFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.CloseNow()
-	if w := c.Welcome(); w.TickRate != 60 || w.PlayerID != 1 {
+	if w := c.Welcome(); w.TickRate != 60 || w.PlayerID != 1 || w.Game != arena.Name || w.Schema.KindByName("projectile") == nil {
 		t.Fatalf("welcome %+v", w)
 	}
-	c.SendInput(ctx, game.Input{Move: game.MoveUp})
+	if _, err := c.SendInput(ctx, arena.Input{Move: arena.MoveUp}.Wire()); err != nil {
+		t.Fatal(err)
+	}
 	c.Ping(ctx)
 	var snaps, pongs int
 	for snaps < 3 || pongs < 1 {
@@ -43,8 +47,19 @@ func TestFloor(t *testing.T) {
 		switch u.Type {
 		case netcode.MsgSnapshot:
 			snaps++
-			if u.Bytes != frameBytes || len(u.Entities) != 5 {
+			if u.Bytes != frameBytes || len(u.Entities) != 6 {
 				t.Fatalf("snapshot of %d bytes and %d entities", u.Bytes, len(u.Entities))
+			}
+			for i := range u.Entities {
+				e := arena.EntityOf(&u.Entities[i])
+				switch {
+				case e.Kind == arena.KindProjectile && (e.Owner != 2 || e.VX == 0 || e.Born != u.Tick-10):
+					t.Fatalf("shot %+v at tick %d", e, u.Tick)
+				case e.Kind == arena.KindPlayer && e.HP != 100:
+					t.Fatalf("player %+v", e)
+				case e.Kind == arena.KindPlayer && (e.VX != 0) != (e.ID == 1):
+					t.Fatalf("player 1 sees %+v: velocities are private", e)
+				}
 			}
 		case netcode.MsgPong:
 			pongs++

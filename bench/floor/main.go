@@ -1,12 +1,15 @@
 // Command floor is the capacity benchmark's bare baseline: a WebSocket
 // server on the same transport as tickroom (coder/websocket, one reading
 // and one writing goroutine per connection, one ticking goroutine per room)
-// that does no game at all. Each tick it writes every player one
-// pre-encoded 120-byte snapshot frame, the same bytes for everyone and
-// every tick (every tick_rate/send_rate-th tick when a room asks for a
-// send_rate); it reads and discards inputs, answers pings with pongs and
-// closes on leave. It speaks just enough of the lobby API (create room,
-// join, /ws) for tickbot, and exports the tick lateness histogram
+// that does no game at all. It speaks tickroom.v2 as the arena: its
+// welcome carries the arena's schema, so a client decodes its frames as it
+// would tickroom's. Each tick it writes every player one pre-encoded
+// 122-byte snapshot frame (five arena players and a shot, as player 1
+// sees them), the same bytes for everyone and every tick (every
+// tick_rate/send_rate-th tick when a room asks for a send_rate); it reads
+// and discards inputs, answers pings with pongs and closes on leave. It
+// speaks just enough of the lobby API (create room, join, /ws) for
+// tickbot, and exports the tick lateness histogram
 // tickroom_tick_lateness_seconds on /metrics.
 //
 // What it costs per player-tick is the floor that syscalls, wake-ups and
@@ -36,11 +39,12 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netcode"
 )
 
 // frameBytes is the size of the snapshot frame every player gets each tick.
-const frameBytes = 120
+const frameBytes = 122
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
@@ -68,7 +72,8 @@ func main() {
 // floor is the server: its rooms and the one frame it sends.
 type floor struct {
 	ctx   context.Context
-	frame []byte // the pre-encoded snapshot; never written to
+	codec *netcode.Codec // the arena's: its schema goes in the welcome
+	frame []byte         // the pre-encoded snapshot; never written to
 	late  lateness
 
 	mu    sync.Mutex
@@ -77,20 +82,27 @@ type floor struct {
 }
 
 func newFloor(ctx context.Context) *floor {
-	return &floor{ctx: ctx, frame: snapshotFrame(), rooms: map[string]*room{}}
+	codec := netcode.MustCodec(arena.New(arena.Config{}).Schema())
+	return &floor{ctx: ctx, codec: codec, frame: snapshotFrame(codec), rooms: map[string]*room{}}
 }
 
-// snapshotFrame builds a valid full snapshot of five players that is
-// exactly frameBytes long, so bots that decode snapshots can.
-func snapshotFrame() []byte {
-	var ents []game.Entity
+// snapshotFrame builds a valid full arena snapshot of five moving players
+// and a shot in flight, as player 1 sees them (its own velocity; the
+// others' are private to them), that is exactly frameBytes long, so bots
+// that decode snapshots can.
+func snapshotFrame(codec *netcode.Codec) []byte {
+	var world []game.Entity
 	for i := int32(1); i <= 5; i++ {
-		ents = append(ents, game.Entity{ID: uint32(i), Kind: game.KindPlayer, X: 800 + i*1000, Y: 6400 + i*100,
-			VX: 300, VY: -200, Angle: uint16(i * 5000), HP: 100, Score: i})
+		e := arena.Entity{ID: uint32(i), Kind: arena.KindPlayer, X: 800 + i*1000, Y: 6400 + i*100,
+			VX: 300, VY: -200, Angle: uint16(i * 5000), HP: 100, Score: i}
+		world = append(world, e.Wire())
 	}
-	ents[0].Angle = 100 // two bytes shorter
-	ents[1].Score = 200 // one byte longer
-	f := netcode.AppendSnapshot(nil, 1000, 0, 0, nil, ents)
+	// Player 2's, fired ten ticks ago at 900 px/s along its aim (300/65536
+	// of a turn).
+	shot := arena.Entity{ID: arena.FirstShotID, Kind: arena.KindProjectile, X: 2800 + 180, Y: 6600 + 6,
+		VX: 7197, VY: 207, Angle: 300, Owner: 2, Born: 990}
+	world = append(world, shot.Wire())
+	f := codec.AppendSnapshot(nil, 1000, 0, 0, 1, netcode.View{}, netcode.View{World: world})
 	if len(f) != frameBytes {
 		panic(fmt.Sprintf("floor: snapshot frame is %d bytes, not %d", len(f), frameBytes))
 	}
@@ -190,7 +202,8 @@ func (f *floor) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(netcode.MaxFrameBytes)
 	welcome := netcode.AppendWelcome(nil, &netcode.Welcome{PlayerID: uint32(id), RoomID: rm.id,
-		TickRate: uint8(rm.tickRate), SendRate: uint8(rm.tickRate / rm.sendEvery), ReconnectToken: "-", Map: game.Map{W: 2400, H: 1600}})
+		TickRate: uint8(rm.tickRate), SendRate: uint8(rm.tickRate / rm.sendEvery), ReconnectToken: "-",
+		Game: arena.Name, Mode: "ffa", Schema: f.codec.Schema()})
 	if conn.Write(r.Context(), websocket.MessageBinary, welcome) != nil {
 		conn.CloseNow()
 		return
@@ -198,15 +211,15 @@ func (f *floor) serveWS(w http.ResponseWriter, r *http.Request) {
 	p := &player{wake: make(chan struct{}, 1), done: make(chan struct{})}
 	rm.add(p)
 	go p.write(conn, f.frame)
-	readLoop(conn)
+	readLoop(conn, f.codec)
 	rm.remove(p)
 	close(p.done)
 	conn.CloseNow()
 }
 
-// readLoop reads and discards inputs, answers pings and ends on leave or
-// when the connection does.
-func readLoop(conn *websocket.Conn) {
+// readLoop reads and discards inputs, answers pings (decoded with codec)
+// and ends on leave or when the connection does.
+func readLoop(conn *websocket.Conn, codec *netcode.Codec) {
 	ctx := context.Background() // no Done: reads do not allocate
 	buf := make([]byte, 0, 512)
 	var m netcode.ClientMessage
@@ -232,7 +245,7 @@ func readLoop(conn *websocket.Conn) {
 		}
 		switch netcode.MsgType(buf[1]) {
 		case netcode.MsgPing:
-			if netcode.DecodeClient(buf, &m) == nil {
+			if codec.DecodeClient(buf, &m) == nil {
 				pong = netcode.AppendPong(pong[:0], netcode.Pong{ClientTime: m.ClientTime})
 				conn.Write(ctx, websocket.MessageBinary, pong)
 			}

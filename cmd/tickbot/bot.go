@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,22 +36,31 @@ type bot struct {
 	endedAt     atomic.Int64  // ns since the swarm started; 0 while connected
 	sendRate    atomic.Uint32 // snapshots per second, from the welcome
 
+	// up is the bot's connected time, so far, of the connections that
+	// ended: a bot that rejoins has several. Under upMu with the current
+	// connection's start and end, so a summary sees them agree.
+	upMu    sync.Mutex
+	up      int64 // ns
+	upSince int64 // ns since the swarm started; the current connection's start, 0 when none
+
 	// written by the reader, read by anyone
-	intent    atomic.Uint32 // a fighter's chosen input (packInput)
+	intent    intent // a thinking bot's chosen input
 	snapshots atomic.Uint64
 	bytesIn   atomic.Uint64
-	hits      atomic.Uint64 // hits this bot's shots landed
-	kills     atomic.Uint64
-	moved     atomic.Bool // a fighter has seen its avatar move
+	moved     atomic.Bool // a thinking bot has seen its avatar change
 	gaps      hist        // time between two snapshots
+	events    eventCounts // the game's events this bot caused (A is its player)
 
 	// sent[seq%sentRing] is packSent(seq, when) of the inputs sent lately:
 	// written by the sender, read by the reader to measure input lag.
 	sent [sentRing]atomic.Uint64
 
 	// owned by the reader
-	pilot   pilot
-	lastAck uint32 // the newest input sequence a snapshot acknowledged
+	brain   game.Bot     // a thinking bot's, made at connect
+	self    game.Entity  // its avatar in the last snapshot
+	schema  *game.Schema // from the welcome
+	lastAck uint32       // the newest input sequence a snapshot acknowledged
+	pending []game.Event // events since the brain last thought
 
 	// owned by the room's sender
 	rng      *rand.Rand
@@ -61,8 +73,7 @@ type bot struct {
 func newBot(n int, kind behavior, r *room, seed uint64) *bot {
 	return &bot{
 		n: n, kind: kind, room: r, name: fmt.Sprintf("bot-%d", n),
-		rng:   rand.New(rand.NewPCG(seed, uint64(n)*2)),
-		pilot: pilot{rng: rand.New(rand.NewPCG(seed, uint64(n)*2+1))},
+		rng: rand.New(rand.NewPCG(seed, uint64(n)*2)),
 	}
 }
 
@@ -83,21 +94,65 @@ func (b *bot) run(ctx context.Context, s *swarm, at time.Time) {
 		return
 	case <-b.room.ready:
 	}
-	c, err := b.connect(ctx, s)
+	c, err := b.joinRoom(ctx, s)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.stats.connectErrors.Add(1)
-			s.stats.note("connect: " + err.Error())
-		}
+		b.connectFailed(ctx, s, err)
 		return
 	}
 	b.read(s, c)
+	if s.cfg.Rejoin {
+		b.rejoin(ctx, s)
+	}
 }
 
-func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
+// joinRoom connects the bot to its room.
+func (b *bot) joinRoom(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.room.err != nil {
 		return nil, fmt.Errorf("creating its room: %w", b.room.err)
 	}
+	return b.connect(ctx, s, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
+		return joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	})
+}
+
+func (b *bot) connectFailed(ctx context.Context, s *swarm, err error) {
+	if ctx.Err() == nil {
+		s.stats.connectErrors.Add(1)
+		s.stats.note("connect: " + err.Error())
+	}
+}
+
+// rejoin quick-plays again each time the bot's connection ends, until the
+// run does: the lobby finds it a room of its game with space, on whatever
+// node runs it, or makes one. A failed attempt is counted and tried again
+// after a growing pause.
+func (b *bot) rejoin(ctx context.Context, s *swarm) {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil && !s.stopping.Load() {
+		c, err := b.connect(ctx, s, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
+			seat, err := quickPlayRetrying(ctx, s.cfg.Server, s.cfg.Game, b.name, opts)
+			if err != nil {
+				return nil, err
+			}
+			return client.Dial(ctx, seat.WSURL, opts)
+		})
+		if err != nil {
+			b.connectFailed(ctx, s, fmt.Errorf("rejoining: %w", err))
+			if !sleepUntil(ctx, time.Now().Add(wait)) {
+				return
+			}
+			wait = min(2*wait, 2*time.Second)
+			continue
+		}
+		s.stats.rejoins.Add(1)
+		wait = 100 * time.Millisecond
+		b.read(s, c)
+	}
+}
+
+// connect joins through join and readies the bot to play: its brain, its
+// counters, its client for the sender.
+func (b *bot) connect(ctx context.Context, s *swarm, join func(context.Context, *client.Options) (*client.Client, error)) (*client.Client, error) {
 	select {
 	case s.connecting <- struct{}{}:
 		defer func() { <-s.connecting }()
@@ -107,24 +162,51 @@ func (b *bot) connect(ctx context.Context, s *swarm) (*client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	opts := s.skipOpts
-	if b.kind == fighter {
+	if b.kind.thinks() {
 		opts = s.fullOpts
 	}
-	c, err := joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
+	c, err := join(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	w := c.Welcome()
-	b.pilot.mapW, b.pilot.mapH = float64(w.Map.W), float64(w.Map.H)
-	if s.cfg.OnChange {
-		b.pilot.aimStep = 256 // 1.4°: a moving target does not change the input every tick
+	if w.Game != s.cfg.Game {
+		// Its bots would send another game's inputs (and be refused for
+		// them): a room given with -room must run -game.
+		c.Leave(ctx)
+		return nil, fmt.Errorf("room %s runs %s, not %s: run tickbot with -game %s", w.RoomID, w.Game, s.cfg.Game, w.Game)
+	}
+	b.schema = c.Schema()
+	if b.kind.thinks() {
+		b.brain = b.kind.brain(b.schema, int(w.TickRate), s.cfg.Seed^uint64(b.n)<<1|1)
 	}
 	b.sendRate.Store(uint32(w.SendRate))
-	now := time.Now()
-	b.connectedAt.Store(s.since(now))
+	// A new seat numbers its inputs afresh.
+	b.self, b.lastAck, b.pending = game.Entity{}, 0, b.pending[:0]
+	for i := range b.sent {
+		b.sent[i].Store(0)
+	}
+	now := s.since(time.Now())
+	b.upMu.Lock()
+	b.upSince = now
+	b.upMu.Unlock()
 	b.client.Store(c)
+	b.endedAt.Store(0)
+	b.connectedAt.Store(now)
 	s.stats.connected.Add(1)
 	return c, nil
+}
+
+// upTime is how long the bot has been connected up to end (ns since the
+// swarm started), over all its connections.
+func (b *bot) upTime(end int64) int64 {
+	b.upMu.Lock()
+	defer b.upMu.Unlock()
+	up := b.up
+	if b.upSince != 0 && end > b.upSince {
+		up += end - b.upSince
+	}
+	return up
 }
 
 // read owns the client's reading side until the connection ends.
@@ -146,15 +228,17 @@ func (b *bot) read(s *swarm, c *client.Client) {
 				b.gaps.Add(now.Sub(last))
 			}
 			last = now
-			if b.kind == fighter {
+			if b.brain != nil {
 				b.acked(s, u.AckSeq, now)
-				b.intent.Store(packInput(b.pilot.fight(me, u.Entities, now)))
-				if b.pilot.moving && !b.moved.Load() {
-					b.moved.Store(true)
-				}
+				b.intent.set(b.brain.Think(me, u.Tick, u.Entities, b.pending))
+				b.pending = b.pending[:0]
+				b.watchSelf(me, u.Entities)
 			}
 		case netcode.MsgEvents:
-			b.count(me, u.Events)
+			b.events.count(b.schema, me, u.Events)
+			if b.brain != nil {
+				b.pending = append(b.pending, u.Events...)
+			}
 		case netcode.MsgPong:
 			s.stats.rtt.Add(u.RTT)
 		case netcode.MsgError:
@@ -164,24 +248,28 @@ func (b *bot) read(s *swarm, c *client.Client) {
 	}
 }
 
-func (b *bot) count(me uint32, events []game.Event) {
-	for _, e := range events {
-		if e.A != me {
-			continue
-		}
-		switch e.Kind {
-		case game.EventHit:
-			b.hits.Add(1)
-		case game.EventKill:
-			b.kills.Add(1)
-		}
+// watchSelf notes when the bot's own avatar changes between snapshots:
+// the bot is playing.
+func (b *bot) watchSelf(me uint32, view []game.Entity) {
+	i, ok := slices.BinarySearchFunc(view, me, func(e game.Entity, id uint32) int { return cmp.Compare(e.ID, id) })
+	if !ok {
+		return
 	}
+	if b.self.ID == me && b.self != view[i] && !b.moved.Load() {
+		b.moved.Store(true)
+	}
+	b.self = view[i]
 }
 
 // ended records the end of the connection; unless the swarm is stopping
 // it counts as a disconnect.
 func (b *bot) ended(s *swarm, now time.Time, err error) {
-	b.endedAt.Store(max(s.since(now), 1))
+	at := max(s.since(now), 1)
+	b.upMu.Lock()
+	b.up += max(at-b.upSince, 0)
+	b.upSince = 0
+	b.upMu.Unlock()
+	b.endedAt.Store(at)
 	s.stats.connected.Add(-1)
 	if s.stopping.Load() {
 		return
@@ -214,15 +302,18 @@ func (b *bot) act(s *swarm, now time.Time) {
 		c.Ping(ctx)
 	}
 	var in game.Input
-	switch b.kind {
-	case idle:
+	switch {
+	case b.kind.name == idle:
 		return
-	case fighter:
-		in = unpackInput(b.intent.Load())
-	case wander, chatty:
-		in = b.walker.walk(b.rng, now)
+	case b.kind.thinks():
+		in = b.intent.get()
+		if s.cfg.OnChange {
+			in = coarse(in, c.Schema().Input)
+		}
+	default:
+		in = b.walker.walk(b.rng, c.Schema().Input, now)
 	}
-	if b.kind == chatty {
+	if b.kind.name == chatty {
 		b.chat(c, now)
 	}
 	if s.cfg.OnChange && in == b.lastIn && now.Sub(b.lastSent) < s.cfg.Keepalive {
@@ -280,6 +371,58 @@ func (b *bot) chat(c *client.Client, now time.Time) {
 	}
 	w.nextChat = now.Add(4*time.Second + durN(b.rng, 4*time.Second))
 	c.Chat(context.Background(), chatLines[b.rng.IntN(len(chatLines))])
+}
+
+// eventCounts counts a bot's game events by the schema's name for them.
+type eventCounts struct {
+	mu sync.Mutex
+	n  map[string]uint64
+}
+
+// count adds the game events of events that player me caused (A).
+func (c *eventCounts) count(s *game.Schema, me uint32, events []game.Event) {
+	for _, e := range events {
+		if e.A != me || e.Kind < game.FirstGameEvent {
+			continue
+		}
+		name := fmt.Sprint(e.Kind)
+		if def := s.EventByKind(e.Kind); def != nil {
+			name = def.Name
+		}
+		c.mu.Lock()
+		if c.n == nil {
+			c.n = map[string]uint64{}
+		}
+		c.n[name]++
+		c.mu.Unlock()
+	}
+}
+
+// addTo adds the counts to sum.
+func (c *eventCounts) addTo(sum map[string]uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range c.n {
+		sum[k] += v
+	}
+}
+
+// quickPlayRetrying is joinRetrying for quick play.
+func quickPlayRetrying(ctx context.Context, server, gameName, name string, opts *client.Options) (*rest.Seat, error) {
+	wait := 50 * time.Millisecond
+	for {
+		seat, err := client.QuickPlay(ctx, server, gameName, "", name, opts)
+		var p *rest.Problem
+		if err == nil || !errors.As(err, &p) || p.Status != http.StatusTooManyRequests {
+			return seat, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // joinRetrying joins, waiting and trying again while the lobby answers 429:

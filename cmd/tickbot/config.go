@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/game/games"
 	"github.com/tickroom/tickroom/lobby/flagenv"
 )
 
@@ -19,6 +22,7 @@ type config struct {
 	Rooms         int
 	Room          string
 	BotsPerRoom   int
+	Game          string
 	Behavior      string
 	Duration      time.Duration
 	Ramp          time.Duration
@@ -35,6 +39,7 @@ type config struct {
 	Seed          uint64
 	CPUProfile    string
 	JoinsInFlight int
+	Rejoin        bool
 }
 
 func defaultConfig() config {
@@ -42,7 +47,8 @@ func defaultConfig() config {
 		Server:        "http://127.0.0.1:8080",
 		Rooms:         1,
 		BotsPerRoom:   8,
-		Behavior:      "fighter",
+		Game:          arena.Name,
+		Behavior:      play,
 		Duration:      30 * time.Second,
 		InputHz:       30,
 		TickRate:      30,
@@ -52,9 +58,6 @@ func defaultConfig() config {
 		JoinsInFlight: 4,
 	}
 }
-
-// behaviors are the -behavior values.
-var behaviors = []string{"idle", "wander", "fighter", "chatty", "mixed"}
 
 // parseConfig reads flags from args, falling back to getenv for any flag
 // not given on the command line.
@@ -71,7 +74,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.Rooms, "rooms", c.Rooms, "rooms to create through the REST API (ignored with -room)")
 	fs.StringVar(&c.Room, "room", c.Room, "join this existing room instead of creating rooms")
 	fs.IntVar(&c.BotsPerRoom, "bots-per-room", c.BotsPerRoom, "bots in each room")
-	fs.StringVar(&c.Behavior, "behavior", c.Behavior, "what bots do: "+strings.Join(behaviors, ", "))
+	fs.StringVar(&c.Game, "game", c.Game, "the game of the rooms tickbot creates (and whose bots play): any game the server lists at GET /api/games; tickbot knows the own bots of "+strings.Join(gameNames(), ", ")+", and plays any other with the generic behaviours")
+	fs.StringVar(&c.Behavior, "behavior", c.Behavior, "what bots do: "+strings.Join(generic, ", ")+", or a game's own bot ("+strings.Join(allBots(), ", ")+")")
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "how long to run, ramp included (0: until interrupted)")
 	fs.DurationVar(&c.Ramp, "ramp", c.Ramp, "spread the connects evenly over this long")
 	fs.IntVar(&c.InputHz, "input-hz", c.InputHz, "inputs each moving bot sends per second")
@@ -80,6 +84,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.JSON, "json", c.JSON, "print the summary as one JSON object on stdout")
 	fs.Float64Var(&c.MinDelivered, "min-delivered", c.MinDelivered, "exit with status 3 when the delivered ratio is below this")
 	fs.Float64Var(&c.ExpectHz, "expect-hz", c.ExpectHz, "snapshots per second a bot should receive (0: the room's send rate)")
+	fs.BoolVar(&c.Rejoin, "rejoin", c.Rejoin, "when a bot's connection ends before the run does (its room closed, its node died), it quick-plays -game again: in a cluster it lands on any node")
 	fs.BoolVar(&c.OnChange, "input-on-change", c.OnChange, "send an input only when it changed, plus one per -keepalive")
 	fs.DurationVar(&c.Keepalive, "keepalive", c.Keepalive, "with -input-on-change, the longest time between two inputs")
 	fs.DurationVar(&c.PingEvery, "ping-every", c.PingEvery, "how often each bot pings to measure its round trip")
@@ -101,8 +106,10 @@ func (c config) validate() error {
 		return fmt.Errorf("-rooms: %d is not positive", c.Rooms)
 	case c.BotsPerRoom < 1:
 		return fmt.Errorf("-bots-per-room: %d is not positive", c.BotsPerRoom)
-	case !slices.Contains(behaviors, c.Behavior):
-		return fmt.Errorf("-behavior: %q is not one of %s", c.Behavior, strings.Join(behaviors, ", "))
+	case !validGameName(c.Game):
+		return fmt.Errorf("-game: %q is not a game name (1 to 32 of a-z, 0-9, '-' and '_'); the server lists its games at GET /api/games", c.Game)
+	case !slices.Contains(behaviorNames(c.def()), c.Behavior):
+		return fmt.Errorf("-behavior: %q is not one of %s for %s", c.Behavior, strings.Join(behaviorNames(c.def()), ", "), c.Game)
 	case c.Duration < 0 || c.Ramp < 0:
 		return errors.New("-duration and -ramp must not be negative")
 	case c.Duration > 0 && c.Ramp >= c.Duration:
@@ -129,4 +136,36 @@ func (c config) bots() int {
 		return c.BotsPerRoom
 	}
 	return c.Rooms * c.BotsPerRoom
+}
+
+// validGameName: the lobby's rule for a game's name. Whether the server
+// runs the game, the lobby says when tickbot creates a room of it.
+func validGameName(name string) bool {
+	return len(name) <= 32 && name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") == ""
+}
+
+// def is the -game's definition when it is a built-in game, whose own bots
+// tickbot can run; zero for any other game, played by generic behaviours.
+func (c config) def() game.Definition {
+	d, _ := games.Find(games.Builtin(), c.Game)
+	return d
+}
+
+func gameNames() []string {
+	var names []string
+	for _, d := range games.Builtin() {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+// allBots lists every built-in game's own bots as game:bot.
+func allBots() []string {
+	var out []string
+	for _, d := range games.Builtin() {
+		for _, b := range gameBots(d) {
+			out = append(out, d.Name+": "+b)
+		}
+	}
+	return out
 }

@@ -5,22 +5,31 @@
 //	tickbot -server http://127.0.0.1:8080 -rooms 5 -bots-per-room 8 -duration 10s
 //	tickbot -room ROOM_ID -bots-per-room 3 -behavior fighter -duration 0   # until Ctrl-C
 //	tickbot -rooms 100 -behavior wander -ramp 5s -duration 30s -json -min-delivered 0.99
+//	tickbot -game blobs -rooms 2 -bots-per-room 16 -duration 30s
 //
-// It creates -rooms rooms through the lobby's REST API (or joins -room),
-// connects -bots-per-room bots to each, spread over -ramp, and runs them
-// for -duration. Each room is created when its first bot's turn in the
-// ramp comes. Behaviours: idle bots only read and ping; wander bots walk
-// in random directions; fighter bots steer toward the nearest enemy in
-// their snapshots, aim where it will be and shoot; chatty bots wander and
-// chat; mixed gives every eight bots four fighters, two wanderers, a chatty
-// and an idle one.
+// It creates -rooms rooms of -game (default the arena) through the lobby's
+// REST API (or joins -room), connects -bots-per-room bots to each, spread
+// over -ramp, and runs them for -duration. Each room is created when its
+// first bot's turn in the ramp comes. Bots decode any game from the schema
+// of their welcome. Generic behaviours, for any game: idle bots only read
+// and ping; wander bots send random inputs within each input field's
+// range; chatty bots wander and chat. A built-in game's own bots play it:
+// the arena's fighters steer toward the nearest enemy in their snapshots,
+// aim where it will be and shoot; blobs' foragers eat. play (the default)
+// is the game's first own bot, or wander for a game without one; mixed
+// gives every eight bots four of those, two wanderers, a chatty and an idle
+// one.
+//
+// With -rejoin a bot whose connection ends before the run does (its room
+// closed, its node died) quick-plays -game again and plays on wherever the
+// lobby seats it: in a cluster, on another node.
 //
 // Each second a status line on stderr shows the bots connected, snapshots
 // per second, the round trip's p50 and p99 (from ping/pong) and errors. At
 // the end, or on Ctrl-C, every bot leaves its seat and tickbot prints a
 // summary; with -json, one JSON object on stdout:
 //
-//	bots, connected, connect_errors, disconnects, snapshots_per_bot_per_sec,
+//	bots, connected, connect_errors, disconnects, rejoins, snapshots_per_bot_per_sec,
 //	expected_snapshot_rate, delivered_ratio, bytes_per_bot_per_sec,
 //	rtt_p50_ms, rtt_p99_ms, snapshot_gap_p99_ms, duration_s
 //

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +19,7 @@ type stats struct {
 	connected     atomic.Int64
 	connectErrors atomic.Uint64
 	disconnects   atomic.Uint64
+	rejoins       atomic.Uint64
 	serverErrors  atomic.Uint64
 	inputs        atomic.Uint64
 	rtt           hist
@@ -43,6 +47,7 @@ type summary struct {
 	Connected             int64   `json:"connected"`
 	ConnectErrors         uint64  `json:"connect_errors"`
 	Disconnects           uint64  `json:"disconnects"`
+	Rejoins               uint64  `json:"rejoins"`
 	SnapshotsPerBotPerSec float64 `json:"snapshots_per_bot_per_sec"`
 	ExpectedSnapshotRate  float64 `json:"expected_snapshot_rate"`
 	DeliveredRatio        float64 `json:"delivered_ratio"`
@@ -53,35 +58,30 @@ type summary struct {
 	DurationS             float64 `json:"duration_s"`
 
 	// Only in the human summary.
-	botSeconds  float64
-	snapshots   uint64
-	inputs      uint64
-	hits, kills uint64
-	gapP50ms    float64
-	lagP50ms    float64 // input lag: see stats.inputLag
-	lagP99ms    float64
-	lagN        uint64
-	cpu         float64 // tickbot's own CPU, fraction of one core
-	notes       map[string]int
+	botSeconds float64
+	snapshots  uint64
+	inputs     uint64
+	events     map[string]uint64 // game events the bots caused, by name
+	gapP50ms   float64
+	lagP50ms   float64 // input lag: see stats.inputLag
+	lagP99ms   float64
+	lagN       uint64
+	cpu        float64 // tickbot's own CPU, fraction of one core
+	notes      map[string]int
 }
 
 // summarize measures the run up to end: only the time each bot was
 // connected before end counts.
 func (s *swarm) summarize(end time.Time, cpu float64) summary {
-	sum := summary{Bots: len(s.bots), Connected: s.stats.connected.Load(), cpu: cpu}
+	sum := summary{Bots: len(s.bots), Connected: s.stats.connected.Load(), cpu: cpu, events: map[string]uint64{}}
 	endNs := s.since(end)
 	var expected float64
 	var gaps, rtt, lag counts
 	for _, b := range s.bots {
-		from := b.connectedAt.Load()
-		if from == 0 {
+		if b.connectedAt.Load() == 0 {
 			continue
 		}
-		to := b.endedAt.Load()
-		if to == 0 || to > endNs {
-			to = endNs
-		}
-		secs := float64(max(to-from, 0)) / 1e9
+		secs := float64(b.upTime(endNs)) / 1e9
 		sum.botSeconds += secs
 		rate := float64(b.sendRate.Load())
 		if s.cfg.ExpectHz > 0 {
@@ -90,8 +90,7 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 		expected += rate * secs
 		sum.snapshots += b.snapshots.Load()
 		sum.BytesPerBotPerSec += float64(b.bytesIn.Load())
-		sum.hits += b.hits.Load()
-		sum.kills += b.kills.Load()
+		b.events.addTo(sum.events)
 		b.gaps.addTo(&gaps)
 	}
 	s.stats.rtt.addTo(&rtt)
@@ -99,6 +98,7 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	sum.lagP50ms, sum.lagP99ms, sum.lagN = round(lag.quantile(0.5), 3), round(lag.quantile(0.99), 3), lag.total()
 	sum.ConnectErrors = s.stats.connectErrors.Load()
 	sum.Disconnects = s.stats.disconnects.Load()
+	sum.Rejoins = s.stats.rejoins.Load()
 	sum.inputs = s.stats.inputs.Load()
 	sum.DurationS = round(end.Sub(s.start).Seconds(), 3)
 	if sum.botSeconds > 0 {
@@ -128,8 +128,8 @@ func (sum *summary) writeJSON(w io.Writer) error {
 }
 
 func (sum *summary) writeHuman(w io.Writer) {
-	fmt.Fprintf(w, "tickbot: %d bots for %.1fs: %d connected at the end, %d connect errors, %d disconnects\n",
-		sum.Bots, sum.DurationS, sum.Connected, sum.ConnectErrors, sum.Disconnects)
+	fmt.Fprintf(w, "tickbot: %d bots for %.1fs: %d connected at the end, %d connect errors, %d disconnects, %d rejoins\n",
+		sum.Bots, sum.DurationS, sum.Connected, sum.ConnectErrors, sum.Disconnects, sum.Rejoins)
 	fmt.Fprintf(w, "  snapshots  %.2f per bot per second of %.2f expected: delivered %.2f%% (%d in %.0f bot-seconds)\n",
 		sum.SnapshotsPerBotPerSec, sum.ExpectedSnapshotRate, 100*sum.DeliveredRatio, sum.snapshots, sum.botSeconds)
 	fmt.Fprintf(w, "  gaps       p50 %.1f ms, p99 %.1f ms between snapshots\n", sum.gapP50ms, sum.GapP99ms)
@@ -139,7 +139,13 @@ func (sum *summary) writeHuman(w io.Writer) {
 		fmt.Fprintf(w, "  input lag  p50 %.2f ms, p99 %.2f ms from sending an input to the first snapshot acknowledging it (%d inputs)\n",
 			sum.lagP50ms, sum.lagP99ms, sum.lagN)
 	}
-	fmt.Fprintf(w, "  fighting   %d hits, %d kills\n", sum.hits, sum.kills)
+	if len(sum.events) > 0 {
+		var parts []string
+		for _, name := range slices.Sorted(maps.Keys(sum.events)) {
+			parts = append(parts, fmt.Sprintf("%d %s", sum.events[name], name))
+		}
+		fmt.Fprintf(w, "  game       %s (events the bots caused)\n", strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "  tickbot    %.0f%% of one core\n", 100*sum.cpu)
 	for msg, n := range sum.notes {
 		fmt.Fprintf(w, "  problem    %dx %s\n", n, msg)

@@ -65,7 +65,7 @@ func (s *swarm) setup(ctx context.Context) error {
 		r := &room{n: i, ready: make(chan struct{})}
 		for range s.cfg.BotsPerRoom {
 			n := len(s.bots)
-			b := newBot(n, behaviorOf(s.cfg.Behavior, n), r, s.cfg.Seed)
+			b := newBot(n, behaviorOf(s.cfg.Behavior, s.cfg.def(), n), r, s.cfg.Seed)
 			r.bots = append(r.bots, b)
 			s.bots = append(s.bots, b)
 		}
@@ -89,7 +89,7 @@ func (r *room) create(ctx context.Context, s *swarm) error {
 		return r.err
 	default:
 	}
-	spec := rest.CreateRoom{Name: fmt.Sprintf("tickbot %d", r.n+1), MaxPlayers: new(s.cfg.BotsPerRoom), TickRate: new(s.cfg.TickRate)}
+	spec := rest.CreateRoom{Name: fmt.Sprintf("tickbot %d", r.n+1), Game: s.cfg.Game, MaxPlayers: new(s.cfg.BotsPerRoom), TickRate: new(s.cfg.TickRate)}
 	if s.cfg.SendRate != 0 {
 		spec.SendRate = new(s.cfg.SendRate)
 	}

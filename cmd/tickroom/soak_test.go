@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
@@ -106,7 +107,7 @@ func TestSoak(t *testing.T) {
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &files)
 	t.Logf("soak: %v of abuse; %s; descriptor limit %d", duration, machineLoad(), files.Cur)
 
-	pprof := freeAddr(t)
+	pprof := nettest.FreeAddr(t)
 	logFile := filepath.Join(t.TempDir(), "tickroom.log")
 	cmd, base := startBinaryVia(t, logTo(logFile), "-trusted-proxies", "127.0.0.1/32", "-pprof-addr", pprof)
 	pid := cmd.Process.Pid
@@ -347,12 +348,14 @@ func (s *soak) createRooms() []string {
 	return ids
 }
 
-// fighter is an honest player from an address of its own: tickbot's
-// fighter in miniature (close in on the nearest enemy, circle it, shoot),
-// an input on every snapshot and a ping a second.
+// fighter is an honest player from an address of its own: the arena's
+// own fighter bot (the one tickbot's -behavior fighter runs: it hunts the
+// nearest enemy, circles it and shoots), an input on every snapshot and a
+// ping a second.
 type fighter struct {
 	name string
 	c    *client.Client
+	bot  game.Bot
 	rate float64 // snapshots a second, from the welcome
 	tick float64 // ticks a second, from the welcome
 	done chan struct{}
@@ -379,7 +382,10 @@ func (s *soak) startFighters(rooms []string) []*fighter {
 				s.t.Fatalf("%s joining: %v", name, err)
 			}
 			w := c.Welcome()
-			f := &fighter{name: name, c: c, rate: float64(w.SendRate), tick: float64(w.TickRate), done: make(chan struct{})}
+			f := &fighter{
+				name: name, c: c, bot: arena.NewFighter(c.Schema(), int(w.TickRate), uint64(n+1)),
+				rate: float64(w.SendRate), tick: float64(w.TickRate), done: make(chan struct{}),
+			}
 			fighters = append(fighters, f)
 			go f.play(s)
 		}
@@ -391,11 +397,10 @@ func (f *fighter) play(s *soak) {
 	defer close(f.done)
 	defer f.c.CloseNow()
 	ctx := context.Background() // no Done: the connection ends with the server
-	w := f.c.Welcome()
-	me, mapW, mapH := f.c.PlayerID(), float64(w.Map.W), float64(w.Map.H)
-	strafe := 1.0
+	me := f.c.PlayerID()
+	var events []game.Event // since the last snapshot, for the bot
 	var lastPing time.Time
-	for n := 0; ; n++ {
+	for {
 		u, err := f.c.Read(ctx)
 		if err != nil {
 			if !s.stopping.Load() {
@@ -409,82 +414,20 @@ func (f *fighter) play(s *soak) {
 		case netcode.MsgSnapshot:
 			f.snapshots.Add(1)
 			f.lastTick.Store(u.Tick)
-			if n%90 == 0 {
-				strafe = -strafe
-			}
-			f.c.SendInput(ctx, fight(me, u.Entities, mapW, mapH, strafe))
+			f.c.SendInput(ctx, f.bot.Think(me, u.Tick, u.Entities, events))
+			events = events[:0]
 			if now := time.Now(); now.Sub(lastPing) >= time.Second {
 				lastPing = now
 				f.c.Ping(ctx)
 			}
+		case netcode.MsgEvents:
+			events = append(events, u.Events...)
 		case netcode.MsgPong:
 			f.mu.Lock()
 			f.rtts = append(f.rtts, u.RTT)
 			f.mu.Unlock()
 		}
 	}
-}
-
-// fight is the input for the world ents as player me sees it: head for the
-// nearest live enemy (or the middle of the map), keep 160–320 px from it
-// circling, and shoot when within 800 px.
-func fight(me uint32, ents []game.Entity, mapW, mapH, strafe float64) game.Input {
-	var self *game.Entity
-	for i := range ents {
-		if ents[i].ID == me {
-			self = &ents[i]
-		}
-	}
-	if self == nil || self.Flags&game.FlagDead != 0 {
-		return game.Input{}
-	}
-	x, y := float64(self.X)/8, float64(self.Y)/8
-	tx, ty, best := mapW/2, mapH/2, math.Inf(1)
-	found := false
-	for i := range ents {
-		e := &ents[i]
-		if e.Kind != game.KindPlayer || e.ID == me || e.Flags&game.FlagDead != 0 {
-			continue
-		}
-		ex, ey := float64(e.X)/8, float64(e.Y)/8
-		if d := math.Hypot(ex-x, ey-y); d < best {
-			tx, ty, best, found = ex, ey, d, true
-		}
-	}
-	dx, dy := tx-x, ty-y
-	in := game.Input{Aim: uint16(int64(math.Round(math.Atan2(dy, dx)/(2*math.Pi)*65536)) & 0xffff)}
-	switch {
-	case !found || best > 320:
-		in.Move = moveBits(dx, dy)
-	case best < 160:
-		in.Move = moveBits(-dx, -dy)
-	default:
-		in.Move = moveBits(-dy*strafe, dx*strafe)
-	}
-	if found && best < 800 {
-		in.Buttons = game.ButtonFire
-	}
-	return in
-}
-
-// moveBits is the move of the eight closest to the direction (dx, dy).
-func moveBits(dx, dy float64) uint8 {
-	const diag = 0.3826834323650898 // sin 22.5°
-	l := math.Hypot(dx, dy)
-	var m uint8
-	switch {
-	case dx > diag*l:
-		m |= game.MoveRight
-	case dx < -diag*l:
-		m |= game.MoveLeft
-	}
-	switch {
-	case dy > diag*l:
-		m |= game.MoveDown
-	case dy < -diag*l:
-		m |= game.MoveUp
-	}
-	return m
 }
 
 func (f *fighter) disconnected() error {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode/client"
+	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 // serverMemory is what the server's runtime holds, read through its pprof
@@ -118,7 +119,7 @@ func TestEventStreamCost(t *testing.T) {
 		t.Skip("builds and runs the server binary")
 	}
 	const streams = 1000
-	pprof := freeAddr(t)
+	pprof := nettest.FreeAddr(t)
 	cmd, base := startBinary(t, "-pprof-addr", pprof, "-log-level", "warn", "-max-streams-per-client", "-1")
 	addr := strings.TrimPrefix(base, "http://")
 	pid := cmd.Process.Pid

@@ -29,6 +29,7 @@ const (
 type Room struct {
 	ID         string            `json:"id"`
 	Name       string            `json:"name"`
+	Game       string            `json:"game"`
 	Mode       string            `json:"mode"`
 	MaxPlayers int               `json:"max_players"`
 	TickRate   int               `json:"tick_rate"`

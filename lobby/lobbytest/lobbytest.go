@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/rooms"
 )
@@ -21,7 +22,7 @@ import (
 type Config struct {
 	Options rooms.Options
 	API     lobby.APIOptions
-	NewGame rooms.NewGame // default SmallArena
+	Games   []game.Definition // default SmallArena alone
 	// Listener, when set, wraps the server's listener (to shape sockets).
 	Listener func(net.Listener) net.Listener
 }
@@ -39,11 +40,11 @@ type Server struct {
 // Start runs a lobby until the test ends (or Close).
 func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
-	if cfg.NewGame == nil {
-		cfg.NewGame = SmallArena
+	if cfg.Games == nil {
+		cfg.Games = []game.Definition{SmallArena()}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr := rooms.NewManager(ctx, cfg.Options, cfg.NewGame, nil)
+	mgr := rooms.NewManager(ctx, cfg.Options, cfg.Games, nil)
 	api := lobby.NewAPI(ctx, mgr, cfg.API)
 	hs := httptest.NewUnstartedServer(api.Handler())
 	if cfg.Listener != nil {
@@ -68,13 +69,17 @@ func Start(t testing.TB, cfg Config) *Server {
 // Close stops every room and session and waits for them.
 func (s *Server) Close() { s.stopOnce.Do(s.stop) }
 
-// SmallArena keeps every player within sight of the others, so tests can
-// watch each other move.
-func SmallArena(cfg rooms.Config) game.Game {
-	m := game.Map{W: 800, H: 600, Walls: []game.Wall{
-		{X: 0, Y: 0, W: 800, H: 16}, {X: 0, Y: 584, W: 800, H: 16},
-		{X: 0, Y: 0, W: 16, H: 600}, {X: 784, Y: 0, W: 16, H: 600},
-	}}
-	spawns := []game.Point{{X: 200, Y: 300}, {X: 600, Y: 300}, {X: 400, Y: 150}, {X: 400, Y: 450}}
-	return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: &m, Spawns: spawns})
+// SmallArena is the arena on an 800×600 map that keeps every player
+// within sight of the others, so tests can watch each other move.
+func SmallArena() game.Definition {
+	d := arena.Definition()
+	d.New = func(cfg game.Config) game.Game {
+		m := arena.Map{W: 800, H: 600, Walls: []arena.Wall{
+			{X: 0, Y: 0, W: 800, H: 16}, {X: 0, Y: 584, W: 800, H: 16},
+			{X: 0, Y: 0, W: 16, H: 600}, {X: 784, Y: 0, W: 16, H: 600},
+		}}
+		spawns := []arena.Point{{X: 200, Y: 300}, {X: 600, Y: 300}, {X: 400, Y: 150}, {X: 400, Y: 450}}
+		return arena.New(arena.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: &m, Spawns: spawns})
+	}
+	return d
 }

@@ -17,7 +17,8 @@ import (
 // 0 is not "the default"), hence the pointers: MaxPlayers: new(4).
 type CreateRoom struct {
 	Name       string            `json:"name,omitempty"`
-	Mode       string            `json:"mode,omitempty"`
+	Game       string            `json:"game,omitempty"` // GET /api/games lists them; default the first
+	Mode       string            `json:"mode,omitempty"` // one of the game's modes; default its first
 	MaxPlayers *int              `json:"max_players,omitempty"`
 	TickRate   *int              `json:"tick_rate,omitempty"`
 	SendRate   *int              `json:"send_rate,omitempty"` // snapshots per second; divides TickRate
@@ -34,8 +35,31 @@ type Join struct {
 
 // QuickPlay is the body of POST /api/matchmake.
 type QuickPlay struct {
+	Game string `json:"game,omitempty"`
 	Mode string `json:"mode,omitempty"`
 	Name string `json:"name"`
+}
+
+// GameList answers GET /api/games: the games this server runs, the
+// default first.
+type GameList struct {
+	Games []Game `json:"games"`
+}
+
+// Game is one game a server runs.
+type Game struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Modes       []Mode `json:"modes"` // the first is the default
+}
+
+// Mode is one of a game's modes and its seat limits.
+type Mode struct {
+	Name       string `json:"name"`
+	Title      string `json:"title"`
+	MaxPlayers int    `json:"max_players"` // seats by default
+	Limit      int    `json:"limit"`       // the most max_players may be
 }
 
 // Seat answers a join or a quick play: a reserved seat, the single-use

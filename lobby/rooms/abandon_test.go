@@ -7,6 +7,7 @@ import (
 	"testing/synctest"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/directory"
 )
 
@@ -29,7 +30,7 @@ func (g *blockingGame) Step(ev []game.Event) []game.Event {
 func TestReserveAbandoned(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		gate := make(chan struct{}, 1)
-		h := newHarnessWrap(t, Options{}, func(_ Config, g *game.Arena) game.Game { return &blockingGame{g, gate} })
+		h := newHarnessWrap(t, Options{}, func(_ Config, g *arena.Arena) game.Game { return &blockingGame{g, gate} })
 		r, clk := h.create(Config{TickRate: 30, MaxPlayers: 1, Seed: seedFor(30, 0)})
 		advanceTo(t, clk.at(2))
 		gate <- struct{}{} // the room blocks in its next Step

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 // TestWelcomeTimeAnchor: the welcome's tick and serverTime are when that
@@ -35,7 +36,7 @@ func TestWelcomeTimeAnchor(t *testing.T) {
 				if tt.stall == 0 {
 					close(release)
 				}
-				h := newHarnessWrap(t, Options{}, func(_ Config, g *game.Arena) game.Game {
+				h := newHarnessWrap(t, Options{}, func(_ Config, g *arena.Arena) game.Game {
 					return &stallGame{Game: g, at: stallAt, release: release}
 				})
 				r, clk := h.create(Config{TickRate: tt.rate, Seed: seedFor(tt.rate, 7*time.Millisecond+time.Duration(tt.rate)*time.Microsecond)})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netcode"
 )
 
@@ -47,7 +48,7 @@ func TestEventBatchLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.n), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				h := newHarnessWrap(t, Options{}, func(_ Config, g *game.Arena) game.Game {
+				h := newHarnessWrap(t, Options{}, func(_ Config, g *arena.Arena) game.Game {
 					return &burstGame{Game: g, at: burstAt, n: tt.n}
 				})
 				r, clk := h.create(Config{TickRate: rate, Seed: seedFor(rate, time.Millisecond)})

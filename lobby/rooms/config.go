@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby/directory"
 )
 
 // Config describes a room. Zero fields take the defaults noted.
 type Config struct {
 	Name       string // default "room"
-	Mode       string // game mode; default "ffa"
-	MaxPlayers int    // 1..64, default 8
+	Game       string // a registered game's name; default the first registered
+	Mode       string // one of the game's modes; default its first
+	MaxPlayers int    // 1..the mode's limit (at most 64); default the mode's
 	TickRate   int    // 10..60 Hz, default 30
 	// SendRate is how many snapshots a second players get: TickRate
 	// divided by a whole number (simulate at 60, send at 30 or 20).
@@ -45,12 +47,22 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return fmt.Sprintf("rooms: %s: %s", e.Field, e.Detail) }
 
-func (c Config) withDefaults() Config {
+// withDefaults fills in the defaults, those of the game and mode from
+// games when they are known (Validate reports them when not).
+func (c Config) withDefaults(games []game.Definition) Config {
 	if c.Name == "" {
 		c.Name = "room"
 	}
-	if c.Mode == "" {
-		c.Mode = "ffa"
+	if c.Game == "" && len(games) > 0 {
+		c.Game = games[0].Name
+	}
+	if d := findGame(games, c.Game); d != nil {
+		if m, ok := d.Mode(c.Mode); ok {
+			c.Mode = m.Name
+			if c.MaxPlayers == 0 {
+				c.MaxPlayers = m.MaxPlayers
+			}
+		}
 	}
 	if c.MaxPlayers == 0 {
 		c.MaxPlayers = 8
@@ -64,9 +76,25 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports the first field out of range as a *FieldError.
-func (c Config) Validate() error {
+// Validate reports the first field out of range as a *FieldError: an
+// unknown game or mode, or a number outside its range (the mode's seat
+// limit included).
+func (c Config) Validate(games []game.Definition) error {
+	d := findGame(games, c.Game)
+	if d == nil {
+		return &FieldError{Field: "game", Detail: fmt.Sprintf("no game %q on this server; GET /api/games lists them", c.Game)}
+	}
+	m, ok := d.Mode(c.Mode)
+	if !ok {
+		return &FieldError{Field: "mode", Detail: fmt.Sprintf("%s has no mode %q; GET /api/games lists its modes", d.Name, c.Mode)}
+	}
+	limit := MaxMaxPlayers
+	if m.Limit > 0 {
+		limit = min(limit, m.Limit)
+	}
 	switch {
+	case c.MaxPlayers > limit && limit < MaxMaxPlayers:
+		return &FieldError{Field: "max_players", Detail: fmt.Sprintf("%s %s takes at most %d players", d.Name, m.Name, limit)}
 	case len([]rune(c.Name)) > MaxNameRunes:
 		return &FieldError{Field: "name", Detail: fmt.Sprintf("longer than %d characters", MaxNameRunes)}
 	case c.MaxPlayers < 1 || c.MaxPlayers > MaxMaxPlayers:
@@ -147,4 +175,14 @@ func (o Options) withDefaults() Options {
 		o.Metrics = noMetrics{}
 	}
 	return o
+}
+
+// findGame returns the definition named name, or nil.
+func findGame(games []game.Definition, name string) *game.Definition {
+	for i := range games {
+		if games[i].Name == name {
+			return &games[i]
+		}
+	}
+	return nil
 }

@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 func TestEventLog(t *testing.T) {
 	var l eventLog
 	for i := 1; i <= eventLogLen+100; i++ {
-		kind := game.EventHit
+		kind := arena.EventHit
 		if i%10 == 0 {
 			kind = game.EventChat
 		}

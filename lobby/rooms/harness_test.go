@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 // The runtime tests run in a synctest bubble: the room's timers run on the
@@ -33,20 +34,25 @@ func advanceTo(t testing.TB, at time.Time) {
 }
 
 // testMap is a small walled arena in which every player sees every other.
-func testMap() (*game.Map, []game.Point) {
-	m := &game.Map{W: 640, H: 480, Walls: []game.Wall{
+func testMap() (*arena.Map, []arena.Point) {
+	m := &arena.Map{W: 640, H: 480, Walls: []arena.Wall{
 		{X: 0, Y: 0, W: 640, H: 12}, {X: 0, Y: 468, W: 640, H: 12},
 		{X: 0, Y: 0, W: 12, H: 480}, {X: 628, Y: 0, W: 12, H: 480},
 	}}
-	spawns := []game.Point{{X: 160, Y: 240}, {X: 480, Y: 240}, {X: 320, Y: 120}, {X: 320, Y: 360}}
+	spawns := []arena.Point{{X: 160, Y: 240}, {X: 480, Y: 240}, {X: 320, Y: 120}, {X: 320, Y: 360}}
 	return m, spawns
 }
 
 // newTestGame builds the arena a test room runs: the small map, seeded and
 // ticking as the room's Config says.
-func newTestGame(cfg Config) *game.Arena {
+func newTestGame(cfg Config) *arena.Arena {
 	m, spawns := testMap()
-	return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: m, Spawns: spawns})
+	return arena.New(arena.Config{Seed: cfg.Seed, TickRate: cfg.TickRate, Map: m, Spawns: spawns})
+}
+
+// arenaIn is an arena input on the wire, numbered seq.
+func arenaIn(seq uint32, move uint8, aim uint16, buttons uint8) game.Input {
+	return arena.Input{Seq: seq, Move: move, Aim: aim, Buttons: buttons}.Wire()
 }
 
 // seedFor returns a seed that gives a room at rate a phase of exactly
@@ -65,28 +71,43 @@ type harness struct {
 	mgr     *Manager
 	metrics *testMetrics
 
-	mu    sync.Mutex
-	games map[string]*game.Arena // by room name, as newGame built them
-	cfgs  map[string]Config
-	wrap  func(cfg Config, g *game.Arena) game.Game // optional
+	mu       sync.Mutex
+	creating Config                  // the Config create is making a room of, for newGame
+	games    map[string]*arena.Arena // by room name, as newGame built them
+	cfgs     map[string]Config
+	wrap     func(cfg Config, g *arena.Arena) game.Game // optional
 }
 
 func newHarness(t *testing.T, opts Options) *harness {
 	return newHarnessWrap(t, opts, nil)
 }
 
-func newHarnessWrap(t *testing.T, opts Options, wrap func(Config, *game.Arena) game.Game) *harness {
-	h := &harness{t: t, metrics: &testMetrics{}, games: map[string]*game.Arena{}, cfgs: map[string]Config{}, wrap: wrap}
+func newHarnessWrap(t *testing.T, opts Options, wrap func(Config, *arena.Arena) game.Game) *harness {
+	return newHarnessGames(t, opts, wrap, nil)
+}
+
+// newHarnessGames runs the test arena (as newHarnessWrap) and then the
+// games more.
+func newHarnessGames(t *testing.T, opts Options, wrap func(Config, *arena.Arena) game.Game, more []game.Definition) *harness {
+	h := &harness{t: t, metrics: &testMetrics{}, games: map[string]*arena.Arena{}, cfgs: map[string]Config{}, wrap: wrap}
 	if opts.Metrics == nil {
 		opts.Metrics = h.metrics
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.mgr = NewManager(h.ctx, opts, h.newGame, nil)
+	def := arena.Definition()
+	def.New = h.newGame
+	h.mgr = NewManager(h.ctx, opts, append([]game.Definition{def}, more...), nil)
 	t.Cleanup(h.stop)
 	return h
 }
 
-func (h *harness) newGame(cfg Config) game.Game {
+// newGame is the test arena's game.Definition.New: it builds the arena of
+// the room create is making, as the room's Config and gc say.
+func (h *harness) newGame(gc game.Config) game.Game {
+	h.mu.Lock()
+	cfg := h.creating
+	h.mu.Unlock()
+	cfg.Mode, cfg.Seed, cfg.TickRate, cfg.MaxPlayers = gc.Mode, gc.Seed, gc.TickRate, gc.MaxPlayers
 	g := newTestGame(cfg)
 	h.mu.Lock()
 	h.games[cfg.Name], h.cfgs[cfg.Name] = g, cfg
@@ -139,6 +160,9 @@ func (h *harness) create(cfg Config) (*Room, clock) {
 	if cfg.Name == "" {
 		cfg.Name = "room"
 	}
+	h.mu.Lock()
+	h.creating = cfg
+	h.mu.Unlock()
 	r, err := h.mgr.Create(cfg)
 	if err != nil {
 		h.t.Fatal(err)
@@ -149,10 +173,26 @@ func (h *harness) create(cfg Config) (*Room, clock) {
 }
 
 // game returns the arena built for the room named name.
-func (h *harness) game(name string) (*game.Arena, Config) {
+func (h *harness) game(name string) (*arena.Arena, Config) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.games[name], h.cfgs[name]
+}
+
+// avatar returns player id's avatar in the arena of the room named name,
+// read on the room's goroutine: every field, private ones included.
+func (h *harness) avatar(r *Room, name string, id uint32) arena.Entity {
+	h.t.Helper()
+	g, _ := h.game(name)
+	var e arena.Entity
+	var ok bool
+	if err := r.do(h.ctx, func() error {
+		e, ok = g.Player(id)
+		return nil
+	}); err != nil || !ok {
+		h.t.Fatalf("player %d in room %s: %v, found %v", id, name, err, ok)
+	}
+	return e
 }
 
 // join reserves a seat, claims it with its token and attaches c; it

@@ -1,6 +1,10 @@
 package rooms
 
-import "github.com/tickroom/tickroom/game"
+import (
+	"math/bits"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // MaxInputBacklog bounds queued inputs per seat: a client whose clock runs
 // fast must not build up input lag.
@@ -15,18 +19,31 @@ const MaxInputBacklog = 3
 // which the queue never drained.
 //
 // Whenever two inputs become one (the queue is full, or a standing input
-// is removed), the older one's buttons carry into the newer: a shot is
-// never lost, only one tick of the older input's movement and aim.
+// is removed), the older one's buttons (the schema's input fields marked
+// Buttons) carry into the newer: a shot is never lost, only one tick of
+// the older input's movement and aim.
 type inputQueue struct {
 	q        []game.Input
-	standing int // consecutive ticks that ended with an input still queued
+	buttons  uint8 // bit i: input field i is buttons; set when the seat is made
+	standing int   // consecutive ticks that ended with an input still queued
+}
+
+// buttonFields is the inputQueue.buttons of a schema.
+func buttonFields(s *game.Schema) uint8 {
+	var b uint8
+	for i, f := range s.Input {
+		if f.Buttons {
+			b |= 1 << i
+		}
+	}
+	return b
 }
 
 // push queues in, merging the two oldest when full; it reports whether it
 // did.
 func (iq *inputQueue) push(in game.Input) (merged bool) {
 	if len(iq.q) >= MaxInputBacklog {
-		iq.q = mergeOldest(iq.q)
+		iq.q = mergeOldest(iq.q, iq.buttons)
 		merged = true
 	}
 	iq.q = append(iq.q, in)
@@ -43,7 +60,7 @@ func (iq *inputQueue) take(window int) (in game.Input, ok bool, queued int, trim
 		return in, false, 0, false
 	}
 	if iq.standing >= window && queued >= 2 {
-		iq.q = mergeOldest(iq.q)
+		iq.q = mergeOldest(iq.q, iq.buttons)
 		iq.standing, trimmed = 0, true
 	}
 	in = iq.q[0]
@@ -62,7 +79,10 @@ func (iq *inputQueue) reset() {
 }
 
 // mergeOldest folds q[0] into q[1], keeping the older input's buttons.
-func mergeOldest(q []game.Input) []game.Input {
-	q[1].Buttons |= q[0].Buttons
+func mergeOldest(q []game.Input, buttons uint8) []game.Input {
+	for b := buttons; b != 0; b &= b - 1 {
+		i := bits.TrailingZeros8(b)
+		q[1].V[i] |= q[0].V[i]
+	}
 	return append(q[:0], q[1:]...)
 }

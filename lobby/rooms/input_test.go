@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 // TestInputQueue plays arrivals tick by tick: arrive[t] inputs come in
@@ -55,7 +55,7 @@ func TestInputQueue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var iq inputQueue
+			iq := inputQueue{buttons: buttonFields(arena.New(arena.Config{}).Schema())}
 			var seq uint32
 			var applied []uint32
 			var trimmed []int
@@ -63,7 +63,7 @@ func TestInputQueue(t *testing.T) {
 			for tick, n := range tt.arrive {
 				for range n {
 					seq++
-					iq.push(game.Input{Seq: seq, Buttons: fireIf(seq%5 == 0)})
+					iq.push(arena.Input{Seq: seq, Buttons: fireIf(seq%5 == 0)}.Wire())
 				}
 				in, ok, queued, trim := iq.take(window)
 				if queued != len(iq.q)+b2i(ok)+b2i(trim) {
@@ -77,7 +77,7 @@ func TestInputQueue(t *testing.T) {
 					continue
 				}
 				applied = append(applied, in.Seq)
-				if in.Buttons&game.ButtonFire != 0 {
+				if arena.InputOf(in).Buttons&arena.ButtonFire != 0 {
 					fired[in.Seq] = true
 				}
 			}
@@ -102,7 +102,7 @@ func TestInputQueue(t *testing.T) {
 
 func fireIf(b bool) uint8 {
 	if b {
-		return game.ButtonFire
+		return arena.ButtonFire
 	}
 	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 )
 
 // TestKickedSeatIsFreed: a connection closed for what its client sent
@@ -72,7 +73,9 @@ func TestKickedSeatIsFreed(t *testing.T) {
 
 // TestDroppedPlayerStops: a player whose connection drops stops at once —
 // no movement, no shots, inputs still queued thrown away — for the grace
-// period, as the recorded operations say; its aim stays.
+// period: the room applies no more of its inputs and tells the game it is
+// away (Game.SetAway, recorded as OpAway), and the arena zeroes its move
+// and fire there; its aim stays.
 func TestDroppedPlayerStops(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := &memRecorder{}
@@ -81,18 +84,21 @@ func TestDroppedPlayerStops(t *testing.T) {
 		a, b := newMemConn(0), newMemConn(0)
 		h.join(r, "a", a)
 		idb := h.join(r, "b", b)
-		hold := game.Input{Move: game.MoveDown, Aim: 30000, Buttons: game.ButtonFire}
+		// Right along the map's long side, which takes two seconds to
+		// cross, firing up and to the right (not at a): shots fly half a
+		// second, longer than the cooldown.
+		hold := arena.Input{Move: arena.MoveRight, Aim: 60000, Buttons: arena.ButtonFire}
 		var seq uint32
 		for k := uint32(1); k <= 5; k++ {
 			seq++
 			hold.Seq = seq
-			b.Input(t, hold)
+			b.Input(t, hold.Wire())
 			advanceTo(t, clk.at(k))
 		}
 		for range 3 { // queued when the line drops
 			seq++
 			hold.Seq = seq
-			b.Input(t, hold)
+			b.Input(t, hold.Wire())
 		}
 		b.Drop()
 		const d = 6 // the tick that notices
@@ -100,34 +106,73 @@ func TestDroppedPlayerStops(t *testing.T) {
 		if st := rosterState(r, idb); st != "reconnecting" {
 			t.Fatalf("b is %q", st)
 		}
-		advanceTo(t, clk.at(d+60))
+		advanceTo(t, clk.at(d+30))
 
 		var last game.Input
+		awayAt := uint32(0)
 		for _, rc := range rec.records(r.ID()) {
 			for _, op := range rc.Ops {
-				if op.Kind != OpInput || op.Player != idb {
+				if op.Player != idb {
 					continue
 				}
-				if rc.Tick > d {
-					t.Fatalf("input %+v applied for dropped b at tick %d", op.Input, rc.Tick)
+				switch {
+				case op.Kind == OpAway && op.Away:
+					if awayAt != 0 {
+						t.Fatalf("b went away twice: at ticks %d and %d", awayAt, rc.Tick)
+					}
+					awayAt = rc.Tick
+				case op.Kind == OpAway:
+					if rc.Tick > 1 {
+						t.Fatalf("b came back at tick %d", rc.Tick)
+					}
+				case op.Kind == OpInput:
+					if rc.Tick > d || awayAt != 0 {
+						t.Fatalf("input %+v applied for dropped b at tick %d", op.Input, rc.Tick)
+					}
+					last = op.Input
 				}
-				last = op.Input
 			}
 		}
-		if want := (game.Input{Seq: 5, Aim: hold.Aim}); last != want {
+		if want := (arena.Input{Seq: 5, Move: hold.Move, Aim: hold.Aim, Buttons: hold.Buttons}).Wire(); last != want {
 			t.Fatalf("b's last recorded input %+v, want %+v", last, want)
 		}
-		world := lastState(t, a)
-		for _, e := range world {
-			if e.Kind == game.KindProjectile && e.Owner == idb && e.Born >= d {
-				t.Fatalf("dropped b fired at tick %d", e.Born)
+		if awayAt != d {
+			t.Fatalf("b recorded away before tick %d's step, want tick %d", awayAt, d)
+		}
+		shots := 0
+		for _, world := range a.States(t) {
+			for i := range world {
+				if e := arena.EntityOf(&world[i]); e.Kind == arena.KindProjectile && e.Owner == idb {
+					shots++
+					if e.Born >= d {
+						t.Fatalf("dropped b fired at tick %d", e.Born)
+					}
+				}
 			}
 		}
-		before := lastView(t, a, idb)
-		advanceTo(t, clk.at(d+61))
-		after := lastView(t, a, idb)
-		if after.X != before.X || after.Y != before.Y || after.VX != 0 || after.VY != 0 || after.Angle != before.Angle {
-			t.Fatalf("dropped b still moving: %+v then %+v", before, after)
+		if shots == 0 {
+			t.Fatal("b never fired: the test proves nothing")
+		}
+		// Velocities are private to b's own view: the game shows them.
+		// A second after the drop b has glided to a stop, where friction
+		// leaves the quantization's rest of at most one wire unit, which
+		// no longer moves it (docs/game.md).
+		before := h.avatar(r, "room", idb)
+		advanceTo(t, clk.at(d+31))
+		after := h.avatar(r, "room", idb)
+		if after.X != before.X || after.Y != before.Y || abs(after.VX) > 1 || abs(after.VY) > 1 || after.Angle != before.Angle ||
+			after.Angle != hold.Aim || after.Flags&arena.FlagAway == 0 {
+			t.Fatalf("dropped b still moving, or not shown away: %+v then %+v", before, after)
+		}
+		if seen := lastView(t, a, idb); seen.X != after.X || seen.Y != after.Y || seen.Flags != after.Flags {
+			t.Fatalf("a sees b at %+v, the game has it at %+v", seen, after)
 		}
 	})
+}
+
+func abs(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

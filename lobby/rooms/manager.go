@@ -3,6 +3,7 @@ package rooms
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/netcode"
 )
 
 // ErrTooManyRooms is returned when MaxRooms rooms are already open.
@@ -19,19 +21,16 @@ var ErrTooManyRooms = errors.New("rooms: too many rooms")
 // ErrShuttingDown is returned for new rooms and joins once shutdown began.
 var ErrShuttingDown = errors.New("rooms: server is shutting down")
 
-// NewGame builds the game a room runs.
-type NewGame func(cfg Config) game.Game
-
 // Manager creates, finds, lists and closes this node's rooms. It owns each
 // room's goroutine: a room stops when the Manager's context ends or it is
 // closed, and Wait returns when all have stopped.
 type Manager struct {
 	// static after construction
-	ctx     context.Context
-	opts    Options
-	tokens  *Tokens
-	newGame NewGame
-	log     *slog.Logger
+	ctx    context.Context
+	opts   Options
+	tokens *Tokens
+	games  []game.Definition
+	log    *slog.Logger
 
 	wg sync.WaitGroup
 
@@ -49,20 +48,15 @@ type managed struct {
 // opposed to the whole server shutting down.
 var errClosedByServer = errors.New("room closed by the server")
 
-// NewManager returns a manager whose rooms live until ctx ends. A nil
-// newGame runs the arena.
-func NewManager(ctx context.Context, opts Options, newGame NewGame, log *slog.Logger) *Manager {
-	if newGame == nil {
-		newGame = func(cfg Config) game.Game {
-			return game.New(game.Config{Seed: cfg.Seed, TickRate: cfg.TickRate})
-		}
-	}
+// NewManager returns a manager of rooms that run games (the first is the
+// default game); rooms live until ctx ends.
+func NewManager(ctx context.Context, opts Options, games []game.Definition, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	opts = opts.withDefaults()
 	m := &Manager{
-		ctx: ctx, opts: opts, tokens: NewTokens(opts.TokenKey, nil), newGame: newGame, log: log,
+		ctx: ctx, opts: opts, tokens: NewTokens(opts.TokenKey, nil), games: games, log: log,
 		rooms: make(map[string]*managed),
 	}
 	return m
@@ -74,10 +68,13 @@ func (m *Manager) Tokens() *Tokens { return m.tokens }
 // Directory returns the directory the rooms are listed in.
 func (m *Manager) Directory() directory.Directory { return m.opts.Directory }
 
+// Games returns the games rooms can run, the default first.
+func (m *Manager) Games() []game.Definition { return m.games }
+
 // Create validates cfg, starts a room and returns it.
 func (m *Manager) Create(cfg Config) (*Room, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.Validate(); err != nil {
+	cfg = cfg.withDefaults(m.games)
+	if err := cfg.Validate(m.games); err != nil {
 		return nil, err
 	}
 	id := uuid.NewString()
@@ -94,7 +91,10 @@ func (m *Manager) Create(cfg Config) (*Room, error) {
 	case len(m.rooms) >= m.opts.MaxRooms:
 		return nil, ErrTooManyRooms
 	}
-	r := m.newRoom(id, cfg)
+	r, err := m.newRoom(id, cfg)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	m.rooms[id] = &managed{room: r, cancel: cancel}
 	m.wg.Go(func() {
@@ -102,11 +102,18 @@ func (m *Manager) Create(cfg Config) (*Room, error) {
 		cancel(nil)
 		m.forget(id)
 	})
-	m.log.Info("room created", "room", id, "name", cfg.Name, "tick_rate", cfg.TickRate, "max_players", cfg.MaxPlayers)
+	m.log.Info("room created", "room", id, "name", cfg.Name, "game", cfg.Game, "mode", cfg.Mode, "tick_rate", cfg.TickRate, "max_players", cfg.MaxPlayers)
 	return r, nil
 }
 
-func (m *Manager) newRoom(id string, cfg Config) *Room {
+// newRoom makes the room and its game. A game whose schema is invalid is a
+// bug in the game: the room is not made.
+func (m *Manager) newRoom(id string, cfg Config) (*Room, error) {
+	g := findGame(m.games, cfg.Game).New(game.Config{Mode: cfg.Mode, Seed: cfg.Seed, TickRate: cfg.TickRate, MaxPlayers: cfg.MaxPlayers})
+	codec, err := netcode.NewCodec(g.Schema())
+	if err != nil {
+		return nil, fmt.Errorf("rooms: game %s: %w", cfg.Game, err)
+	}
 	now := time.Now()
 	period := time.Second / time.Duration(cfg.TickRate)
 	// Rooms created together must not all tick at the same instant: each
@@ -116,11 +123,11 @@ func (m *Manager) newRoom(id string, cfg Config) *Room {
 		id: id, cfg: cfg, opts: m.opts, tokens: m.tokens, log: m.log,
 		period: period, created: now, clockZero: now.Add(-phase), tickAt: now.Add(-phase),
 		ctrl: make(chan *request, 64), done: make(chan struct{}),
-		game: m.newGame(cfg), dirty: true,
+		game: g, codec: codec, dirty: true,
 		publish: m.publish,
 	}
 	r.publishIfDirty()
-	return r
+	return r, nil
 }
 
 // publish writes a room's new record to the directory. The room's own

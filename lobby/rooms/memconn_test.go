@@ -239,11 +239,17 @@ func (c *memConn) CheckClosedWith(t testing.TB, code netcode.CloseCode, ec netco
 	}
 }
 
-// States applies every snapshot in order to a fresh Baselines, as a client
-// that read them all would, and returns the full state at each.
+// States applies every snapshot in order to a fresh Baselines decoding
+// with nothing but the welcome's schema, as a client that read them all
+// would, and returns the full state at each.
 func (c *memConn) States(t testing.TB) [][]game.Entity {
 	t.Helper()
+	codec, err := netcode.NewCodec(c.Welcome(t).Schema)
+	if err != nil {
+		t.Fatalf("the welcome's schema: %v", err)
+	}
 	var b netcode.Baselines
+	b.Reset(codec)
 	var out [][]game.Entity
 	for _, s := range c.Snapshots(t) {
 		ents, err := b.Apply(&s)

@@ -15,7 +15,7 @@ func (r *Room) Presence(ctx context.Context) ([]directory.Player, error) {
 	err := r.do(ctx, func() error {
 		for _, s := range r.seats {
 			if s.state != seatReserved {
-				out = append(out, s.info())
+				out = append(out, r.playerInfo(s))
 			}
 		}
 		return nil

@@ -9,7 +9,7 @@ const (
 	OpJoin  OpKind = 1 // Player joined as Name
 	OpLeave OpKind = 2 // Player left
 	OpInput OpKind = 3 // Player's input for this tick
-	OpFlags OpKind = 4 // Player's external flags changed to Flags
+	OpAway  OpKind = 4 // Player's connection went away (Away) or came back
 )
 
 // Op is one call a room made on its game, in order.
@@ -18,7 +18,7 @@ type Op struct {
 	Player uint32
 	Name   string     // OpJoin
 	Input  game.Input // OpInput
-	Flags  uint8      // OpFlags
+	Away   bool       // OpAway
 }
 
 // TickRecord is everything a room did to its game before one Step, in the
@@ -67,8 +67,8 @@ func Replay(g game.Game, recs []TickRecord) []game.Event {
 				g.Leave(op.Player)
 			case OpInput:
 				g.SetInput(op.Player, op.Input)
-			case OpFlags:
-				g.SetFlags(op.Player, op.Flags)
+			case OpAway:
+				g.SetAway(op.Player, op.Away)
 			}
 		}
 		ev = g.Step(ev)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netcode"
 )
 
@@ -15,8 +16,8 @@ import (
 // into a fresh game from the same Config, rebuild the live game exactly
 // (every entity, the tick) and produce exactly the hits and kills the
 // players were sent. The match has everything a recording must carry:
-// joins, inputs folded and standing, a drop and a reconnect (flags), a
-// leave, a player joining late.
+// joins, inputs folded and standing, a drop and a reconnect (away and
+// back), a leave, a player joining late.
 func TestRecordReplay(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -40,26 +41,27 @@ func TestRecordReplay(t *testing.T) {
 				advanceTo(t, clk.at(every))
 				// a and b shoot at each other; a strafes, b stands.
 				world := lastState(t, a)
-				pa, _ := findEntity(world, ida)
-				pb, _ := findEntity(world, idb)
-				aimAt := func(from, to game.Entity) uint16 {
+				wa, _ := findEntity(world, ida)
+				wb, _ := findEntity(world, idb)
+				pa, pb := arena.EntityOf(&wa), arena.EntityOf(&wb)
+				aimAt := func(from, to arena.Entity) uint16 {
 					turns := math.Atan2(float64(to.Y-from.Y), float64(to.X-from.X)) / (2 * math.Pi)
 					return uint16(int32(math.Round(turns * 65536)))
 				}
 				aimA, aimB := aimAt(pa, pb), aimAt(pb, pa)
-				moves := []uint8{game.MoveUp, game.MoveDown | game.MoveLeft, 0, game.MoveDown}
+				moves := []uint8{arena.MoveUp, arena.MoveDown | arena.MoveLeft, 0, arena.MoveDown}
 				var seqA, seqB uint32
 				var d *memConn // late joiner
 				for k := every + 1; k <= tt.ticks; k++ {
 					seqA++
-					a.Input(t, game.Input{Seq: seqA, Move: moves[k/10%4], Aim: aimA + uint16(k%7)*50, Buttons: game.ButtonFire})
+					a.Input(t, arenaIn(seqA, moves[k/10%4], aimA+uint16(k%7)*50, arena.ButtonFire))
 					if k%5 == 0 { // a burst: two at once
 						seqA++
-						a.Input(t, game.Input{Seq: seqA, Move: moves[(k/10+1)%4], Aim: aimA})
+						a.Input(t, arenaIn(seqA, moves[(k/10+1)%4], aimA, 0))
 					}
 					if b != nil {
 						seqB++
-						b.Input(t, game.Input{Seq: seqB, Aim: aimB, Buttons: uint8(k % 2)})
+						b.Input(t, arenaIn(seqB, 0, aimB, uint8(k%2)))
 					}
 					switch k {
 					case tt.ticks / 5:
@@ -97,9 +99,9 @@ func TestRecordReplay(t *testing.T) {
 						kinds[op.Kind]++
 					}
 				}
-				// joins a, b, c, d; c leaves; flags at every attach and at
-				// b's drop.
-				if kinds[OpJoin] != 4 || kinds[OpLeave] != 1 || kinds[OpFlags] != 6 || kinds[OpInput] < int(tt.ticks) {
+				// joins a, b, c, d; c leaves; away (false) at every attach
+				// and (true) at b's drop.
+				if kinds[OpJoin] != 4 || kinds[OpLeave] != 1 || kinds[OpAway] != 6 || kinds[OpInput] < int(tt.ticks) {
 					t.Fatalf("recorded ops by kind: %v", kinds)
 				}
 				if m := h.metrics.seen(); m.dropped["backlog"] == 0 || m.dropped["standing"] == 0 {
@@ -114,9 +116,12 @@ func TestRecordReplay(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("replay diverged at tick %d:\n got %v\nwant %v", live.Tick(), got, want)
 				}
+				if replayed.Hash() != live.Hash() {
+					t.Fatalf("replay hashes %x, the room's game %x: the state differs beyond the entities", replayed.Hash(), live.Hash())
+				}
 				shots := 0
 				for _, e := range want {
-					if e.Kind == game.KindProjectile {
+					if e.Kind == arena.KindProjectile {
 						shots++
 					}
 				}
@@ -126,7 +131,7 @@ func TestRecordReplay(t *testing.T) {
 				// The game's own events (hits, kills), as a saw them.
 				var sent []game.Event
 				for _, e := range a.Events(t) {
-					if e.Kind == game.EventHit || e.Kind == game.EventKill {
+					if e.Kind == arena.EventHit || e.Kind == arena.EventKill {
 						e.Seq = 0
 						sent = append(sent, e)
 					}

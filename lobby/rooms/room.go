@@ -48,6 +48,9 @@ type Room struct {
 	// owned by run
 	tickAt   time.Time // when the current tick was due on the room's schedule
 	game     game.Game
+	codec    *netcode.Codec // the game's schema on the wire; shared with the seats' sessions
+	frames   [historyLen]frame
+	idx      []int32 // scratch for Interest
 	seats    []*seat // ascending by id
 	nextID   uint32
 	events   eventLog
@@ -77,6 +80,10 @@ const (
 
 // ID returns the room id.
 func (r *Room) ID() string { return r.id }
+
+// Codec returns the codec of the room's game: what its players' sessions
+// decode inputs with.
+func (r *Room) Codec() *netcode.Codec { return r.codec }
 
 // Info returns the room's latest published description.
 func (r *Room) Info() *directory.Room { return r.info.Load() }
@@ -252,7 +259,7 @@ func (r *Room) publishIfDirty() {
 	}
 	r.dirty = false
 	info := &directory.Room{
-		ID: r.id, Name: r.cfg.Name, Mode: r.cfg.Mode, MaxPlayers: r.cfg.MaxPlayers,
+		ID: r.id, Name: r.cfg.Name, Game: r.cfg.Game, Mode: r.cfg.Mode, MaxPlayers: r.cfg.MaxPlayers,
 		TickRate: r.cfg.TickRate, SendRate: r.cfg.SendRate, Private: r.cfg.Private, Default: r.cfg.Persistent,
 		Labels: r.cfg.Labels, State: "open", CreatedAt: r.created,
 	}
@@ -262,7 +269,7 @@ func (r *Room) publishIfDirty() {
 			continue
 		}
 		info.Players++
-		info.Roster = append(info.Roster, s.info())
+		info.Roster = append(info.Roster, r.playerInfo(s))
 	}
 	r.info.Store(info)
 	r.publish(info)

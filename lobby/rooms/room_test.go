@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/netcode"
 )
@@ -150,7 +151,7 @@ func TestGamePanic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				h := newHarnessWrap(t, Options{}, func(cfg Config, g *game.Arena) game.Game {
+				h := newHarnessWrap(t, Options{}, func(cfg Config, g *arena.Arena) game.Game {
 					if cfg.Name == "doomed" {
 						at := uint32(0)
 						if !tt.inJoin {

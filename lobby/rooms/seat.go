@@ -25,11 +25,27 @@ func (s seatState) String() string {
 	return [...]string{"reserved", "playing", "reconnecting"}[s]
 }
 
-// historyLen is how many past sends a seat keeps as delta baselines (a
-// quarter second at 30 Hz): a reader that keeps up has its baseline one
-// send behind; one further behind than this gets a full snapshot, which costs
-// bandwidth once rather than memory for every player all the time.
+// historyLen is how many past sends can be a delta's baseline (a quarter
+// second at 30 Hz): a reader that keeps up has its baseline one send
+// behind; one further behind than this gets a full snapshot, which costs
+// bandwidth once rather than memory all the time. The room keeps the world
+// of each of these sends once (frame); a seat keeps only which of its
+// entities it saw (seen), one bit each, so a seat's state does not grow
+// with what it sees.
 const historyLen = 8
+
+// frame is the world as the room sent it at one tick, shared by every
+// seat's baseline for that tick. Owned by run.
+type frame struct {
+	tick  uint32
+	world []game.Entity // sorted by id
+}
+
+// seen is which entities of the frame of tick a seat saw.
+type seen struct {
+	tick uint32
+	bits []uint64
+}
 
 // seat is one player's place in a room. Owned by the room's run goroutine.
 type seat struct {
@@ -40,24 +56,22 @@ type seat struct {
 	deadline time.Time // reservation or reconnect grace end
 	inGame   bool      // the game has this player's avatar
 	leaving  bool      // said leave; removed after this tick's drain
-	score    int32
+	score    int32     // the game's score as last published
 
 	sess      Conn
 	attachTik uint32 // tick the session attached at
 	inputs    inputQueue
 	lastSeq   uint32 // the last input seq accepted, over all the seat's connections
 	ackSeq    uint32
-	applied   game.Input // the input the game follows now
-	buf       []byte     // spare snapshot buffer
-	views     [historyLen]view
+	buf       []byte // spare snapshot buffer
+	seen      [historyLen]seen
 }
 
-type view struct {
-	tick uint32
-	ents []game.Entity
-}
-
-func (s *seat) info() directory.Player {
+// playerInfo is the seat as presence shows it, with the game's score.
+func (r *Room) playerInfo(s *seat) directory.Player {
+	if s.inGame {
+		s.score = r.game.Score(s.id)
+	}
 	p := directory.Player{ID: s.id, Name: s.name, Score: s.score, State: s.state.String()}
 	if s.sess != nil {
 		if rtt := s.sess.RTT(); rtt > 0 {
@@ -121,6 +135,7 @@ func (r *Room) Reserve(ctx context.Context, name, joinCode string) (Reservation,
 		}
 		r.nextID++
 		s := &seat{id: r.nextID, name: name, nonce: randomNonce(), deadline: time.Now().Add(r.opts.ReservationTTL)}
+		s.inputs.buttons = buttonFields(r.codec.Schema())
 		r.seats = append(r.seats, s)
 		r.dirty = true
 		res = Reservation{RoomID: r.id, PlayerID: s.id, Expires: s.deadline,
@@ -229,13 +244,13 @@ func (r *Room) Attach(ctx context.Context, playerID uint32, sess Conn, lastEvent
 			s.inGame = true
 			r.pending = append(r.pending, game.Event{Kind: game.EventJoin, A: s.id, Text: s.name})
 		}
-		r.game.SetFlags(s.id, 0)
-		r.record(Op{Kind: OpFlags, Player: s.id})
+		r.game.SetAway(s.id, false)
+		r.record(Op{Kind: OpAway, Player: s.id})
 		s.state, s.sess, s.attachTik = seatPlaying, sess, r.tick.Load()
 		r.joined = true
 		s.inputs.reset()
-		for i := range s.views {
-			s.views[i].tick = 0
+		for i := range s.seen {
+			s.seen[i].tick = 0
 		}
 		r.dirty = true
 		r.welcome(s, lastEvent)
@@ -254,12 +269,14 @@ func (r *Room) welcome(s *seat, lastEvent uint32) {
 		ReconnectToken: r.tokens.Sign(Claims{TokenReconnect, r.id, s.id, s.nonce, time.Now().Add(time.Hour).Unix()}),
 		LastEventSeq:   r.events.last(),
 		SendRate:       uint8(r.cfg.SendRate),
-		Map:            r.game.Map(),
 		LastInputSeq:   s.lastSeq,
+		Game:           r.cfg.Game,
+		Mode:           r.cfg.Mode,
+		Schema:         r.codec.Schema(),
 	}
 	for _, o := range r.seats {
 		if o.inGame {
-			w.Roster = append(w.Roster, netcode.RosterEntry{ID: o.id, Name: o.name, Score: o.score})
+			w.Roster = append(w.Roster, netcode.RosterEntry{ID: o.id, Name: o.name, Score: r.game.Score(o.id)})
 		}
 	}
 	s.sess.SendFrame(netcode.AppendWelcome(nil, &w))
@@ -284,23 +301,18 @@ func (r *Room) Release(playerID uint32) {
 	})
 }
 
-// detach handles a session that ended: the seat is held for reconnection,
-// and the player stops (no movement, no fire; it keeps its aim) instead of
-// following its last input, and the inputs still queued, for the whole grace
-// period.
+// detach handles a session that ended: the seat is held for reconnection.
+// The inputs still queued are dropped, and the game is told the player is
+// away, so that it stops acting on its last input for the whole grace
+// period (the arena stops its movement and fire; see game.Game.SetAway).
 func (r *Room) detach(s *seat, now time.Time) {
 	s.sess = nil
 	s.inputs.reset()
-	if s.inGame && (s.applied.Move != 0 || s.applied.Buttons != 0) {
-		s.applied.Move, s.applied.Buttons = 0, 0
-		r.game.SetInput(s.id, s.applied)
-		r.record(Op{Kind: OpInput, Player: s.id, Input: s.applied})
-	}
 	if s.state == seatPlaying {
 		s.state = seatReconnecting
 		s.deadline = now.Add(r.opts.ReconnectGrace)
-		r.game.SetFlags(s.id, game.FlagReconnecting)
-		r.record(Op{Kind: OpFlags, Player: s.id, Flags: game.FlagReconnecting})
+		r.game.SetAway(s.id, true)
+		r.record(Op{Kind: OpAway, Player: s.id, Away: true})
 		r.dirty = true
 	}
 }

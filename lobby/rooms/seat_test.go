@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netcode"
 )
 
@@ -140,10 +141,11 @@ func TestReconnectGrace(t *testing.T) {
 				}
 				advanceTo(t, clk.at(3))
 				bStates := b.States(t)
-				before, ok := findEntity(bStates[len(bStates)-1], idb)
+				w, ok := findEntity(bStates[len(bStates)-1], idb)
 				if !ok {
 					t.Fatal("b does not see itself")
 				}
+				before := arena.EntityOf(&w)
 				seen := b.Events(t)
 				if len(seen) != 2 || seen[0].Kind != game.EventJoin || seen[1].A != idb {
 					t.Fatalf("events before the drop: %+v", seen)
@@ -160,7 +162,7 @@ func TestReconnectGrace(t *testing.T) {
 				if st := rosterState(r, idb); st != "reconnecting" || r.Info().Players != 2 {
 					t.Fatalf("at tick %d: b is %q, %d players", d, st, r.Info().Players)
 				}
-				if e := lastView(t, a, idb); e.Flags&game.FlagReconnecting == 0 {
+				if e := lastView(t, a, idb); e.Flags&arena.FlagAway == 0 {
 					t.Fatalf("a sees b with flags %b, want reconnecting", e.Flags)
 				}
 				if p, err := r.Presence(h.ctx); err != nil || len(p) != 2 || p[1].ID != idb || p[1].State != "reconnecting" {
@@ -297,12 +299,12 @@ func lastState(t testing.TB, c *memConn) []game.Entity {
 	return st[len(st)-1]
 }
 
-// lastView returns entity id in c's newest state.
-func lastView(t testing.TB, c *memConn, id uint32) game.Entity {
+// lastView returns arena entity id in c's newest state.
+func lastView(t testing.TB, c *memConn, id uint32) arena.Entity {
 	t.Helper()
 	e, ok := findEntity(lastState(t, c), id)
 	if !ok {
 		t.Fatalf("entity %d not in view", id)
 	}
-	return e
+	return arena.EntityOf(&e)
 }

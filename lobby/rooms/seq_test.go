@@ -8,7 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netcode"
 )
 
@@ -44,7 +44,7 @@ func TestInputSeqAcrossResume(t *testing.T) {
 					t.Fatalf("first welcome: last input seq %d, want 0", w.LastInputSeq)
 				}
 				for k := uint32(1); k <= last; k++ {
-					a.Input(t, game.Input{Seq: k, Move: game.MoveUp})
+					a.Input(t, arenaIn(k, arena.MoveUp, 0, 0))
 					advanceTo(t, clk.at(k))
 				}
 				a.Drop()
@@ -62,7 +62,7 @@ func TestInputSeqAcrossResume(t *testing.T) {
 					t.Fatalf("first snapshot after the resume acknowledges %d, want %d", s[len(s)-1].AckSeq, last)
 				}
 
-				a2.Input(t, game.Input{Seq: tt.seq, Move: game.MoveDown})
+				a2.Input(t, arenaIn(tt.seq, arena.MoveDown, 0, 0))
 				advanceTo(t, clk.at(last+3))
 				closed, code, reason := a2.Closed()
 				if tt.ok {

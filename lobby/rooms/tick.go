@@ -28,16 +28,13 @@ func (r *Room) step(now time.Time) {
 	r.flushRecord(tick)
 	r.broadcastEvents()
 	if tick%uint32(r.cfg.TickRate/r.cfg.SendRate) == 0 {
-		for _, s := range r.seats {
-			if s.sess != nil {
-				r.sendSnapshot(s, tick)
-			}
-		}
+		r.sendSnapshots(tick)
 	}
 	r.dropSlow(tick)
 	if tick%uint32(r.cfg.TickRate) == 0 {
 		r.opts.Metrics.InputBacklog(&r.backlog)
 		r.backlog = [MaxInputBacklog + 1]uint64{}
+		r.refreshScores()
 	}
 	r.publishIfDirty()
 }
@@ -126,7 +123,7 @@ func (r *Room) applyInput(s *seat) {
 	}
 	r.game.SetInput(s.id, in)
 	r.record(Op{Kind: OpInput, Player: s.id, Input: in})
-	s.applied, s.ackSeq = in, in.Seq
+	s.ackSeq = in.Seq
 }
 
 // broadcastEvents numbers this tick's events, logs them for resumption and
@@ -138,7 +135,6 @@ func (r *Room) broadcastEvents() {
 	}
 	for i := range r.evBuf {
 		r.evBuf[i].Seq = r.events.add(r.evBuf[i])
-		r.countScore(&r.evBuf[i])
 	}
 	for batch := range slices.Chunk(r.evBuf, netcode.MaxEventsBatch) {
 		frame := netcode.AppendEvents(nil, batch)
@@ -150,39 +146,58 @@ func (r *Room) broadcastEvents() {
 	}
 }
 
-func (r *Room) countScore(e *game.Event) {
-	if e.Kind != game.EventKill {
-		return
-	}
-	if s := r.seat(e.A); s != nil {
-		s.score++
-		r.dirty = true
+// refreshScores marks the room's record for publishing when a player's
+// score in the game changed, at most once a tick-rate's worth of ticks:
+// scores need not reach the lobby faster than that.
+func (r *Room) refreshScores() {
+	for _, s := range r.seats {
+		if s.inGame && r.game.Score(s.id) != s.score {
+			r.dirty = true
+			return
+		}
 	}
 }
 
-// sendSnapshot encodes what the seat's player sees against the last
+// sendSnapshots takes the world once and sends each connected player what
+// it sees of it.
+func (r *Room) sendSnapshots(tick uint32) {
+	f := r.frame(tick)
+	f.tick = tick
+	f.world = r.game.World(f.world[:0])
+	for _, s := range r.seats {
+		if s.sess != nil {
+			r.sendSnapshot(s, tick, f)
+		}
+	}
+}
+
+// sendSnapshot encodes what the seat's player sees of f against the last
 // snapshot its connection actually wrote (or in full when that is unknown).
-func (r *Room) sendSnapshot(s *seat, tick uint32) {
-	v := r.view(s, tick)
-	v.ents = r.game.View(s.id, v.ents[:0])
-	v.tick = tick
+func (r *Room) sendSnapshot(s *seat, tick uint32, f *frame) {
+	r.idx = r.game.Interest(s.id, f.world, r.idx[:0])
+	cur := &s.seen[r.slot(tick)]
+	cur.tick, cur.bits = tick, netcode.SetSeen(cur.bits, len(f.world), r.idx)
 	baseTick := s.sess.WrittenTick()
-	var base []game.Entity
-	if b := r.view(s, baseTick); baseTick != 0 && b.tick == baseTick && baseTick != tick {
-		base = b.ents
+	var base netcode.View
+	if bf, bs := r.frame(baseTick), &s.seen[r.slot(baseTick)]; baseTick != 0 && baseTick != tick && bf.tick == baseTick && bs.tick == baseTick {
+		base = netcode.View{World: bf.world, Seen: bs.bits}
 	} else {
 		baseTick = 0
 	}
-	frame := netcode.AppendSnapshot(s.buf, tick, baseTick, s.ackSeq, base, v.ents)
+	frame := r.codec.AppendSnapshot(s.buf, tick, baseTick, s.ackSeq, s.id, base, netcode.View{World: f.world, Seen: cur.bits})
 	s.buf = s.sess.SendSnapshot(tick, frame)
 }
 
-// view is the history slot for a sent tick. Slots go by send number, not
+// slot is the history slot of a sent tick. Slots go by send number, not
 // tick, so a room sending every k-th tick still keeps historyLen sends.
-func (r *Room) view(s *seat, tick uint32) *view {
+func (r *Room) slot(tick uint32) int {
 	every := uint32(r.cfg.TickRate / r.cfg.SendRate)
-	return &s.views[tick/every%historyLen]
+	return int(tick / every % historyLen)
 }
+
+// frame is the history slot holding the world sent at tick (if it still
+// holds that tick: check its tick).
+func (r *Room) frame(tick uint32) *frame { return &r.frames[r.slot(tick)] }
 
 // dropSlow closes clients that have not taken a snapshot for SlowAfter.
 func (r *Room) dropSlow(tick uint32) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/netcode"
 )
@@ -288,11 +289,11 @@ func TestInputFolding(t *testing.T) {
 					if int(k) <= len(tt.arrive) {
 						for range tt.arrive[k-1] {
 							seq++
-							in := game.Input{Seq: seq, Move: uint8(seq % 4), Aim: uint16(seq * 100)}
+							in := arena.Input{Seq: seq, Move: uint8(seq % 4), Aim: uint16(seq * 100)}
 							if slices.Contains(tt.fire, seq) {
-								in.Buttons = game.ButtonFire
+								in.Buttons = arena.ButtonFire
 							}
-							c.Input(t, in)
+							c.Input(t, in.Wire())
 						}
 					}
 					advanceTo(t, clk.at(k))
@@ -317,11 +318,11 @@ func TestInputFolding(t *testing.T) {
 					case want != 0 && (len(got) != 1 || got[0].Seq != want):
 						t.Fatalf("tick %d: game got %+v, want seq %d", k, got, want)
 					case want != 0:
-						in := got[0]
+						in := arena.InputOf(got[0])
 						if in.Move != uint8(want%4) || in.Aim != uint16(want*100) {
 							t.Fatalf("tick %d: applied %+v: movement and aim are not seq %d's", k, in, want)
 						}
-						if fires := in.Buttons&game.ButtonFire != 0; fires != slices.Contains(tt.fired, k) {
+						if fires := in.Buttons&arena.ButtonFire != 0; fires != slices.Contains(tt.fired, k) {
 							t.Fatalf("tick %d: applied %+v fires %v", k, in, fires)
 						}
 						ack = want
@@ -430,7 +431,7 @@ func TestLateTicks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				release := make(chan struct{})
-				h := newHarnessWrap(t, Options{}, func(_ Config, g *game.Arena) game.Game {
+				h := newHarnessWrap(t, Options{}, func(_ Config, g *arena.Arena) game.Game {
 					return &stallGame{Game: g, at: stallAt, release: release}
 				})
 				r, clk := h.create(Config{TickRate: rate, Seed: seedFor(rate, 0)})

@@ -23,9 +23,10 @@ type Client struct {
 	wsURL string
 	start time.Time
 
-	conn atomic.Pointer[websocket.Conn]
-	seq  atomic.Uint32
-	rtt  atomic.Int64
+	conn  atomic.Pointer[websocket.Conn]
+	codec atomic.Pointer[netcode.Codec] // the room's game, from the welcome's schema
+	seq   atomic.Uint32
+	rtt   atomic.Int64
 	// clock estimates the room's clock (clocksync.go); set by the reading
 	// goroutine, read by any.
 	clock serverClock
@@ -48,7 +49,7 @@ type Update struct {
 	Bytes    int           // frame size
 	Tick     uint32        // snapshots: the server tick
 	AckSeq   uint32        // snapshots: the last input sequence applied
-	Entities []game.Entity // snapshots: the full state in view, by id
+	Entities []game.Entity // snapshots: the full state in view, by id; fields as Schema() names them
 	Events   []game.Event  // events not seen before, in order
 	Pong     netcode.Pong
 	RTT      time.Duration // pongs: the measured round trip
@@ -102,6 +103,13 @@ func (c *Client) connect(ctx context.Context, wsURL string) error {
 // Welcome returns the latest welcome (it changes after Reconnect).
 func (c *Client) Welcome() *netcode.Welcome { return &c.welcome }
 
+// Schema is the room's game as the welcome described it: its entity kinds
+// and fields (to read Update.Entities by name), inputs, events and world.
+func (c *Client) Schema() *game.Schema { return c.codec.Load().Schema() }
+
+// Codec is the room's game on the wire, for encoding inputs yourself.
+func (c *Client) Codec() *netcode.Codec { return c.codec.Load() }
+
 // PlayerID is this client's player (and avatar entity) id.
 func (c *Client) PlayerID() uint32 { return c.welcome.PlayerID }
 
@@ -127,9 +135,14 @@ func (c *Client) Read(ctx context.Context) (*Update, error) {
 	*u = Update{Type: c.msg.Type, Bytes: len(data), Events: u.Events[:0], Entities: u.Entities}
 	switch c.msg.Type {
 	case netcode.MsgWelcome:
+		codec, err := netcode.NewCodec(c.msg.Welcome.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("%w: welcome: %v", netcode.ErrMalformed, err)
+		}
 		c.welcome = c.msg.Welcome
 		c.welcome.Roster = append([]netcode.RosterEntry(nil), c.msg.Welcome.Roster...)
-		c.base.Reset()
+		c.codec.Store(codec)
+		c.base.Reset(codec)
 		c.clock.welcome(&c.welcome, c.clientMS())
 		// Numbering goes on from the last input the server accepted for
 		// the seat, which may be before the last one sent.
@@ -184,12 +197,13 @@ func (c *Client) send(ctx context.Context, appendMsg func([]byte) []byte) error 
 	return nil
 }
 
-// SendInput sends one tick's input. A zero in.Seq gets the next sequence
-// number: one after the last sent, or after the welcome's LastInputSeq once
-// a welcome (a reconnect's included) has come. The number used is
-// returned. An explicit in.Seq must be after the last one the server
-// accepted and at most netcode.MaxInputSeqGap ahead, or the server closes
-// the connection (1008) and frees the seat.
+// SendInput sends one tick's input: in.V holds the schema's input fields
+// in order (Schema().Input). A zero in.Seq gets the next sequence number:
+// one after the last sent, or after the welcome's LastInputSeq once a
+// welcome (a reconnect's included) has come. The number used is returned.
+// An explicit in.Seq must be after the last one the server accepted and at
+// most netcode.MaxInputSeqGap ahead, or the server closes the connection
+// (1008) and frees the seat.
 func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	if in.Seq == 0 {
 		in.Seq = c.seq.Add(1)
@@ -198,7 +212,7 @@ func (c *Client) SendInput(ctx context.Context, in game.Input) (uint32, error) {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.wbuf = netcode.AppendInput(c.wbuf[:0], in)
+	c.wbuf = c.codec.Load().AppendInput(c.wbuf[:0], in)
 	if err := c.conn.Load().Write(ctx, websocket.MessageBinary, c.wbuf); err != nil {
 		return in.Seq, fmt.Errorf("client: write: %w", err)
 	}

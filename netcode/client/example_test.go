@@ -30,14 +30,21 @@ func ExampleJoinRoom() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("joined", c.Welcome().RoomID, "as player", c.PlayerID())
+	fmt.Println("joined", c.Welcome().RoomID, "as player", c.PlayerID(), "to play", c.Welcome().Game)
+	// The welcome's schema names the game's inputs and entity fields: the
+	// SDK knows no game, so a client finds what it needs by name.
+	s := c.Schema()
+	step := s.InputIndex("step")
+	x := s.KindByName("walker").Field("x")
 	for range 3 {
-		if _, err := c.SendInput(ctx, game.Input{Move: game.MoveRight}); err != nil {
+		var in game.Input
+		in.V[step] = 1
+		if _, err := c.SendInput(ctx, in); err != nil {
 			panic(err)
 		}
 		u := readUntil(ctx, c, netcode.MsgSnapshot)
 		me := u.Entities[0]
-		fmt.Printf("tick %d: input %d applied, x=%d px\n", u.Tick, u.AckSeq, me.X/8)
+		fmt.Printf("tick %d: input %d applied, x=%d px\n", u.Tick, u.AckSeq, me.V[x]/8)
 	}
 	c.Ping(ctx)
 	u := readUntil(ctx, c, netcode.MsgPong)
@@ -46,7 +53,7 @@ func ExampleJoinRoom() {
 		panic(err)
 	}
 	// Output:
-	// joined r1 as player 1
+	// joined r1 as player 1 to play walk
 	// tick 1: input 1 applied, x=101 px
 	// tick 2: input 2 applied, x=102 px
 	// tick 3: input 3 applied, x=103 px
@@ -65,11 +72,11 @@ func ExampleOptions_skipEntities() {
 		panic(err)
 	}
 	defer c.Close()
-	c.SendInput(ctx, game.Input{Move: game.MoveDown})
+	c.SendInput(ctx, game.Input{})
 	u := readUntil(ctx, c, netcode.MsgSnapshot)
 	fmt.Printf("snapshot of tick %d: %d bytes, %d entities decoded\n", u.Tick, u.Bytes, len(u.Entities))
 	// Output:
-	// snapshot of tick 1: 14 bytes, 0 entities decoded
+	// snapshot of tick 1: 13 bytes, 0 entities decoded
 }
 
 // readUntil reads updates until one of type t arrives.
@@ -85,13 +92,28 @@ func readUntil(ctx context.Context, c *client.Client, t netcode.MsgType) *client
 	}
 }
 
+// walk is the mini room's game: a walker per player, which steps a pixel
+// to the left or right for each input. Its schema is all a client learns
+// of it, from the welcome.
+func walk() *netcode.Codec {
+	return netcode.MustCodec(&game.Schema{
+		Game: "walk",
+		Kinds: []game.Kind{{ID: 1, Name: "walker", Fields: []game.Field{
+			{Name: "x", Type: game.Int32, Delta: game.Diff, Scale: 8, Unit: "px", Interp: true},
+		}}},
+		Input: []game.InputField{{Name: "step", Min: -1, Max: 1, Unit: "px"}},
+	})
+}
+
 // miniLobby is the least a server must do for the SDK: answer a join with
-// a seat, upgrade /ws with the tickroom.v1 subprotocol, send a welcome, and
-// answer each input with a snapshot of the player's avatar, moved 1 px per
-// input to the right and acknowledging the input. session.Session does the
-// WebSocket side (and answers pings itself). tickroom's lobby package is
-// the real thing.
+// a seat, upgrade /ws with the tickroom.v2 subprotocol, send a welcome
+// carrying the game's schema, and answer each input (decoded with the
+// game's codec, which checks its range) with a snapshot of the player's
+// walker, moved as the input says and acknowledging it. session.Session
+// does the WebSocket side (and answers pings itself). tickroom's lobby
+// package is the real thing.
 func miniLobby() *httptest.Server {
+	codec := walk()
 	var players atomic.Uint32
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/rooms/{id}/join", func(w http.ResponseWriter, r *http.Request) {
@@ -106,24 +128,26 @@ func miniLobby() *httptest.Server {
 		}
 		var id uint32
 		fmt.Sscan(r.URL.Query().Get("token"), &id)
-		sess := session.New(conn, nil)
-		sess.SendFrame(netcode.AppendWelcome(nil, &netcode.Welcome{PlayerID: id, RoomID: "r1", TickRate: 30, ReconnectToken: "-"}))
-		go serveInputs(sess, id)
+		sess := session.New(conn, &session.Options{Codec: codec})
+		sess.SendFrame(netcode.AppendWelcome(nil, &netcode.Welcome{PlayerID: id, RoomID: "r1", TickRate: 30, ReconnectToken: "-",
+			Game: "walk", Mode: "solo", Schema: codec.Schema()}))
+		go serveInputs(sess, codec, id)
 		sess.Run(r.Context())
 	})
 	return httptest.NewServer(mux)
 }
 
-// serveInputs plays the mini room: one tick per input.
-func serveInputs(sess *session.Session, id uint32) {
-	avatar := []game.Entity{{ID: id, Kind: game.KindPlayer, X: 800, HP: 100}}
+// serveInputs plays the mini room: one tick per input, each snapshot in
+// full.
+func serveInputs(sess *session.Session, codec *netcode.Codec, id uint32) {
+	world := []game.Entity{{ID: id, Kind: 1, V: [game.MaxFields]int32{800}}}
 	var buf []byte
 	for m := range sess.Inbox() {
 		switch m.Type {
 		case netcode.MsgInput:
-			avatar[0].X += 8
+			world[0].V[0] += 8 * m.Input.V[0]
 			tick := m.Input.Seq
-			buf = sess.SendSnapshot(tick, netcode.AppendSnapshot(buf, tick, 0, m.Input.Seq, nil, avatar))
+			buf = sess.SendSnapshot(tick, codec.AppendSnapshot(buf, tick, 0, m.Input.Seq, id, netcode.View{}, netcode.View{World: world}))
 		case netcode.MsgLeave:
 			sess.Close(netcode.CloseNormal, "")
 		}

@@ -26,6 +26,13 @@ func CreateRoom(ctx context.Context, server string, spec rest.CreateRoom, opts *
 	return &room, err
 }
 
+// Games lists the games the server runs, with their modes.
+func Games(ctx context.Context, server string, opts *Options) ([]rest.Game, error) {
+	var out rest.GameList
+	err := callAPI(ctx, opts, http.MethodGet, apiURL(server, "/api/games"), nil, &out)
+	return out.Games, err
+}
+
 // ListRooms lists the public rooms (the first page, oldest first).
 func ListRooms(ctx context.Context, server string, opts *Options) ([]*directory.Room, error) {
 	var out rest.RoomList
@@ -42,11 +49,11 @@ func Reserve(ctx context.Context, server, roomID, name string, opts *Options) (*
 	return &seat, err
 }
 
-// QuickPlay reserves a seat in the fullest public room of mode with space
-// (an empty mode is the server's default), or in a new one.
-func QuickPlay(ctx context.Context, server, mode, name string, opts *Options) (*rest.Seat, error) {
+// QuickPlay reserves a seat in the fullest public room of the game and
+// mode with space (empty: the server's defaults), or in a new one.
+func QuickPlay(ctx context.Context, server, gameName, mode, name string, opts *Options) (*rest.Seat, error) {
 	var seat rest.Seat
-	err := callAPI(ctx, opts, http.MethodPost, apiURL(server, "/api/matchmake"), rest.QuickPlay{Mode: mode, Name: name}, &seat)
+	err := callAPI(ctx, opts, http.MethodPost, apiURL(server, "/api/matchmake"), rest.QuickPlay{Game: gameName, Mode: mode, Name: name}, &seat)
 	return &seat, err
 }
 

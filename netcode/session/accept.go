@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"syscall"
@@ -20,15 +21,25 @@ const (
 	connWriteBuffer = 512
 )
 
+// ErrNoCodec is returned by Accept when its Options have no Codec.
+var ErrNoCodec = errors.New("session: Options.Codec is required: it decodes the room's inputs")
+
 // Accept upgrades r to a WebSocket and wraps it in a Session. Unlike
 // websocket.Accept followed by New, the connection gets buffers
 // sized for game frames instead of net/http's 4 KiB pair, and with
 // opts.Poller a session whose client goes quiet parks no goroutine.
 //
 // accept's OnPingReceived and OnPongReceived, if set, are still called.
-// On error, websocket.Accept has written the HTTP response.
+// On error the HTTP response has been written: by websocket.Accept, or a
+// 500 when opts has no Codec (ErrNoCodec), before any upgrade.
 func Accept(w http.ResponseWriter, r *http.Request, accept *websocket.AcceptOptions, opts *Options) (*Session, error) {
 	o := opts.withDefaults()
+	if o.Codec == nil {
+		// New would panic after the upgrade, with the socket hijacked
+		// and left open.
+		http.Error(w, "the server cannot decode this room's inputs", http.StatusInternalServerError)
+		return nil, ErrNoCodec
+	}
 	pc := &pollConn{slot: -1}
 	pc.initFns()
 	pc.check.limit = o.ReadLimit

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
@@ -195,7 +194,7 @@ func TestBrokenFrameClosesAtOnce(t *testing.T) {
 		} {
 			conn := rawDial(t, ps.url)
 			s := ps.session(t)
-			input := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1}))
+			input := maskedFrame(inputMsg(1, 0, 0))
 			if _, err := conn.Write(append(input, tt.bad...)); err != nil {
 				t.Fatal(err)
 			}
@@ -273,4 +272,49 @@ func pending(s *Session) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.frames)
+}
+
+// TestInputOutOfRangeCloses: an input whose field is outside the range the
+// game's schema gives it is refused like any malformed message: an Error
+// message, then 1008 with a reason naming the field and its range, and
+// the session is Kicked; the inputs before it were delivered. With and
+// without a Poller.
+func TestInputOutOfRangeCloses(t *testing.T) {
+	for _, poller := range []bool{false, true} {
+		var ps *pollServer
+		if poller {
+			ps = startPollServer(t, Options{IdleAfter: 10 * time.Millisecond})
+		} else {
+			ps = startSessionServer(t, Options{}, nil)
+		}
+		for _, tt := range []struct {
+			move, aim int32
+			field     string
+		}{
+			{move: 16, field: "move"},
+			{move: -1, field: "move"},
+			{aim: 65536, field: "aim"},
+		} {
+			conn := rawDial(t, ps.url)
+			s := ps.session(t)
+			good := maskedFrame(inputMsg(1, 15, 65535))
+			bad := maskedFrame(inputMsg(2, tt.move, tt.aim))
+			if _, err := conn.Write(append(good, bad...)); err != nil {
+				t.Fatal(err)
+			}
+			wantInput(t, s, 1)
+			ce, msgs, _ := serverFrames(t, conn, bufio.NewReader(conn), 2*time.Second)
+			conn.Write(maskedFrameOp(0x8, binary.BigEndian.AppendUint16(nil, uint16(ce.Code)))) // the close handshake
+			if ce.Code != netcode.ClosePolicyViolation || !strings.Contains(ce.Reason, "input: "+tt.field) {
+				t.Fatalf("poller %v, %s out of range: closed with %v, want 1008 naming the field", poller, tt.field, ce)
+			}
+			if len(msgs) != 1 || msgs[0].Type != netcode.MsgError || msgs[0].Error.Code != netcode.CodeBadMessage || msgs[0].Error.Message != ce.Reason {
+				t.Fatalf("poller %v, %s: messages before the close: %+v", poller, tt.field, msgs)
+			}
+			<-s.Done()
+			if !s.Kicked() {
+				t.Fatalf("poller %v, %s: session not kicked", poller, tt.field)
+			}
+		}
+	}
 }

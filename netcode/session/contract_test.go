@@ -40,7 +40,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
@@ -113,7 +112,7 @@ func acceptUnstarted(t *testing.T, accept websocket.AcceptOptions) *contractConn
 	accept.Subprotocols = []string{netcode.Subprotocol}
 	sessions := make(chan *Session, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := Accept(w, r, &accept, nil)
+		s, err := Accept(w, r, &accept, &Options{Codec: testCodec()})
 		if err != nil {
 			t.Errorf("accept: %v", err)
 			return
@@ -417,8 +416,8 @@ func TestContractBytesWithUpgradeRequestReachSession(t *testing.T) {
 				}
 			}
 			ps := startSpyServer(t, p)
-			first := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1, Move: 1}))
-			second := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 2, Move: 1}))
+			first := maskedFrame(inputMsg(1, 1, 0))
+			second := maskedFrame(inputMsg(2, 1, 0))
 			const cut = 5
 			conn := rawDialSending(t, ps.url, append(bytes.Clone(first), second[:cut]...))
 			s, spy := ps.next(t)
@@ -471,7 +470,7 @@ func startSpyServer(t *testing.T, p *Poller) *spyServer {
 	ss := &spyServer{accepted: make(chan spyAccepted, 1)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		spy := &spyHijacker{ResponseWriter: w}
-		s, err := Accept(spy, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &Options{Poller: p, IdleAfter: 20 * time.Millisecond})
+		s, err := Accept(spy, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &Options{Poller: p, IdleAfter: 20 * time.Millisecond, Codec: testCodec()})
 		if err != nil {
 			t.Errorf("accept: %v", err)
 			return
@@ -496,5 +495,38 @@ func (ss *spyServer) next(t *testing.T) (*Session, *spyHijacker) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no session accepted")
 		return nil, nil
+	}
+}
+
+// TestAcceptWithoutCodec: Accept without a Codec, which it cannot decode
+// inputs without, refuses before the upgrade: the client gets a 500, the
+// caller ErrNoCodec, and no socket is left hijacked.
+func TestAcceptWithoutCodec(t *testing.T) {
+	errs := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &Options{})
+		if s != nil {
+			s.cutConn()
+		}
+		errs <- err
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), &websocket.DialOptions{Subprotocols: []string{netcode.Subprotocol}})
+	if err == nil {
+		c.CloseNow()
+		t.Fatal("upgraded without a codec")
+	}
+	if resp == nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("dial: %v, response %v: want a 500", err, resp)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, ErrNoCodec) {
+			t.Fatalf("Accept: %v, want ErrNoCodec", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Accept never returned")
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"github.com/tickroom/tickroom/netcode"
 )
 
-// Options configures a Session. The zero value is usable.
+// Options configures a Session. Codec is required; the other fields'
+// zero values take the defaults noted.
 type Options struct {
 	// ReadLimit caps one client message in bytes. Default
 	// netcode.MaxFrameBytes; a frame or message whose header declares more
@@ -29,6 +30,10 @@ type Options struct {
 	// Keepalive pings the session to detect dead peers and measure RTT;
 	// nil disables it.
 	Keepalive *Keepalive
+	// Codec decodes the client's frames: inputs by the room's game schema,
+	// each field checked against its range. Required: New panics without
+	// it, Accept refuses the upgrade (ErrNoCodec).
+	Codec *netcode.Codec
 	// Admit, when set, is asked before each decoded message is handled;
 	// false drops it (rate limiting; the caller counts it). A non-nil error
 	// closes the session with 1008 and the error as the reason, after an

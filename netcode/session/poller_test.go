@@ -54,6 +54,9 @@ func startSessionServer(t testing.TB, opts Options, p *Poller) *pollServer {
 		close(pollerDone)
 	}
 	opts.Poller = p
+	if opts.Codec == nil {
+		opts.Codec = testCodec()
+	}
 	ps := &pollServer{poller: p, accepted: make(chan *Session, 64)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{netcode.Subprotocol}}, &opts)
@@ -102,7 +105,7 @@ func (ps *pollServer) dial(t *testing.T) (*websocket.Conn, *Session) {
 
 func sendInput(t *testing.T, c *websocket.Conn, seq uint32) {
 	t.Helper()
-	if err := c.Write(context.Background(), websocket.MessageBinary, netcode.AppendInput(nil, game.Input{Seq: seq, Move: 1})); err != nil {
+	if err := c.Write(context.Background(), websocket.MessageBinary, inputMsg(seq, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -195,8 +198,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 	ps := startPollServer(t, Options{IdleAfter: idleAfter})
 	conn := rawDial(t, ps.url)
 	s := ps.session(t)
-	in := game.Input{Seq: 7, Move: 2, Aim: 300}
-	frame := maskedFrame(netcode.AppendInput(nil, in))
+	frame := maskedFrame(inputMsg(7, 2, 300))
 	recv := func(want uint32) {
 		t.Helper()
 		select {
@@ -219,7 +221,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 		for i, cut := range cuts {
 			if active {
 				// Frames back to back: the session switches to blocking reads.
-				burst := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1}))
+				burst := maskedFrame(inputMsg(1, 0, 0))
 				for range 3 {
 					conn.Write(burst)
 					recv(1)
@@ -238,7 +240,7 @@ func TestParkedSessionReadsSplitFrames(t *testing.T) {
 		}
 	}
 	// Two frames in one write, the second cut short and finished later.
-	two := append(maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 8})), frame...)
+	two := append(maskedFrame(inputMsg(8, 0, 0)), frame...)
 	conn.Write(two[:len(two)-3])
 	time.Sleep(3 * idleAfter)
 	conn.Write(two[len(two)-3:])
@@ -411,7 +413,7 @@ func TestParkedSessionRandomSplits(t *testing.T) {
 	var stream []byte
 	const frames = 120
 	for seq := uint32(1); seq <= frames; seq++ {
-		stream = append(stream, maskedFrame(netcode.AppendInput(nil, game.Input{Seq: seq, Aim: uint16(rng.Uint32())}))...)
+		stream = append(stream, maskedFrame(inputMsg(seq, 0, int32(uint16(rng.Uint32()))))...)
 	}
 	go func() {
 		for len(stream) > 0 {
@@ -486,8 +488,9 @@ func BenchmarkSessionRoundTrip(b *testing.B) {
 			}
 			conn := rawDial(b, ps.url)
 			s := ps.session(b)
-			input := maskedFrame(netcode.AppendInput(nil, game.Input{Seq: 1, Move: 1}))
-			snap := netcode.AppendSnapshot(nil, 1, 0, 1, nil, []game.Entity{{ID: 1, X: 100, Y: 100, HP: 100}})
+			input := maskedFrame(inputMsg(1, 1, 0))
+			snap := testCodec().AppendSnapshot(nil, 1, 0, 1, 1, netcode.View{},
+				netcode.View{World: []game.Entity{{ID: 1, Kind: 1, V: [game.MaxFields]int32{100, 100, 100}}}})
 			go func() {
 				spare := make([]byte, 0, 64)
 				for range s.Inbox() {

@@ -49,7 +49,7 @@ func (s *Session) readLoop(ctx context.Context) error {
 
 func (s *Session) handle(frame []byte) error {
 	var m netcode.ClientMessage
-	if err := netcode.DecodeClient(frame, &m); err != nil {
+	if err := s.opts.Codec.DecodeClient(frame, &m); err != nil {
 		return &refusal{CloseError{netcode.ClosePolicyViolation, netcode.CloseReason(err)}, netcode.CodeBadMessage}
 	}
 	if s.opts.Admit != nil {

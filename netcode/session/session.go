@@ -73,6 +73,9 @@ type Session struct {
 // New wraps an accepted connection. Call Run to serve it.
 func New(conn *websocket.Conn, opts *Options) *Session {
 	o := opts.withDefaults()
+	if o.Codec == nil {
+		panic("session: Options.Codec is required: it decodes the room's inputs")
+	}
 	conn.SetReadLimit(o.ReadLimit)
 	s := &Session{
 		conn:    conn,
