@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/session"
@@ -33,6 +34,11 @@ type Metrics struct {
 	// summed at scrape time so the counter moves while sessions last.
 	endedIn, endedOut atomic.Uint64
 	live              sync.Map // *session.Session → struct{}
+
+	lateMu   sync.Mutex
+	lateAt   time.Time // when the current window began; guarded by lateMu
+	lateFrom []uint64  // the lateness buckets' counts then; guarded by lateMu
+	lateP99  time.Duration
 }
 
 // NewMetrics registers the lobby's metrics on reg.
@@ -106,6 +112,48 @@ func (m *Metrics) count(f func(*directory.Room) int) float64 {
 		n += f(r.Info())
 	}
 	return float64(n)
+}
+
+// TickLatenessP99 is the 99th percentile of how late ticks started over
+// the last window of at least a second (to the histogram's bucket
+// bounds; 0 without ticks): a node's load for placement. A call a second
+// or more after the last window began closes it and starts the next; the
+// calls in between get the last window's figure.
+func (m *Metrics) TickLatenessP99() time.Duration {
+	m.lateMu.Lock()
+	defer m.lateMu.Unlock()
+	now := time.Now()
+	if now.Sub(m.lateAt) < time.Second {
+		return m.lateP99
+	}
+	var pb dto.Metric
+	if err := m.tickLateness.Write(&pb); err != nil {
+		return m.lateP99
+	}
+	h := pb.GetHistogram()
+	counts := make([]uint64, len(h.GetBucket())+1) // the buckets', then the total
+	for i, b := range h.GetBucket() {
+		counts[i] = b.GetCumulativeCount()
+	}
+	counts[len(counts)-1] = h.GetSampleCount()
+	from := m.lateFrom
+	if len(from) != len(counts) {
+		from = make([]uint64, len(counts))
+	}
+	p99 := time.Duration(0)
+	if n := counts[len(counts)-1] - from[len(from)-1]; n > 0 {
+		want := (n*99 + 99) / 100 // ceil(0.99 n)
+		// Beyond the last bound: say the last bound, the most it can tell.
+		p99 = time.Duration(h.GetBucket()[len(h.GetBucket())-1].GetUpperBound() * float64(time.Second))
+		for i, b := range h.GetBucket() {
+			if counts[i]-from[i] >= want {
+				p99 = time.Duration(b.GetUpperBound() * float64(time.Second))
+				break
+			}
+		}
+	}
+	m.lateAt, m.lateFrom, m.lateP99 = now, counts, p99
+	return p99
 }
 
 // Watch makes the room and player gauges count mgr's rooms.
