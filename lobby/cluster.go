@@ -270,9 +270,11 @@ func (a *API) remoteGone(id string, player uint32) gone {
 // placeAttempts is how many nodes a room's creation tries, best first.
 const placeAttempts = 3
 
-// overloadedMS: a node whose ticks start later than this (ms, p99) takes
-// new rooms only when no other node can: its rooms are already late.
-const overloadedMS = 10
+// overloadedMS: a node whose ticks start later than this at the 99th
+// percentile, in ms, takes new rooms only when no other node can: more
+// than one tick in a hundred of its rooms is late (half a 30 Hz period,
+// tickroom_late_ticks_total's measure).
+const overloadedMS = 16
 
 // errNoNode refuses a room when no node of the cluster takes one.
 var errNoNode = &QuotaError{Quota: "max-rooms", NodeWide: true,

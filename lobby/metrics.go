@@ -115,8 +115,9 @@ func (m *Metrics) count(f func(*directory.Room) int) float64 {
 }
 
 // TickLatenessP99 is the 99th percentile of how late ticks started over
-// the last window of at least a second (to the histogram's bucket
-// bounds; 0 without ticks): a node's load for placement. A call a second
+// the last window of at least a second (read from the histogram's buckets,
+// as histogram_quantile does; 0 without ticks): a node's load for
+// placement. A call a second
 // or more after the last window began closes it and starts the next; the
 // calls in between get the last window's figure.
 func (m *Metrics) TickLatenessP99() time.Duration {
@@ -142,14 +143,19 @@ func (m *Metrics) TickLatenessP99() time.Duration {
 	}
 	p99 := time.Duration(0)
 	if n := counts[len(counts)-1] - from[len(from)-1]; n > 0 {
-		want := (n*99 + 99) / 100 // ceil(0.99 n)
+		want := float64(n) * 0.99
 		// Beyond the last bound: say the last bound, the most it can tell.
 		p99 = time.Duration(h.GetBucket()[len(h.GetBucket())-1].GetUpperBound() * float64(time.Second))
+		var lower, below float64 // the bucket's lower bound, and the ticks under it
 		for i, b := range h.GetBucket() {
-			if counts[i]-from[i] >= want {
-				p99 = time.Duration(b.GetUpperBound() * float64(time.Second))
+			upper, upTo := b.GetUpperBound(), float64(counts[i]-from[i])
+			if upTo >= want {
+				// Spread evenly within the bucket, as histogram_quantile
+				// reads one.
+				p99 = time.Duration((lower + (upper-lower)*(want-below)/(upTo-below)) * float64(time.Second))
 				break
 			}
+			lower, below = upper, upTo
 		}
 	}
 	m.lateAt, m.lateFrom, m.lateP99 = now, counts, p99
