@@ -186,13 +186,19 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 // room: players get close 1001 and live streams end, so an HTTP shutdown
 // need not wait for them.
 func (s *server) drain() {
+	s.refuse()
+	s.stopRooms()
+	s.api.EndStreams()
+}
+
+// refuse is drain's first step: from now on the node is not ready and
+// takes no new rooms or joins, and every node of the cluster knows it.
+func (s *server) refuse() {
 	s.ready.Store(false)
 	if s.cluster != nil {
 		s.cluster.SetDraining(true)
 	}
 	s.mgr.Drain()
-	s.stopRooms()
-	s.api.EndStreams()
 }
 
 // Close drains and waits, until ctx ends, for every session to finish
