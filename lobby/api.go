@@ -94,6 +94,7 @@ type API struct {
 	streamSlots *streamSlots // event streams and long-polls
 	hub         *streamHub   // serves the event streams; ends with streams
 	placer      placer       // where new rooms go, in a cluster
+	recent      recentRooms  // rooms placed on other nodes a moment ago
 	started     time.Time
 }
 
@@ -377,13 +378,11 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := a.m.Get(id); err != nil {
-		// Not here: is it anywhere? A room nobody lists is not found
-		// before any quota is spent on it.
-		if _, err := a.m.Directory().Get(r.Context(), id); err != nil {
-			writeError(w, &roomNotFoundError{id: id, err: rooms.ErrNotFound, cluster: a.opts.Cluster != nil})
-			return
-		}
+	if _, ok := a.whereIs(r.Context(), id); !ok {
+		// A room nobody runs is not found before any quota is spent
+		// on it.
+		writeError(w, &roomNotFoundError{id: id, err: rooms.ErrNotFound, cluster: a.opts.Cluster != nil})
+		return
 	}
 	join := rest.Join{Name: name, JoinCode: req.JoinCode}
 	seat, err := a.quotas.reserve(a.clients.key(r), func() (rest.Seat, gone, error) {

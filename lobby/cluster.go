@@ -202,14 +202,66 @@ func (a *API) reserveHere(ctx context.Context, id string, join rest.Join, wsURL 
 // reserveIn reserves a seat in room id wherever it runs: here, or on the
 // node the directory lists it on.
 func (a *API) reserveIn(ctx context.Context, id string, join rest.Join, wsURL func(string) string) (rest.Seat, gone, error) {
-	if a.opts.Cluster != nil {
-		if _, err := a.m.Get(id); err != nil {
-			if info, err := a.m.Directory().Get(ctx, id); err == nil && !a.local(info.Node) {
-				return a.reserveRemote(ctx, info.Node, id, join)
-			}
-		}
+	if node, ok := a.whereIs(ctx, id); ok && !a.local(node) {
+		return a.reserveRemote(ctx, node, id, join)
 	}
 	return a.reserveHere(ctx, id, join, wsURL)
+}
+
+// whereIs is the node that runs room id: this one, the one the directory
+// lists it on, or the one this node placed it on a moment ago.
+func (a *API) whereIs(ctx context.Context, id string) (string, bool) {
+	if _, err := a.m.Get(id); err == nil {
+		return a.self(), true
+	}
+	if info, err := a.m.Directory().Get(ctx, id); err == nil {
+		return info.Node, true
+	}
+	return a.recent.node(id)
+}
+
+// recentRooms remembers, for listLag, the rooms this node placed on
+// others: a client that creates a room and joins it at once, through this
+// node, must not be told it does not exist while the directory's watcher
+// brings its record (about a millisecond, longer on a busy machine).
+type recentRooms struct {
+	mu    sync.Mutex
+	nodes map[string]string // room id → node; guarded by mu
+	order []recentRoom      // oldest first; guarded by mu
+}
+
+type recentRoom struct {
+	id string
+	at time.Time
+}
+
+func (r *recentRooms) add(id, node string) {
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.nodes == nil {
+		r.nodes = map[string]string{}
+	}
+	r.expire(now)
+	r.nodes[id] = node
+	r.order = append(r.order, recentRoom{id, now})
+}
+
+func (r *recentRooms) node(id string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.expire(time.Now())
+	n, ok := r.nodes[id]
+	return n, ok
+}
+
+// expire forgets the rooms placed more than listLag ago. Lock held.
+func (r *recentRooms) expire(now time.Time) {
+	i := 0
+	for ; i < len(r.order) && now.Sub(r.order[i].at) > listLag; i++ {
+		delete(r.nodes, r.order[i].id)
+	}
+	r.order = append(r.order[:0], r.order[i:]...)
 }
 
 // reserveAt reserves a seat in room id of node.
@@ -315,6 +367,9 @@ func (a *API) place(ctx context.Context, req rest.CreateRoom) (*directory.Room, 
 		}
 		if err == nil {
 			a.placer.placed(n)
+			if !a.local(info.Node) {
+				a.recent.add(id, info.Node)
+			}
 			return info, g, nil
 		}
 		if roomExists(err) {

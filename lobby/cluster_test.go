@@ -288,3 +288,20 @@ func TestNodesSingle(t *testing.T) {
 		t.Fatalf("node %+v", n)
 	}
 }
+
+// TestJoinRightAfterCreate: a room this node placed on another a moment
+// ago takes joins through this node before the directory lists it here.
+func TestJoinRightAfterCreate(t *testing.T) {
+	ts, fc := startClustered(t, noQuotas, node("a", 9, 9), node("b", 0, 0))
+	fc.set(func(f *fakeCluster) {
+		f.create = func(n, id string) (*directory.Room, error) {
+			// b made it; its record has not reached a's directory yet.
+			return &directory.Room{ID: id, State: directory.StateOpen, Node: n, MaxPlayers: 8}, nil
+		}
+	})
+	room := createRoom(t, ts, `{}`)
+	seat := decode[rest.Seat](t, call(t, "POST", ts.URL+"/api/rooms/"+room.ID+"/join", `{"name":"x"}`), http.StatusOK)
+	if _, reserves := fc.asked(); seat.WSURL != "ws://b.example/ws?token=t" || len(reserves) != 1 || reserves[0] != "b "+room.ID {
+		t.Fatalf("seat %+v after asking %v: want b's", seat, reserves)
+	}
+}
