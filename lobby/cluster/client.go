@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
 	"github.com/tickroom/tickroom/lobby"
@@ -60,8 +61,9 @@ func (c *Client) CreateRoom(ctx context.Context, node, id string, req rest.Creat
 // Reserve asks node for a seat in its room roomID.
 func (c *Client) Reserve(ctx context.Context, node, roomID string, join rest.Join) (rest.Seat, error) {
 	var rep reply
+	call := uuid.NewString() // the same for the request sent again: one seat
 	if err := c.call(ctx, node, opReserve, func(wait time.Duration) any {
-		return reserveRequest{Room: roomID, Join: join, WaitMS: wait.Milliseconds()}
+		return reserveRequest{Call: call, Room: roomID, Join: join, WaitMS: wait.Milliseconds()}
 	}, &rep); err != nil {
 		return rest.Seat{}, err
 	}
@@ -75,6 +77,14 @@ func (c *Client) Reserve(ctx context.Context, node, roomID string, join rest.Joi
 // node and decodes its reply; a refusal becomes a *lobby.PeerError. It
 // waits at most the client's timeout, less if ctx ends sooner; no node
 // listening fails at once with lobby.ErrPeerGone.
+//
+// Without an answer after a quarter of the timeout the request is sent
+// again, once: a node that died just before (NATS had not yet seen its
+// connection close, and took the request for it) has no responder by then,
+// so the call fails in a fraction of the timeout rather than all of it,
+// and a request or answer lost on the way gets a second chance. Both
+// calls are safe to repeat: a create names its room's id, a reserve
+// carries a call id the node answers once.
 func (c *Client) call(ctx context.Context, node, op string, req func(time.Duration) any, rep *reply) error {
 	start := time.Now()
 	if !c.nc.IsConnected() {
@@ -86,11 +96,23 @@ func (c *Client) call(ctx context.Context, node, op string, req func(time.Durati
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	data, err := json.Marshal(req(time.Until(deadline)))
-	if err != nil {
-		return err
+	var msg *nats.Msg
+	var err error
+	for attempt := range 2 {
+		var data []byte
+		if data, err = json.Marshal(req(time.Until(deadline))); err != nil {
+			return err
+		}
+		actx, acancel := ctx, context.CancelFunc(func() {})
+		if attempt == 0 {
+			actx, acancel = context.WithTimeout(ctx, c.timeout/4)
+		}
+		msg, err = c.nc.RequestWithContext(actx, subject(node, op), data)
+		acancel()
+		if attempt > 0 || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			break
+		}
 	}
-	msg, err := c.nc.RequestWithContext(ctx, subject(node, op), data)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		c.metrics.called(op, "gone", start)

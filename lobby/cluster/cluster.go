@@ -7,7 +7,7 @@
 // Each node subscribes, without a queue group, to its own subjects
 //
 //	tickroom.node.<id>.create   {"id", "room": rest.CreateRoom}   → {"room"} or {"problem"}
-//	tickroom.node.<id>.reserve  {"room", "join": rest.Join}       → {"seat"} or {"problem"}
+//	tickroom.node.<id>.reserve  {"call", "room", "join": rest.Join} → {"seat"} or {"problem"}
 //
 // and answers them through the node's lobby.API (Backend), on the same
 // paths an HTTP request takes there: the seat's token is the owner's and
@@ -59,8 +59,10 @@ type createRequest struct {
 	WaitMS int64 `json:"wait_ms"`
 }
 
-// reserveRequest asks a node for a seat in its room Room.
+// reserveRequest asks a node for a seat in its room Room. Call names the
+// call: the node answers a request sent again with the same seat.
 type reserveRequest struct {
+	Call   string    `json:"call"`
 	Room   string    `json:"room"`
 	Join   rest.Join `json:"join"`
 	WaitMS int64     `json:"wait_ms"`

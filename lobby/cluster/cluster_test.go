@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -228,4 +230,63 @@ func TestStartRefuses(t *testing.T) {
 			t.Errorf("%+v: %v, want an error saying %q", tc.opts, err, tc.want)
 		}
 	}
+}
+
+// TestCallSentAgain: a call unanswered after a quarter of the timeout is
+// sent again, once. A node that took the first request and died (NATS
+// routed it to a connection that was closing) has no responder for the
+// second: the call fails as gone well within the timeout. A node that is
+// only slow answers the second with the first's answer: one seat.
+func TestCallSentAgain(t *testing.T) {
+	ns := startNATS(t)
+	const timeout = 400 * time.Millisecond
+	a := startNode(t, Options{URL: ns.ClientURL(), NodeID: "a", Timeout: timeout})
+
+	// "dying" takes the first request and goes before answering it.
+	nc := connectRaw(t, ns.ClientURL())
+	var sub *nats.Subscription
+	sub, err := nc.Subscribe(subject("dying", opReserve), func(*nats.Msg) { sub.Unsubscribe() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	start := time.Now()
+	if _, err := a.Client().Reserve(t.Context(), "dying", "r", rest.Join{Name: "x"}); !errors.Is(err, lobby.ErrPeerGone) {
+		t.Fatalf("a node that died with the request: %v, want ErrPeerGone", err)
+	}
+	if d := time.Since(start); d < timeout/4 || d > timeout/2 {
+		t.Errorf("failed after %v: want about a quarter of the %v timeout", d, timeout)
+	}
+
+	// "slow" answers after 150 ms: the request sent again at 100 ms gets
+	// the same seat, and the room is asked once.
+	reg := prometheus.NewRegistry()
+	slow := startNode(t, Options{URL: ns.ClientURL(), NodeID: "slow", Timeout: timeout, Registerer: reg})
+	var seats atomic.Int32
+	if err := slow.Serve(backend{reserve: func(ctx context.Context, roomID string, join rest.Join) (rest.Seat, error) {
+		time.Sleep(150 * time.Millisecond)
+		n := seats.Add(1)
+		return rest.Seat{RoomID: roomID, PlayerID: uint32(n), Token: fmt.Sprint("tok", n)}, nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	seat, err := a.Client().Reserve(t.Context(), "slow", "r", rest.Join{Name: "x"})
+	if err != nil || seat.PlayerID != 1 || seats.Load() != 1 {
+		t.Fatalf("slow node: %+v, %v; %d seats taken, want 1", seat, err, seats.Load())
+	}
+	var m dto.Metric
+	slow.metrics.serves.WithLabelValues(opReserve, "again").Write(&m)
+	if m.GetCounter().GetValue() != 1 {
+		t.Errorf("the request sent again was answered %v times from the first's answer, want 1", m.GetCounter().GetValue())
+	}
+}
+
+func connectRaw(t *testing.T, url string) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }

@@ -33,14 +33,14 @@ func newMetrics(reg prometheus.Registerer, dir *natsdir.Directory) *metrics {
 		}, []string{"op"}),
 		serves: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tickroom_cluster_served_total",
-			Help: "Calls from other nodes this node served, by op and result: ok, refused, busy (too many in flight), abandoned (the caller stopped waiting first; not answered), error.",
+			Help: "Calls from other nodes this node served, by op and result: ok, refused, busy (too many in flight), abandoned (the caller stopped waiting first; not answered), again (a request sent again, answered as the first), error.",
 		}, []string{"op", "result"}),
 	}
 	for _, op := range []string{opCreate, opReserve} {
 		for _, r := range []string{"ok", "refused", "gone", "timeout", "error"} {
 			m.calls.WithLabelValues(op, r)
 		}
-		for _, r := range []string{"ok", "refused", "busy", "abandoned", "error"} {
+		for _, r := range []string{"ok", "refused", "busy", "abandoned", "again", "error"} {
 			m.serves.WithLabelValues(op, r)
 		}
 		m.latency.WithLabelValues(op)

@@ -44,6 +44,7 @@ type Server struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	calls   onceCalls
 
 	mu     sync.Mutex
 	closed bool // guarded by mu; no call starts once set
@@ -83,8 +84,9 @@ func (s *Server) dispatch(op string, msg *nats.Msg) {
 	case s.slots <- struct{}{}:
 	default:
 		s.metrics.served(op, "busy")
-		s.respond(msg, reply{Problem: &rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable,
+		data, _ := json.Marshal(reply{Problem: &rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable,
 			Title: "Service unavailable", Detail: "the node is serving as many calls from other nodes as it takes; retry"}})
+		s.respond(msg, data)
 		return
 	}
 	s.wg.Go(func() {
@@ -97,6 +99,7 @@ func (s *Server) handle(op string, msg *nats.Msg) {
 	var rep reply
 	var err error
 	var ctx context.Context
+	var once *onceCall // a reserve's call, answered once however often asked
 	switch op {
 	case opCreate:
 		var req createRequest
@@ -112,6 +115,13 @@ func (s *Server) handle(op string, msg *nats.Msg) {
 			var cancel context.CancelFunc
 			ctx, cancel = s.callCtx(req.WaitMS)
 			defer cancel()
+			if req.Call != "" {
+				var first bool
+				if once, first = s.calls.begin(req.Call); !first {
+					s.answerAgain(op, msg, once, ctx)
+					return
+				}
+			}
 			var seat rest.Seat
 			if seat, err = s.b.PeerReserve(ctx, req.Room, req.Join); err == nil {
 				rep.Seat = &seat
@@ -125,6 +135,7 @@ func (s *Server) handle(op string, msg *nats.Msg) {
 		// closing): nobody reads an answer, and the caller's own timeout
 		// says what happened better than a refusal made of it would.
 		s.metrics.served(op, "abandoned")
+		s.calls.finish(once, nil)
 		return
 	case err == nil:
 		s.metrics.served(op, "ok")
@@ -136,7 +147,24 @@ func (s *Server) handle(op string, msg *nats.Msg) {
 		s.log.Warn("cluster: a call from another node failed", "op", op, "err", err)
 		rep = reply{Problem: &rest.Problem{Status: http.StatusInternalServerError, Title: "Internal Server Error", Detail: "internal error"}}
 	}
-	s.respond(msg, rep)
+	data, _ := json.Marshal(rep)
+	s.calls.finish(once, data)
+	s.respond(msg, data)
+}
+
+// answerAgain answers a request sent again with the first one's answer,
+// once it has one.
+func (s *Server) answerAgain(op string, msg *nats.Msg, c *onceCall, ctx context.Context) {
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return
+	}
+	if c.answer == nil {
+		return // the first was abandoned: so is this
+	}
+	s.metrics.served(op, "again")
+	s.respond(msg, c.answer)
 }
 
 // callCtx bounds a call: the caller's wait (it reads no answer after it),
@@ -149,14 +177,62 @@ func (s *Server) callCtx(waitMS int64) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, wait)
 }
 
-func (s *Server) respond(msg *nats.Msg, rep reply) {
-	data, err := json.Marshal(rep)
-	if err == nil {
-		err = msg.Respond(data)
-	}
-	if err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+func (s *Server) respond(msg *nats.Msg, data []byte) {
+	if err := msg.Respond(data); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		s.log.Warn("cluster: answering another node failed", "subject", msg.Subject, "err", err)
 	}
+}
+
+// callMemory is how long a node remembers a reserve's answer for the
+// request sent again: longer than any caller waits.
+const callMemory = 30 * time.Second
+
+// maxCalls bounds the answers remembered; beyond it the oldest go first.
+const maxCalls = 10000
+
+// onceCalls are the reserves a node has been asked for lately, by call id.
+type onceCalls struct {
+	mu    sync.Mutex
+	calls map[string]*onceCall // guarded by mu
+	order []*onceCall          // oldest first; guarded by mu
+}
+
+type onceCall struct {
+	id     string
+	at     time.Time
+	done   chan struct{} // closed once answer is set
+	answer []byte        // nil: not answered (abandoned)
+}
+
+// begin returns the call of id, and whether this request is its first.
+func (o *onceCalls) begin(id string) (*onceCall, bool) {
+	now := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.calls == nil {
+		o.calls = map[string]*onceCall{}
+	}
+	if c, ok := o.calls[id]; ok {
+		return c, false
+	}
+	i := 0
+	for ; i < len(o.order) && (now.Sub(o.order[i].at) > callMemory || len(o.order)-i >= maxCalls); i++ {
+		delete(o.calls, o.order[i].id)
+	}
+	o.order = append(o.order[:0], o.order[i:]...)
+	c := &onceCall{id: id, at: now, done: make(chan struct{})}
+	o.calls[id] = c
+	o.order = append(o.order, c)
+	return c, true
+}
+
+// finish records c's answer (nil: none) for the requests sent again.
+func (o *onceCalls) finish(c *onceCall, answer []byte) {
+	if c == nil {
+		return
+	}
+	c.answer = answer
+	close(c.done)
 }
 
 // close stops taking calls (no responders from now on), ends the calls
