@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/session"
@@ -62,6 +63,16 @@ type APIOptions struct {
 	TrustedProxies []netip.Prefix
 	Metrics        *Metrics
 	Logger         *slog.Logger
+	// Cluster is the rest of the cluster this node belongs to: rooms are
+	// then placed on any node, joined on the node that runs them, and
+	// quick play searches them all. Default none: a single node.
+	Cluster Cluster
+	// NodeID names this node in GET /api/nodes on a single node (a
+	// cluster has its own ids). Default empty.
+	NodeID string
+	// TickLateness reports the 99th percentile of how late this node's
+	// ticks start, for GET /api/nodes on a single node. Default none (0).
+	TickLateness func() time.Duration
 }
 
 // API serves the lobby REST API and the WebSocket endpoint.
@@ -82,6 +93,9 @@ type API struct {
 
 	streamSlots *streamSlots // event streams and long-polls
 	hub         *streamHub   // serves the event streams; ends with streams
+	placer      placer       // where new rooms go, in a cluster
+	recent      recentRooms  // rooms placed on other nodes a moment ago
+	started     time.Time
 }
 
 // NewAPI returns the API for m. Sessions, event streams and long-polls end
@@ -112,7 +126,7 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 		}
 	}
 	streams, endStreams := context.WithCancel(ctx)
-	a := &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams,
+	a := &API{m: m, opts: opts, log: opts.Logger, ctx: ctx, streams: streams, endStreams: endStreams, started: time.Now(),
 		conns: newIPConns(opts.Limits.MaxConnsPerIP), clients: clients{trusted: opts.TrustedProxies},
 		sessions: liveSessions{release: newMemoryReleaser(ctx, opts.MemoryRelease, opts.Metrics)}}
 	a.quotas = newQuotas(&a.opts.Limits)
@@ -141,6 +155,7 @@ func (a *API) routes() []route {
 		{"POST /api/rooms/{id}/join", a.joinRoom},
 		{"POST /api/rooms/{id}/announce", a.announce},
 		{"POST /api/matchmake", a.matchmake},
+		{"GET /api/nodes", a.listNodes},
 		{"GET /api/games", a.listGames},
 		{"GET /api/openapi.json", serveOpenAPI},
 		{"GET /ws", a.serveWS},
@@ -250,44 +265,83 @@ func (a *API) createRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	cfg, err := req.config()
-	if err != nil {
+	if _, err := req.config(); err != nil {
 		writeError(w, err)
 		return
 	}
-	room, err := a.quotas.createRoom(a.clients.key(r), func() (*rooms.Room, error) { return a.m.Create(cfg) })
+	if a.m.Draining() {
+		writeError(w, rooms.ErrShuttingDown)
+		return
+	}
+	room, err := a.quotas.createRoom(a.clients.key(r), func() (*directory.Room, gone, error) {
+		return a.place(r.Context(), req.CreateRoom)
+	})
 	if err != nil {
 		a.refused(w, err)
 		return
 	}
-	w.Header().Set("Location", "/api/rooms/"+room.ID())
-	writeJSON(w, http.StatusCreated, room.Info())
+	w.Header().Set("Location", "/api/rooms/"+room.ID)
+	writeJSON(w, http.StatusCreated, room)
 }
 
 // findRoom finds a room of this process. Rooms live in memory only, so a
 // room from before a restart, whose token may still verify, is not found.
+// In a cluster, a room another node runs is named with that node.
 func (a *API) findRoom(id string) (*rooms.Room, error) {
 	room, err := a.m.Get(id)
 	if errors.Is(err, rooms.ErrNotFound) {
-		return nil, &roomNotFoundError{id: id, err: err}
+		nf := &roomNotFoundError{id: id, err: err, cluster: a.opts.Cluster != nil}
+		if a.opts.Cluster != nil {
+			if info, err := a.m.Directory().Get(a.ctx, id); err == nil && !a.local(info.Node) {
+				nf.node = info.Node
+				for _, n := range a.opts.Cluster.Nodes() {
+					if n.ID == info.Node {
+						nf.url = n.URL
+					}
+				}
+			}
+		}
+		return nil, nf
 	}
 	return room, err
 }
 
-// roomNotFoundError names the room a request or a seat token asked for.
+// roomNotFoundError names the room a request or a seat token asked for,
+// and the node that runs it when that is another.
 type roomNotFoundError struct {
-	id  string
-	err error
+	id        string
+	node, url string
+	cluster   bool
+	err       error
 }
 
 func (e *roomNotFoundError) Error() string {
+	switch {
+	case e.node != "":
+		return fmt.Sprintf("lobby: room %s runs on node %s (%s), not this one: send this request there", e.id, e.node, e.url)
+	case e.cluster:
+		return fmt.Sprintf("lobby: no room %s in the cluster (its node may have stopped; rooms do not survive a restart)", e.id)
+	}
 	return fmt.Sprintf("lobby: no room %s on this server (rooms do not survive a restart)", e.id)
 }
 
 func (e *roomNotFoundError) Unwrap() error { return e.err }
 
 func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
-	room, err := a.findRoom(r.PathValue("id"))
+	id := r.PathValue("id")
+	if a.opts.Cluster != nil {
+		// Another node's room, as its last write said (at most a second
+		// old): its players are the roster it wrote.
+		if info, err := a.m.Directory().Get(r.Context(), id); err == nil && !a.local(info.Node) {
+			players := info.Roster
+			if players == nil {
+				players = []directory.Player{}
+			}
+			writeJSON(w, http.StatusOK, rest.RoomDetail{Room: info, Players: players})
+			return
+		}
+	}
+	room, err := a.findRoom(id)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -297,7 +351,11 @@ func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rest.RoomDetail{Room: room.Info(), Players: players})
+	writeJSON(w, http.StatusOK, rest.RoomDetail{Room: a.withNode(room.Info()), Players: players})
+}
+
+func (a *API) listNodes(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, rest.NodeList{Nodes: a.nodes(), Self: a.self()})
 }
 
 func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
@@ -319,42 +377,46 @@ func (a *API) joinRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, rooms.ErrShuttingDown)
 		return
 	}
-	room, err := a.findRoom(r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
+	id := r.PathValue("id")
+	if _, ok := a.whereIs(r.Context(), id); !ok {
+		// A room nobody runs is not found before any quota is spent
+		// on it.
+		writeError(w, &roomNotFoundError{id: id, err: rooms.ErrNotFound, cluster: a.opts.Cluster != nil})
 		return
 	}
-	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
-		res, err := room.Reserve(r.Context(), name, req.JoinCode)
-		return res, room, err
+	join := rest.Join{Name: name, JoinCode: req.JoinCode}
+	seat, err := a.quotas.reserve(a.clients.key(r), func() (rest.Seat, gone, error) {
+		return a.reserveIn(r.Context(), id, join, func(token string) string { return a.wsURL(r, token) })
 	})
-	a.writeReservation(w, r, res, err)
+	a.writeSeat(w, seat, err)
 }
 
-// writeReservation answers a join or a quick play: the seat, or why not.
-func (a *API) writeReservation(w http.ResponseWriter, r *http.Request, res rooms.Reservation, err error) {
+// writeSeat answers a join or a quick play: the seat, or why not.
+func (a *API) writeSeat(w http.ResponseWriter, seat rest.Seat, err error) {
 	if err != nil {
 		a.refused(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rest.Seat{RoomID: res.RoomID, PlayerID: res.PlayerID, Token: res.Token,
-		WSURL: a.wsURL(r, res.Token), ExpiresAt: res.Expires})
+	writeJSON(w, http.StatusOK, seat)
 }
 
 // wsURL is where the seat's WebSocket is opened: on PublicURL when one is
 // configured, so no request header can point a client elsewhere. Without
 // it the request is all there is to go by: its Host and whether it came
 // over TLS, or what a trusted proxy says in X-Forwarded-Host and
-// X-Forwarded-Proto (never what an arbitrary client says).
+// X-Forwarded-Proto (never what an arbitrary client says). r is nil for
+// another node's join, which PeerReserve only serves with a PublicURL.
 func (a *API) wsURL(r *http.Request, token string) string {
 	u := url.URL{Path: "/ws", RawQuery: "token=" + url.QueryEscape(token)}
-	secure := r.TLS != nil
-	u.Host = r.Host
+	var secure bool
+	if r != nil {
+		secure, u.Host = r.TLS != nil, r.Host
+	}
 	if pub := a.opts.PublicURL; pub != nil {
 		secure = pub.Scheme == "https"
 		u.Host = pub.Host
 		u.Path = strings.TrimSuffix(pub.Path, "/") + "/ws"
-	} else if a.clients.viaProxy(r) {
+	} else if r != nil && a.clients.viaProxy(r) {
 		if proto := a.clients.forwarded(r, "X-Forwarded-Proto"); proto != "" {
 			secure = strings.EqualFold(proto, "https")
 		}

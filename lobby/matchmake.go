@@ -38,11 +38,11 @@ func (a *API) matchmake(w http.ResponseWriter, r *http.Request) {
 	}
 	// Quick play's rooms belong to nobody, but its reservations are the
 	// caller's: the pending-per-client check comes before any room is
-	// made, so quick play with ever new modes cannot flood the node.
-	res, err := a.quotas.reserve(a.clients.key(r), func() (rooms.Reservation, *rooms.Room, error) {
-		return a.quickPlay(r.Context(), gameName, mode, name)
+	// made, so quick play with ever new modes cannot flood the cluster.
+	seat, err := a.quotas.reserve(a.clients.key(r), func() (rest.Seat, gone, error) {
+		return a.quickPlay(r.Context(), gameName, mode, name, func(token string) string { return a.wsURL(r, token) })
 	})
-	a.writeReservation(w, r, res, err)
+	a.writeSeat(w, seat, err)
 }
 
 // gameMode checks a quick play's game and mode against the games this
@@ -72,39 +72,54 @@ var errNoRoom = errors.New("lobby: no room with space")
 // concurrent quick plays before taking one.
 const quickPlayAttempts = 4
 
-// quickPlay reserves a seat for name. Seats are only ever taken by
-// Room.Reserve, on the room's goroutine, so no room overfills however many
-// quick plays run at once: one that loses a race gets rooms.ErrFull and tries
-// the next room. Creating a room is serialized by matchMu, and rechecks the
-// rooms first, so concurrent quick plays fill one new room rather than
-// each making their own.
-func (a *API) quickPlay(ctx context.Context, gameName, mode, name string) (rooms.Reservation, *rooms.Room, error) {
-	res, room, err := a.reserveAny(ctx, gameName, mode, name)
+// quickPlay reserves a seat for name, in a room of any node of the
+// cluster. Seats are only ever taken by Room.Reserve, on the room's
+// goroutine on the node that runs it, so no room overfills however many
+// quick plays run at once, on however many nodes: one that loses a race
+// gets rooms.ErrFull (or the owner's room-full problem) and tries the next
+// room. Creating a room is serialized by matchMu, and rechecks the rooms
+// first, so concurrent quick plays on one node fill one new room rather
+// than each making their own (quick plays on two nodes at once may make
+// one each). A new room is placed like any other.
+func (a *API) quickPlay(ctx context.Context, gameName, mode, name string, wsURL func(string) string) (rest.Seat, gone, error) {
+	join := rest.Join{Name: name}
+	seat, g, err := a.reserveAny(ctx, gameName, mode, join, wsURL)
 	if !errors.Is(err, errNoRoom) {
-		return res, room, err
+		return seat, g, err
 	}
 	a.matchMu.Lock()
 	defer a.matchMu.Unlock()
 	for range quickPlayAttempts {
-		res, room, err = a.reserveAny(ctx, gameName, mode, name)
+		seat, g, err = a.reserveAny(ctx, gameName, mode, join, wsURL)
 		if !errors.Is(err, errNoRoom) {
-			return res, room, err
+			return seat, g, err
 		}
-		room, cerr := a.m.Create(rooms.Config{Name: quickPlayName(gameName, mode), Game: gameName, Mode: mode})
+		room, _, cerr := a.place(ctx, rest.CreateRoom{Name: quickPlayName(gameName, mode), Game: gameName, Mode: mode})
 		if cerr != nil {
-			return res, nil, cerr
+			return seat, nil, cerr
 		}
-		res, err = room.Reserve(ctx, name, "")
+		seat, g, err = a.reserveAt(ctx, room.Node, room.ID, join, wsURL)
 		if !skip(err) {
-			return res, room, err
+			return seat, g, err
 		}
 	}
-	return res, nil, err
+	return seat, nil, err
 }
 
-// skip reports whether a room's refusal means "try another room".
+// skip reports whether a room's refusal means "try another room": it is
+// full, closed or gone, waits on too many joins, or its node is gone,
+// slow or shutting down.
 func skip(err error) bool {
-	return errors.Is(err, rooms.ErrFull) || errors.Is(err, rooms.ErrClosed) || errors.Is(err, rooms.ErrTooManyPending)
+	var pe *PeerError
+	if errors.As(err, &pe) {
+		switch pe.Problem.Type {
+		case "/problems/room-full", "/problems/room-closed", "/problems/room-not-found", "/problems/unavailable":
+			return true
+		}
+		return pe.Problem.Quota == "room-pending-share"
+	}
+	return errors.Is(err, rooms.ErrFull) || errors.Is(err, rooms.ErrClosed) || errors.Is(err, rooms.ErrTooManyPending) ||
+		errors.Is(err, rooms.ErrNotFound) || errors.Is(err, ErrPeerGone) || errors.Is(err, ErrPeerTimeout) || errors.Is(err, ErrNoCluster)
 }
 
 // quickPlayName names a room quick play makes for a game and mode, cut to
@@ -115,29 +130,37 @@ func quickPlayName(gameName, mode string) string {
 	return string(name[:min(len(name), rooms.MaxNameRunes)])
 }
 
-// reserveAny tries this node's public rooms of mode with space, fullest
-// first (oldest first among equals).
-func (a *API) reserveAny(ctx context.Context, gameName, mode, name string) (rooms.Reservation, *rooms.Room, error) {
-	type candidate struct {
-		room *rooms.Room
-		info *directory.Room
+// reserveAny tries the public rooms of the game and mode with space, of
+// every node that takes joins, fullest first (oldest first among equals).
+// Another node's rooms are as its last write said (at most a second old),
+// so one may turn out full: the next is tried.
+func (a *API) reserveAny(ctx context.Context, gameName, mode string, join rest.Join, wsURL func(string) string) (rest.Seat, gone, error) {
+	list, err := a.m.List(ctx)
+	if err != nil {
+		return rest.Seat{}, nil, err
 	}
-	var open []candidate
-	for _, r := range a.m.Rooms() {
-		if info := r.Info(); !info.Private && info.State == "open" && info.Game == gameName && info.Mode == mode && info.HasSpace() {
-			open = append(open, candidate{r, info})
+	draining := map[string]bool{a.self(): a.m.Draining()}
+	if a.opts.Cluster != nil {
+		for _, n := range a.opts.Cluster.Nodes() {
+			draining[n.ID] = draining[n.ID] || n.Draining
 		}
 	}
-	slices.SortFunc(open, func(x, y candidate) int {
-		a, b := x.info, y.info
+	var open []*directory.Room
+	for _, info := range list {
+		if !info.Private && info.State == directory.StateOpen && info.Game == gameName && info.Mode == mode && info.HasSpace() &&
+			!draining[cmp.Or(info.Node, a.self())] {
+			open = append(open, info)
+		}
+	}
+	slices.SortFunc(open, func(a, b *directory.Room) int {
 		return cmp.Or(cmp.Compare(b.Players+b.Reserved, a.Players+a.Reserved),
 			a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
-	for _, c := range open {
-		res, err := c.room.Reserve(ctx, name, "")
+	for _, info := range open {
+		seat, g, err := a.reserveAt(ctx, info.Node, info.ID, join, wsURL)
 		if !skip(err) {
-			return res, c.room, err
+			return seat, g, err
 		}
 	}
-	return rooms.Reservation{}, nil, errNoRoom
+	return rest.Seat{}, nil, errNoRoom
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/session"
@@ -33,6 +34,11 @@ type Metrics struct {
 	// summed at scrape time so the counter moves while sessions last.
 	endedIn, endedOut atomic.Uint64
 	live              sync.Map // *session.Session → struct{}
+
+	lateMu   sync.Mutex
+	lateAt   time.Time // when the current window began; guarded by lateMu
+	lateFrom []uint64  // the lateness buckets' counts then; guarded by lateMu
+	lateP99  time.Duration
 }
 
 // NewMetrics registers the lobby's metrics on reg.
@@ -106,6 +112,54 @@ func (m *Metrics) count(f func(*directory.Room) int) float64 {
 		n += f(r.Info())
 	}
 	return float64(n)
+}
+
+// TickLatenessP99 is the 99th percentile of how late ticks started over
+// the last window of at least a second (read from the histogram's buckets,
+// as histogram_quantile does; 0 without ticks): a node's load for
+// placement. A call a second
+// or more after the last window began closes it and starts the next; the
+// calls in between get the last window's figure.
+func (m *Metrics) TickLatenessP99() time.Duration {
+	m.lateMu.Lock()
+	defer m.lateMu.Unlock()
+	now := time.Now()
+	if now.Sub(m.lateAt) < time.Second {
+		return m.lateP99
+	}
+	var pb dto.Metric
+	if err := m.tickLateness.Write(&pb); err != nil {
+		return m.lateP99
+	}
+	h := pb.GetHistogram()
+	counts := make([]uint64, len(h.GetBucket())+1) // the buckets', then the total
+	for i, b := range h.GetBucket() {
+		counts[i] = b.GetCumulativeCount()
+	}
+	counts[len(counts)-1] = h.GetSampleCount()
+	from := m.lateFrom
+	if len(from) != len(counts) {
+		from = make([]uint64, len(counts))
+	}
+	p99 := time.Duration(0)
+	if n := counts[len(counts)-1] - from[len(from)-1]; n > 0 {
+		want := float64(n) * 0.99
+		// Beyond the last bound: say the last bound, the most it can tell.
+		p99 = time.Duration(h.GetBucket()[len(h.GetBucket())-1].GetUpperBound() * float64(time.Second))
+		var lower, below float64 // the bucket's lower bound, and the ticks under it
+		for i, b := range h.GetBucket() {
+			upper, upTo := b.GetUpperBound(), float64(counts[i]-from[i])
+			if upTo >= want {
+				// Spread evenly within the bucket, as histogram_quantile
+				// reads one.
+				p99 = time.Duration((lower + (upper-lower)*(want-below)/(upTo-below)) * float64(time.Second))
+				break
+			}
+			lower, below = upper, upTo
+		}
+	}
+	m.lateAt, m.lateFrom, m.lateP99 = now, counts, p99
+	return p99
 }
 
 // Watch makes the room and player gauges count mgr's rooms.

@@ -88,6 +88,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"GameList":          rest.GameList{},
 		"Game":              rest.Game{},
 		"GameMode":          rest.Mode{},
+		"NodeList":          rest.NodeList{},
+		"Node":              rest.Node{},
 	}
 	for name, v := range types {
 		s, ok := doc.Comps.Schemas[name]

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -57,17 +58,33 @@ func writeProblem(w http.ResponseWriter, p rest.Problem) {
 // writeError maps an error to its problem: field errors are 400s naming the
 // field, known lobby errors get their status, anything else is a 500.
 func writeError(w http.ResponseWriter, err error) {
+	p, wait := problemOf(err)
+	if errors.Is(err, ErrAdminKeyMissing) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tickroom admin"`)
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+	}
+	writeProblem(w, p)
+}
+
+// problemOf is the problem err is answered with, and how long to wait
+// before a retry (0: unknown). Another node's refusal is its own problem,
+// as that node would have answered it.
+func problemOf(err error) (rest.Problem, time.Duration) {
 	var fe *FieldError
 	var cfe *rooms.FieldError
+	var pe *PeerError
 	if qe, ok := quotaOf(err); ok {
-		writeQuota(w, qe)
-		return
+		return quotaProblem(qe), qe.RetryAfter
 	}
 	switch {
+	case errors.As(err, &pe):
+		return pe.Problem, pe.RetryAfter
 	case errors.As(err, &cfe):
-		writeProblem(w, rest.Problem{Type: "/problems/invalid-field", Status: http.StatusBadRequest, Title: "Invalid request field", Detail: cfe.Detail, Field: cfe.Field})
+		return rest.Problem{Type: "/problems/invalid-field", Status: http.StatusBadRequest, Title: "Invalid request field", Detail: cfe.Detail, Field: cfe.Field}, 0
 	case errors.Is(err, rooms.ErrWrongJoinCode):
-		writeProblem(w, rest.Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "join_code"})
+		return rest.Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "join_code"}, 0
 	case errors.As(err, &fe):
 		status := cmp.Or(fe.Status, http.StatusBadRequest)
 		p := rest.Problem{Type: "/problems/invalid-field", Status: status, Title: "Invalid request field", Detail: fe.Detail, Field: fe.Field}
@@ -81,41 +98,44 @@ func writeError(w http.ResponseWriter, err error) {
 		case http.StatusUnsupportedMediaType:
 			p.Type, p.Title = "/problems/unsupported-media-type", "Unsupported media type"
 		}
-		writeProblem(w, p)
+		return p, 0
 	case errors.Is(err, rooms.ErrNotFound), errors.Is(err, directory.ErrNotFound):
-		writeProblem(w, rest.Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: detail(err)})
+		return rest.Problem{Type: "/problems/room-not-found", Status: http.StatusNotFound, Title: "Room not found", Detail: detail(err)}, 0
+	case errors.Is(err, rooms.ErrExists):
+		return rest.Problem{Type: "/problems/room-exists", Status: http.StatusConflict, Title: "Room id taken", Detail: detail(err)}, 0
 	case errors.Is(err, rooms.ErrFull):
-		writeProblem(w, rest.Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: detail(err)})
+		return rest.Problem{Type: "/problems/room-full", Status: http.StatusConflict, Title: "Room is full", Detail: detail(err)}, 0
 	case errors.Is(err, rooms.ErrClosed):
-		writeProblem(w, rest.Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: detail(err)})
+		return rest.Problem{Type: "/problems/room-closed", Status: http.StatusGone, Title: "Room is closed", Detail: detail(err)}, 0
 	case errors.Is(err, rooms.ErrShuttingDown):
-		writeProblem(w, rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)})
+		return rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)}, 0
+	case errors.Is(err, ErrPeerGone):
+		return rest.Problem{Type: "/problems/node-unavailable", Status: http.StatusServiceUnavailable, Title: "Node unavailable", Detail: detail(err)}, 0
+	case errors.Is(err, ErrNoCluster):
+		return rest.Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Title: "Service unavailable", Detail: detail(err)}, 0
+	case errors.Is(err, ErrPeerTimeout):
+		return rest.Problem{Type: "/problems/node-timeout", Status: http.StatusGatewayTimeout, Title: "Node did not answer in time", Detail: detail(err)}, 0
 	case errors.Is(err, rooms.ErrTokenExpired), errors.Is(err, rooms.ErrTokenInvalid), errors.Is(err, rooms.ErrTokenUsed), errors.Is(err, rooms.ErrNoSeat):
-		writeProblem(w, rest.Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: detail(err), Field: "token"})
+		return rest.Problem{Type: "/problems/bad-token", Status: http.StatusUnauthorized, Title: "Seat token refused", Detail: detail(err), Field: "token"}, 0
 	case errors.Is(err, ErrAdminKeyMissing):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="tickroom admin"`)
-		writeProblem(w, rest.Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: detail(err), Field: "Authorization"})
+		return rest.Problem{Type: "/problems/unauthorized", Status: http.StatusUnauthorized, Title: "Unauthorized", Detail: detail(err), Field: "Authorization"}, 0
 	case errors.Is(err, ErrAdminKeyWrong):
-		writeProblem(w, rest.Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "Authorization"})
+		return rest.Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail(err), Field: "Authorization"}, 0
 	case errors.Is(err, ErrAdminDisabled):
-		writeProblem(w, rest.Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: detail(err)})
-	default:
-		writeProblem(w, rest.Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
+		return rest.Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Title: "Not Found", Detail: detail(err)}, 0
 	}
+	return rest.Problem{Status: http.StatusInternalServerError, Detail: "internal error"}, 0
 }
 
-// writeQuota answers a refusal by a limit: 429 for a client's own, 503 for
-// the node's, naming the quota, with Retry-After when the wait is known.
-func writeQuota(w http.ResponseWriter, qe *QuotaError) {
+// quotaProblem answers a refusal by a limit: 429 for a client's own, 503
+// for the node's, naming the quota.
+func quotaProblem(qe *QuotaError) rest.Problem {
 	p := rest.Problem{Type: "/problems/quota-exceeded", Status: http.StatusTooManyRequests, Title: "Quota exceeded",
 		Detail: qe.Detail, Quota: qe.Quota, Field: qe.Field}
 	if qe.NodeWide {
 		p.Type, p.Status, p.Title = "/problems/capacity-exceeded", http.StatusServiceUnavailable, "Server at capacity"
 	}
-	if qe.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(qe.RetryAfter)))
-	}
-	writeProblem(w, p)
+	return p
 }
 
 // detail is err's message for a client, without the package prefix.

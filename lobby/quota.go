@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"golang.org/x/time/rate"
 )
@@ -81,15 +83,21 @@ type seatRef struct {
 }
 
 type clientQuota struct {
-	rooms    []*rooms.Room // rooms it created that may still be open
+	rooms    []gone        // rooms it created that may still be open
 	create   *rate.Limiter // room creation budget; nil until first used
+	creating int           // rooms being created now
 	seats    []pendingSeat // its unclaimed reservations
 	inFlight int           // reservations being made now
 }
 
+// gone reports whether a room or a seat no longer counts: the room has
+// closed; for a seat also, on another node, its player has connected.
+// It is called with the quotas' lock held and must not block.
+type gone func() bool
+
 type pendingSeat struct {
 	ref     seatRef
-	room    *rooms.Room
+	gone    gone
 	expires time.Time
 }
 
@@ -113,9 +121,9 @@ func (q *quotas) client(key clientKey, now time.Time) *clientQuota {
 }
 
 func (c *clientQuota) prune(q *quotas, now time.Time) {
-	c.rooms = deleteFunc(c.rooms, func(r *rooms.Room) bool { return closed(r) })
+	c.rooms = deleteFunc(c.rooms, func(g gone) bool { return g() })
 	c.seats = deleteFunc(c.seats, func(s pendingSeat) bool {
-		gone := !now.Before(s.expires) || closed(s.room)
+		gone := !now.Before(s.expires) || s.gone()
 		if gone {
 			delete(q.pending, s.ref)
 		}
@@ -125,7 +133,7 @@ func (c *clientQuota) prune(q *quotas, now time.Time) {
 
 // idle reports whether c holds nothing a fresh entry would not.
 func (c *clientQuota) idle(l *Limits, now time.Time) bool {
-	return len(c.rooms) == 0 && len(c.seats) == 0 && c.inFlight == 0 &&
+	return len(c.rooms) == 0 && len(c.seats) == 0 && c.inFlight == 0 && c.creating == 0 &&
 		(c.create == nil || c.create.TokensAt(now) >= float64(l.RoomCreateBurst))
 }
 
@@ -150,6 +158,9 @@ func closed(r *rooms.Room) bool {
 	}
 }
 
+// closedRoom is r's gone: it has closed.
+func closedRoom(r *rooms.Room) gone { return func() bool { return closed(r) } }
+
 // deleteFunc is slices.DeleteFunc that also clears the dropped tail, so
 // closed rooms are not kept alive by the slice's spare capacity.
 func deleteFunc[S ~[]E, E any](s S, del func(E) bool) S {
@@ -165,45 +176,57 @@ func deleteFunc[S ~[]E, E any](s S, del func(E) bool) S {
 
 // createRoom runs create for key if key may open another room: fewer than
 // RoomsPerClient of its rooms open, and its creation budget not spent.
-// Creating a room is quick (it starts the room's goroutine), so it runs
-// under the lock: two requests of one client cannot both take its last
-// room.
-func (q *quotas) createRoom(key clientKey, create func() (*rooms.Room, error)) (*rooms.Room, error) {
+// create may take a while (on another node of a cluster), so it runs
+// outside the lock, counted meanwhile against both limits: two requests of
+// one client cannot both take its last room or its last creation, and
+// only a room made spends the budget.
+func (q *quotas) createRoom(key clientKey, create func() (*directory.Room, gone, error)) (*directory.Room, error) {
 	now := time.Now()
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	c := q.client(key, now)
 	l := q.limits
-	if l.RoomsPerClient > 0 && len(c.rooms) >= l.RoomsPerClient {
+	if l.RoomsPerClient > 0 && len(c.rooms)+c.creating >= l.RoomsPerClient {
+		open := len(c.rooms) + c.creating
+		q.mu.Unlock()
 		return nil, &QuotaError{Quota: "rooms-per-client",
-			Detail: fmt.Sprintf("you have %d rooms open, the most one client may (limit %d); rooms nobody joins close on their own", len(c.rooms), l.RoomsPerClient)}
+			Detail: fmt.Sprintf("you have %d rooms open, the most one client may (limit %d); rooms nobody joins close on their own", open, l.RoomsPerClient)}
 	}
 	if l.RoomCreateRate > 0 {
 		if c.create == nil {
 			c.create = rate.NewLimiter(rate.Limit(l.RoomCreateRate/60), l.RoomCreateBurst)
 		}
-		if tokens := c.create.TokensAt(now); tokens < 1 {
+		if tokens := c.create.TokensAt(now) - float64(c.creating); tokens < 1 {
+			q.mu.Unlock()
 			wait := time.Duration((1 - tokens) / (l.RoomCreateRate / 60) * float64(time.Second))
 			return nil, &QuotaError{Quota: "room-create-rate", RetryAfter: wait,
 				Detail: fmt.Sprintf("you are creating rooms faster than one client may (limit %g a minute, %d at once); retry in %d s", l.RoomCreateRate, l.RoomCreateBurst, retryAfter(wait))}
 		}
 	}
-	r, err := create()
+	c.creating++
+	q.mu.Unlock()
+
+	room, g, err := create()
+
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c = q.client(key, time.Now())
+	c.creating--
 	if err != nil {
 		return nil, err
 	}
 	if c.create != nil {
-		c.create.AllowN(now, 1)
+		// Spent even when it runs the budget below zero: the room is made.
+		c.create.ReserveN(time.Now(), 1)
 	}
-	c.rooms = append(c.rooms, r)
-	return r, nil
+	c.rooms = append(c.rooms, g)
+	return room, nil
 }
 
 // reserve runs reserve for key if key may hold another unclaimed
 // reservation: fewer than PendingPerClient, across every room. reserve may
 // block (on a room's goroutine), so it runs outside the lock, counted in
 // flight meanwhile.
-func (q *quotas) reserve(key clientKey, reserve func() (rooms.Reservation, *rooms.Room, error)) (rooms.Reservation, error) {
+func (q *quotas) reserve(key clientKey, reserve func() (rest.Seat, gone, error)) (rest.Seat, error) {
 	now := time.Now()
 	q.mu.Lock()
 	c := q.client(key, now)
@@ -220,24 +243,24 @@ func (q *quotas) reserve(key clientKey, reserve func() (rooms.Reservation, *room
 		}
 		held := len(c.seats) + c.inFlight // read under mu: other joins of this client change them
 		q.mu.Unlock()
-		return rooms.Reservation{}, &QuotaError{Quota: "pending-per-client", RetryAfter: wait,
+		return rest.Seat{}, &QuotaError{Quota: "pending-per-client", RetryAfter: wait,
 			Detail: fmt.Sprintf("you hold %d seats not yet connected to, the most one client may (limit %d); connect to them or wait for them to expire", held, limit)}
 	}
 	c.inFlight++
 	q.mu.Unlock()
 
-	res, room, err := reserve()
+	seat, g, err := reserve()
 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	c = q.client(key, time.Now())
 	c.inFlight--
 	if err == nil {
-		ref := seatRef{res.RoomID, res.PlayerID}
-		c.seats = append(c.seats, pendingSeat{ref: ref, room: room, expires: res.Expires})
+		ref := seatRef{seat.RoomID, seat.PlayerID}
+		c.seats = append(c.seats, pendingSeat{ref: ref, gone: g, expires: seat.ExpiresAt})
 		q.pending[ref] = key
 	}
-	return res, err
+	return seat, err
 }
 
 // claimed stops counting a reservation: its WebSocket has come.

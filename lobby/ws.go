@@ -24,7 +24,8 @@ import (
 func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 	// Before the token is spent: a page on another site must not burn a
 	// visitor's seat by trying it.
-	if err := checkOrigin(r, a.opts.OriginPatterns); err != nil {
+	origins := a.originPatterns()
+	if err := checkOrigin(r, origins); err != nil {
 		a.opts.Metrics.connection("refused")
 		writeError(w, err)
 		return
@@ -55,7 +56,7 @@ func (a *API) serveWS(w http.ResponseWriter, r *http.Request) {
 	opts.Codec = room.Codec()
 	opts.Admit = newAdmission(&a.opts.Limits, a.opts.Metrics).admit
 	sess, err := session.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: a.opts.OriginPatterns,
+		Subprotocols: []string{netcode.Subprotocol}, OriginPatterns: origins,
 	}, &opts)
 	if err != nil {
 		ended()

@@ -17,6 +17,9 @@ import (
 // ErrNotFound is returned for an unknown room id.
 var ErrNotFound = errors.New("directory: room not found")
 
+// ErrExists is returned by a Claimer when another room has the id.
+var ErrExists = errors.New("directory: room id already taken")
+
 // Room states.
 const (
 	StateOpen   = "open"
@@ -79,6 +82,16 @@ type Directory interface {
 	Get(ctx context.Context, id string) (*Room, error)
 	List(ctx context.Context) ([]*Room, error)
 	Feed() *Feed
+}
+
+// Claimer is a Directory that can claim a room id atomically across every
+// node that shares it (natsdir's Create). The room runtime claims a
+// caller-chosen id through it before the room starts, so two nodes asked
+// to create one id (a retry after a timeout, sent to another node) cannot
+// both run it: the second gets ErrExists. A Put of the room after Create
+// only updates it.
+type Claimer interface {
+	Create(ctx context.Context, room *Room) error
 }
 
 // Memory is a Directory for one process.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/tickroom/tickroom/lobby/rest"
+	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/client"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
@@ -43,4 +44,41 @@ func TestBrowserLobbyLive(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("the new room showed after %v; the 2 s poll, not the stream?", d)
 	}
+}
+
+// TestBrowserLobbyCluster: the browser lobby works unchanged against a
+// node of a cluster: served by node a, it lists a room that node b runs as
+// soon as b made it (a follows the cluster's directory), and joining it
+// from a's page plays on b: the join through a hands the page b's ws_url,
+// and b lets a page from a's origin open its WebSocket.
+func TestBrowserLobbyCluster(t *testing.T) {
+	br := newBrowser(t)
+	ns := startTestNATS(t, -1)
+	a := startTestNode(t, ns.url(), "a", nil)
+	b := startTestNode(t, ns.url(), "b", nil)
+	waitNodes(t, 2, a, b)
+	p := br.newPage("player")
+	p.openLobby(a.base+"/", "player")
+	room := roomOn(t, b, rooms.Config{Name: "on b", TickRate: 30})
+	start := time.Now()
+	wctx, wcancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer wcancel()
+	button := fmt.Sprintf(`#rooms button[data-room=%q]`, room.ID())
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(button))); err != nil {
+		t.Fatalf("b's room never showed on a's page: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("b's room showed on a's page after %v", d)
+	}
+	p.do(chromedp.Click(chromedp.CSS(button)))
+	s := p.waitConnected()
+	if s.RoomID != room.ID() {
+		t.Fatalf("the page plays in room %s, want b's %s", s.RoomID, room.ID())
+	}
+	nettest.CheckFor(t, 5*time.Second, func() error {
+		if n := room.Info().Players; n != 1 {
+			return fmt.Errorf("b's room has %d players", n)
+		}
+		return nil
+	})
 }

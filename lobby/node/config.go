@@ -1,15 +1,18 @@
 package node
 
 import (
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/tickroom/tickroom/lobby/cluster"
 	"github.com/tickroom/tickroom/lobby/flagenv"
 	"github.com/tickroom/tickroom/netcode/session"
 )
@@ -53,6 +56,19 @@ type config struct {
 	ReconnectGrace   time.Duration
 	ShutdownTimeout  time.Duration
 	WriteTimeout     time.Duration
+	NATS             string
+	NATSEmbed        string
+	NATSStore        string
+	NATSReplicas     int
+	NodeID           string
+	ClusterTimeout   time.Duration
+
+	// nodeIDDrawn says NodeID was drawn at start, not given: no later
+	// start will have it.
+	nodeIDDrawn bool
+	// wrapPeer, when set, wraps what answers other nodes' calls: tests
+	// delay them.
+	wrapPeer func(cluster.Backend) cluster.Backend
 
 	// listen is the address the server listens on, once it does (run sets
 	// it): without -public-url, ws_url is built on it when -addr names a
@@ -86,6 +102,8 @@ func defaultConfig() config {
 		ReconnectGrace:   20 * time.Second,
 		ShutdownTimeout:  10 * time.Second,
 		WriteTimeout:     30 * time.Second,
+		NATSReplicas:     1,
+		ClusterTimeout:   2 * time.Second,
 	}
 }
 
@@ -131,10 +149,46 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.DurationVar(&c.ReconnectGrace, "reconnect-grace", c.ReconnectGrace, "hold a dropped player's seat this long")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "deadline for a graceful shutdown; connections still busy at half of it are closed")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "longest an ordinary HTTP response may take to write (WebSockets, event streams and long-polls keep their own deadlines)")
+	fs.StringVar(&c.NATS, "nats", c.NATS, "join the cluster on this NATS server (nats://host:4222; comma-separated for several), which must run JetStream (empty: a single node, no NATS)")
+	fs.StringVar(&c.NATSEmbed, "nats-embed", c.NATSEmbed, "run an embedded NATS server with JetStream on this address (e.g. 127.0.0.1:4222) and join the cluster on it; other nodes give it to -nats")
+	fs.StringVar(&c.NATSStore, "nats-store", c.NATSStore, "where the embedded NATS server keeps its files (default: tickroom/nats/<node-id> under the user's cache directory; removed at exit when the node id was drawn at start)")
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", c.NATSReplicas, "replicas of the cluster's key-value buckets: 3 on a NATS cluster of 3 or more servers, so the directory survives losing one")
+	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "this node's id in the cluster: letters, digits, - and _ (default: the host name and a random suffix drawn at start)")
+	fs.DurationVar(&c.ClusterTimeout, "cluster-timeout", c.ClusterTimeout, "longest a call to another node of the cluster (create a room, reserve a seat) waits for its answer")
 	if err := flagenv.Parse(fs, args, "TICKROOM", getenv); err != nil {
 		return c, err
 	}
+	if c.NodeID == "" {
+		c.NodeID, c.nodeIDDrawn = drawNodeID(), true
+	}
 	return c, c.validate()
+}
+
+// clustered reports whether the node joins a cluster.
+func (c config) clustered() bool { return c.NATS != "" || c.NATSEmbed != "" }
+
+// drawNodeID is a node id unique to this process: the host's name (as a
+// NATS token: other characters become -) and six random hex digits.
+func drawNodeID() string {
+	host, _ := os.Hostname()
+	var b strings.Builder
+	for _, c := range []byte(host) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 48 {
+		name = name[:48]
+	}
+	if name == "" {
+		name = "node"
+	}
+	var r [3]byte
+	rand.Read(r[:])
+	return fmt.Sprintf("%s-%x", name, r)
 }
 
 func (c config) validate() error {
@@ -161,6 +215,20 @@ func (c config) validate() error {
 		return fmt.Errorf("-room-pending-share: 0 would refuse every join; give a share, or a negative value for no limit")
 	case c.PublicURL != "" && c.PublicHost != "":
 		return fmt.Errorf("-public-host is deprecated and -public-url replaces it: give only -public-url")
+	case !cluster.ValidNodeID(c.NodeID):
+		return fmt.Errorf("-node-id: %q: want 1 to 64 letters, digits, - and _", c.NodeID)
+	case c.ClusterTimeout <= 0:
+		return fmt.Errorf("-cluster-timeout: must be positive")
+	case c.NATSReplicas < 1 || c.NATSReplicas > 5:
+		return fmt.Errorf("-nats-replicas: %d is not within 1..5", c.NATSReplicas)
+	case c.NATS != "" && c.NATSEmbed != "":
+		return fmt.Errorf("-nats and -nats-embed: give one; the node that runs the embedded server joins it by itself")
+	case c.NATSStore != "" && c.NATSEmbed == "":
+		return fmt.Errorf("-nats-store: only for -nats-embed")
+	case c.clustered() && c.TokenKey == "":
+		return fmt.Errorf("-token-key: a cluster node needs one, the same on every node, so that any node can check any seat token (and none runs on a random key)")
+	case c.clustered() && !c.addressable():
+		return fmt.Errorf("-public-url: a cluster node needs the URL clients reach it at, since other nodes send players to it; give -public-url, or an -addr with a host (127.0.0.1:8081)")
 	}
 	if _, err := c.explicitURL(); err != nil {
 		return err
@@ -186,6 +254,20 @@ func (c config) explicitURL() (*url.URL, error) {
 		return nil, fmt.Errorf("-public-url: %q: want scheme, host, optional port and path only", c.PublicURL)
 	}
 	return u, nil
+}
+
+// addressable reports whether publicURL will name a URL once listening:
+// -public-url is given, or -addr names a host.
+func (c config) addressable() bool {
+	if c.PublicURL != "" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil || host == "" {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.IsUnspecified()
 }
 
 // publicURL is where clients reach the server: -public-url, or else the

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/lobby/cluster"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/netcode/client"
@@ -172,6 +175,27 @@ func TestConfigFromFlagsAndEnv(t *testing.T) {
 	}
 }
 
+// TestNodeIDDrawn: without -node-id a node draws an id of its own at
+// start, from the host name, that is a valid id and differs from the next
+// start's; one that is given is kept.
+func TestNodeIDDrawn(t *testing.T) {
+	noenv := func(string) string { return "" }
+	a, err := parseConfig("tickroom", nil, noenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := parseConfig("tickroom", nil, noenv, io.Discard)
+	host, _ := os.Hostname()
+	drawn := regexp.MustCompile(`^[A-Za-z0-9_-]+-[0-9a-f]{6}$`)
+	if !cluster.ValidNodeID(a.NodeID) || !drawn.MatchString(a.NodeID) || !a.nodeIDDrawn || a.NodeID == b.NodeID {
+		t.Fatalf("drawn ids %q and %q (host %q): want the host's name and 6 random hex digits", a.NodeID, b.NodeID, host)
+	}
+	c, _ := parseConfig("tickroom", []string{"-node-id", "eu-1"}, noenv, io.Discard)
+	if c.NodeID != "eu-1" || c.nodeIDDrawn {
+		t.Fatalf("given id: %q, drawn %v", c.NodeID, c.nodeIDDrawn)
+	}
+}
+
 // TestWriteTimeoutSparesWebSockets: the HTTP server's write deadline does
 // not follow a connection into its WebSocket session: a player keeps every
 // snapshot long past -write-timeout.
@@ -224,6 +248,14 @@ func TestRunRefuses(t *testing.T) {
 		{"unknown default game", []string{"-default-game", "chess"}, builtin, true, `-default-game: no game "chess"`},
 		{"unknown default mode", []string{"-default-game", "blobs", "-default-mode", "duel"}, builtin, true, `-default-mode: blobs has no mode "duel"`},
 		{"bad default send rate", []string{"-default-send-rate", "7"}, builtin, true, "-default-send-rate"},
+		{"cluster without a token key", []string{"-nats", "nats://127.0.0.1:1"}, builtin, true, "-token-key: a cluster node needs one"},
+		{"cluster without a public URL", []string{"-nats", "nats://127.0.0.1:1", "-token-key", "k", "-addr", ":0"}, builtin, true, "-public-url: a cluster node needs"},
+		{"both NATS flags", []string{"-nats", "nats://127.0.0.1:1", "-nats-embed", "127.0.0.1:0", "-token-key", "k"}, builtin, true, "-nats and -nats-embed"},
+		{"store without embed", []string{"-nats-store", "/tmp/x"}, builtin, true, "-nats-store"},
+		{"bad node id", []string{"-node-id", "a.b"}, builtin, true, "-node-id"},
+		{"bad replicas", []string{"-nats-replicas", "0"}, builtin, true, "-nats-replicas"},
+		{"bad cluster timeout", []string{"-cluster-timeout", "0s"}, builtin, true, "-cluster-timeout"},
+		{"NATS unreachable", []string{"-nats", "nats://127.0.0.1:1", "-token-key", "k"}, builtin, false, "connecting to NATS at nats://127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"-addr", nettest.FreeAddr(t), "-log-level", "error"}, tc.args...)

@@ -88,6 +88,32 @@ type RoomDetail struct {
 	Players []directory.Player `json:"players"`
 }
 
+// NodeList answers GET /api/nodes: the live nodes of the cluster, this
+// one included; on a single node, itself.
+type NodeList struct {
+	Nodes []Node `json:"nodes"`
+	Self  string `json:"self"` // the id of the node that answered
+}
+
+// Node is one node of a cluster and its load, as of its last heartbeat.
+type Node struct {
+	ID string `json:"id"`
+	// URL is where clients reach the node: the ws_url of a seat in one
+	// of its rooms is on it.
+	URL      string `json:"url"`
+	Draining bool   `json:"draining"` // takes no new rooms or joins: it is shutting down
+	Players  int    `json:"players"`  // seated players in its rooms
+	Rooms    int    `json:"rooms"`    // rooms it runs
+	Capacity int    `json:"capacity"` // the most rooms it runs (-max-rooms)
+	// TickLatenessP99MS is the 99th percentile of how late its rooms'
+	// ticks started over the last second or so, in ms.
+	TickLatenessP99MS float64   `json:"tick_lateness_p99_ms"`
+	StartedAt         time.Time `json:"started_at"`
+	// HeartbeatAt is when the node's last heartbeat was stored (the NATS
+	// server's clock); absent on a single node.
+	HeartbeatAt time.Time `json:"heartbeat_at,omitzero"`
+}
+
 // Announce is the body of POST /api/rooms/{id}/announce (admin only).
 type Announce struct {
 	Text string `json:"text"`

@@ -35,8 +35,9 @@ type Manager struct {
 	wg sync.WaitGroup
 
 	mu       sync.Mutex
-	rooms    map[string]*managed // guarded by mu
-	draining bool                // guarded by mu
+	rooms    map[string]*managed      // guarded by mu
+	creating map[string]chan struct{} // ids CreateID is claiming, closed when done; guarded by mu
+	draining bool                     // guarded by mu
 }
 
 type managed struct {
@@ -57,10 +58,13 @@ func NewManager(ctx context.Context, opts Options, games []game.Definition, log 
 	opts = opts.withDefaults()
 	m := &Manager{
 		ctx: ctx, opts: opts, tokens: NewTokens(opts.TokenKey, nil), games: games, log: log,
-		rooms: make(map[string]*managed),
+		rooms: make(map[string]*managed), creating: make(map[string]chan struct{}),
 	}
 	return m
 }
+
+// MaxRooms is the most rooms this node runs at once (Options.MaxRooms).
+func (m *Manager) MaxRooms() int { return m.opts.MaxRooms }
 
 // Tokens returns the signer seat tokens are checked with.
 func (m *Manager) Tokens() *Tokens { return m.tokens }
@@ -78,37 +82,151 @@ func (m *Manager) Create(cfg Config) (*Room, error) {
 		return nil, err
 	}
 	id := uuid.NewString()
-	if cfg.Seed == 0 {
-		h := fnv.New64a()
-		h.Write([]byte(id))
-		cfg.Seed = h.Sum64()
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	switch {
-	case m.draining:
-		return nil, ErrShuttingDown
-	case len(m.rooms) >= m.opts.MaxRooms:
-		return nil, ErrTooManyRooms
+	if err := m.admit(); err != nil {
+		return nil, err
 	}
 	r, err := m.newRoom(id, cfg)
 	if err != nil {
 		return nil, err
 	}
+	r.publishIfDirty()
+	m.start(r)
+	return r, nil
+}
+
+// ErrExists refuses CreateID: another room has the id, on another node
+// of the cluster (directory.ErrExists from the directory's claim).
+var ErrExists = directory.ErrExists
+
+// MaxIDLen bounds a room id given to CreateID.
+const MaxIDLen = 64
+
+// CreateID starts a room under id, chosen by the caller (a uuid), so that
+// a request retried after a timeout cannot make a second room: while a
+// room with id runs on this node, or is being created, CreateID returns
+// that room and created false, whatever cfg says. When the directory is a
+// directory.Claimer the id is claimed through it before the room starts,
+// and an id that another node runs is refused with ErrExists; ctx bounds
+// the claim and the wait for a concurrent CreateID of the same id.
+func (m *Manager) CreateID(ctx context.Context, id string, cfg Config) (r *Room, created bool, err error) {
+	if err := validID(id); err != nil {
+		return nil, false, err
+	}
+	cfg = cfg.withDefaults(m.games)
+	if err := cfg.Validate(m.games); err != nil {
+		return nil, false, err
+	}
+	m.mu.Lock()
+	for {
+		if mr, ok := m.rooms[id]; ok {
+			m.mu.Unlock()
+			return mr.room, false, nil
+		}
+		wait, busy := m.creating[id]
+		if !busy {
+			break
+		}
+		m.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+		m.mu.Lock()
+	}
+	if err := m.admit(); err != nil {
+		m.mu.Unlock()
+		return nil, false, err
+	}
+	done := make(chan struct{})
+	m.creating[id] = done
+	m.mu.Unlock()
+
+	r, err = m.newRoom(id, cfg)
+	if err == nil {
+		err = m.claim(ctx, r)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.creating, id)
+	close(done)
+	if err != nil {
+		return nil, false, err
+	}
+	if m.draining {
+		// Drain came while the id was being claimed: the room never
+		// starts, and its record goes at once.
+		r.dirty = false
+		r.publish(r.Info().Closed())
+		return nil, false, ErrShuttingDown
+	}
+	m.start(r)
+	return r, true, nil
+}
+
+// claim publishes a new room's first record: through the directory's
+// Create when it claims ids, else as any room's.
+func (m *Manager) claim(ctx context.Context, r *Room) error {
+	c, ok := m.opts.Directory.(directory.Claimer)
+	if !ok {
+		r.publishIfDirty()
+		return nil
+	}
+	r.dirty = false
+	info := r.buildInfo()
+	r.info.Store(info)
+	return c.Create(ctx, info)
+}
+
+// validID checks an id given to CreateID: it appears in URLs and is a key
+// in the cluster's directory, so letters, digits, - and _ only.
+func validID(id string) error {
+	if id == "" || len(id) > MaxIDLen {
+		return &FieldError{Field: "id", Detail: fmt.Sprintf("must be 1 to %d characters", MaxIDLen)}
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return &FieldError{Field: "id", Detail: "letters, digits, - and _ only"}
+		}
+	}
+	return nil
+}
+
+// admit refuses a new room while draining or at MaxRooms (rooms being
+// claimed count). Call with mu held.
+func (m *Manager) admit() error {
+	switch {
+	case m.draining:
+		return ErrShuttingDown
+	case len(m.rooms)+len(m.creating) >= m.opts.MaxRooms:
+		return ErrTooManyRooms
+	}
+	return nil
+}
+
+// start runs r's goroutine. Call with mu held.
+func (m *Manager) start(r *Room) {
 	ctx, cancel := context.WithCancelCause(m.ctx)
-	m.rooms[id] = &managed{room: r, cancel: cancel}
+	m.rooms[r.id] = &managed{room: r, cancel: cancel}
 	m.wg.Go(func() {
 		r.run(ctx)
 		cancel(nil)
-		m.forget(id)
+		m.forget(r.id)
 	})
-	m.log.Info("room created", "room", id, "name", cfg.Name, "game", cfg.Game, "mode", cfg.Mode, "tick_rate", cfg.TickRate, "max_players", cfg.MaxPlayers)
-	return r, nil
+	cfg := r.cfg
+	m.log.Info("room created", "room", r.id, "name", cfg.Name, "game", cfg.Game, "mode", cfg.Mode, "tick_rate", cfg.TickRate, "max_players", cfg.MaxPlayers)
 }
 
 // newRoom makes the room and its game. A game whose schema is invalid is a
 // bug in the game: the room is not made.
 func (m *Manager) newRoom(id string, cfg Config) (*Room, error) {
+	if cfg.Seed == 0 {
+		h := fnv.New64a()
+		h.Write([]byte(id))
+		cfg.Seed = h.Sum64()
+	}
 	g := findGame(m.games, cfg.Game).New(game.Config{Mode: cfg.Mode, Seed: cfg.Seed, TickRate: cfg.TickRate, MaxPlayers: cfg.MaxPlayers})
 	codec, err := netcode.NewCodec(g.Schema())
 	if err != nil {
@@ -126,7 +244,7 @@ func (m *Manager) newRoom(id string, cfg Config) (*Room, error) {
 		game: g, codec: codec, dirty: true,
 		publish: m.publish,
 	}
-	r.publishIfDirty()
+	r.info.Store(r.buildInfo())
 	return r, nil
 }
 

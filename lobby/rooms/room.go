@@ -258,6 +258,13 @@ func (r *Room) publishIfDirty() {
 		return
 	}
 	r.dirty = false
+	info := r.buildInfo()
+	r.info.Store(info)
+	r.publish(info)
+}
+
+// buildInfo is the room's record as of now.
+func (r *Room) buildInfo() *directory.Room {
 	info := &directory.Room{
 		ID: r.id, Name: r.cfg.Name, Game: r.cfg.Game, Mode: r.cfg.Mode, MaxPlayers: r.cfg.MaxPlayers,
 		TickRate: r.cfg.TickRate, SendRate: r.cfg.SendRate, Private: r.cfg.Private, Default: r.cfg.Persistent,
@@ -271,6 +278,5 @@ func (r *Room) publishIfDirty() {
 		info.Players++
 		info.Roster = append(info.Roster, r.playerInfo(s))
 	}
-	r.info.Store(info)
-	r.publish(info)
+	return info
 }

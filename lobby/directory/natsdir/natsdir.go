@@ -39,8 +39,9 @@ var (
 	// ErrClosed is returned by a Directory after Close.
 	ErrClosed = errors.New("natsdir: directory closed")
 	// ErrRoomExists is returned by Create when a live node (this one
-	// included) already has a record under the room's id.
-	ErrRoomExists = errors.New("natsdir: room already exists")
+	// included) already has a record under the room's id. It is
+	// directory.ErrExists, which the room runtime matches.
+	ErrRoomExists = directory.ErrExists
 	// ErrNotOwner is returned by Delete for a room another node runs.
 	ErrNotOwner = errors.New("natsdir: room runs on another node")
 

@@ -18,7 +18,10 @@ import (
 )
 
 // The room runtime can take a natsdir.Directory.
-var _ directory.Directory = (*Directory)(nil)
+var (
+	_ directory.Directory = (*Directory)(nil)
+	_ directory.Claimer   = (*Directory)(nil)
+)
 
 // The tests of timings run one at a time, before the parallel ones
 // (go test runs those after every sequential test has ended): a busy test

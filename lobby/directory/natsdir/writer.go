@@ -160,7 +160,12 @@ func (d *Directory) writeRoom(ctx context.Context, id string) {
 		switch {
 		case err != nil:
 			d.st.writeErrors.Add(1)
-			d.log.Warn("natsdir: deleting a room record failed; will retry", "room", id, "err", err)
+			if ctx.Err() != nil {
+				// Closing: leave deletes what is left.
+				d.log.Debug("natsdir: a room delete was cut by Close; leaving deletes it", "room", id)
+			} else {
+				d.log.Warn("natsdir: deleting a room record failed; will retry", "room", id, "err", err)
+			}
 			if !d.cutByReconnect(ctx, err) {
 				o.notBefore = time.Now().Add(d.opts.RoomWriteInterval)
 			}
