@@ -165,10 +165,14 @@ func (b *bot) connect(ctx context.Context, s *swarm, join func(context.Context, 
 	if b.kind.thinks() {
 		opts = s.fullOpts
 	}
+	began := time.Now()
 	c, err := join(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
+	// From the join's first request to its welcome: a reservation (through
+	// any node of a cluster) and the WebSocket to the room's node.
+	s.stats.join.Add(time.Since(began))
 	w := c.Welcome()
 	if w.Game != s.cfg.Game {
 		// Its bots would send another game's inputs (and be refused for

@@ -58,7 +58,7 @@ func TestJSONSummary(t *testing.T) {
 		t.Fatalf("more than one JSON value on stdout:\n%s", stdout)
 	}
 	want := []string{"bots", "connected", "connect_errors", "disconnects", "rejoins", "snapshots_per_bot_per_sec",
-		"expected_snapshot_rate", "delivered_ratio", "bytes_per_bot_per_sec", "rtt_p50_ms", "rtt_p99_ms",
+		"expected_snapshot_rate", "delivered_ratio", "bytes_per_bot_per_sec", "rtt_p50_ms", "rtt_p99_ms", "join_p50_ms", "join_p99_ms",
 		"snapshot_gap_p99_ms", "duration_s"}
 	var keys []string
 	for k := range got {
@@ -76,7 +76,8 @@ func TestJSONSummary(t *testing.T) {
 	if r := num("delivered_ratio"); r < 0.85 || r > 1.05 {
 		t.Errorf("delivered_ratio %v, want about 1", r)
 	}
-	if num("expected_snapshot_rate") != 30 || num("rtt_p50_ms") <= 0 || num("bytes_per_bot_per_sec") <= 0 {
+	if num("expected_snapshot_rate") != 30 || num("rtt_p50_ms") <= 0 || num("bytes_per_bot_per_sec") <= 0 ||
+		num("join_p50_ms") <= 0 || num("join_p99_ms") < num("join_p50_ms") {
 		t.Errorf("summary %v", got)
 	}
 	if !strings.Contains(stderr, "delivered") {
