@@ -35,7 +35,7 @@ import (
 // it met in the soak's tally, and records a breach when a defense it
 // probes did not hold.
 
-// The server's default limits the abusers probe (cmd/tickroom/config.go).
+// The server's default limits the abusers probe (lobby/node/config.go).
 const (
 	defaultConnsPerIP      = 64 // -max-conns-per-ip
 	defaultStreamsPerIP    = 32 // -max-streams-per-client
