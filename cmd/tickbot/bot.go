@@ -110,7 +110,7 @@ func (b *bot) joinRoom(ctx context.Context, s *swarm) (*client.Client, error) {
 	if b.room.err != nil {
 		return nil, fmt.Errorf("creating its room: %w", b.room.err)
 	}
-	return b.connect(ctx, s, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
+	return b.connect(ctx, s, &s.stats.join, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
 		return joinRetrying(ctx, s.cfg.Server, b.room.id, b.name, opts)
 	})
 }
@@ -128,8 +128,9 @@ func (b *bot) connectFailed(ctx context.Context, s *swarm, err error) {
 // after a growing pause.
 func (b *bot) rejoin(ctx context.Context, s *swarm) {
 	wait := 100 * time.Millisecond
+	lost := time.Now()
 	for ctx.Err() == nil && !s.stopping.Load() {
-		c, err := b.connect(ctx, s, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
+		c, err := b.connect(ctx, s, nil, func(ctx context.Context, opts *client.Options) (*client.Client, error) {
 			seat, err := quickPlayRetrying(ctx, s.cfg.Server, s.cfg.Game, b.name, opts)
 			if err != nil {
 				return nil, err
@@ -145,14 +146,17 @@ func (b *bot) rejoin(ctx context.Context, s *swarm) {
 			continue
 		}
 		s.stats.rejoins.Add(1)
+		s.stats.rejoin.Add(time.Since(lost))
 		wait = 100 * time.Millisecond
 		b.read(s, c)
+		lost = time.Now()
 	}
 }
 
 // connect joins through join and readies the bot to play: its brain, its
 // counters, its client for the sender.
-func (b *bot) connect(ctx context.Context, s *swarm, join func(context.Context, *client.Options) (*client.Client, error)) (*client.Client, error) {
+// took, when not nil, records how long the join took.
+func (b *bot) connect(ctx context.Context, s *swarm, took *hist, join func(context.Context, *client.Options) (*client.Client, error)) (*client.Client, error) {
 	select {
 	case s.connecting <- struct{}{}:
 		defer func() { <-s.connecting }()
@@ -172,7 +176,9 @@ func (b *bot) connect(ctx context.Context, s *swarm, join func(context.Context, 
 	}
 	// From the join's first request to its welcome: a reservation (through
 	// any node of a cluster) and the WebSocket to the room's node.
-	s.stats.join.Add(time.Since(began))
+	if took != nil {
+		took.Add(time.Since(began))
+	}
 	w := c.Welcome()
 	if w.Game != s.cfg.Game {
 		// Its bots would send another game's inputs (and be refused for

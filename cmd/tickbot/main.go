@@ -31,7 +31,8 @@
 //
 //	bots, connected, connect_errors, disconnects, rejoins, snapshots_per_bot_per_sec,
 //	expected_snapshot_rate, delivered_ratio, bytes_per_bot_per_sec,
-//	rtt_p50_ms, rtt_p99_ms, join_p50_ms, join_p99_ms, snapshot_gap_p99_ms, duration_s
+//	rtt_p50_ms, rtt_p99_ms, join_p50_ms, join_p99_ms, rejoin_p50_ms, rejoin_p99_ms,
+//	snapshot_gap_p99_ms, duration_s
 //
 // delivered_ratio is the snapshots received over those expected (the
 // room's send rate, or -expect-hz, times each bot's connected seconds).

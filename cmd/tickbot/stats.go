@@ -24,6 +24,7 @@ type stats struct {
 	inputs        atomic.Uint64
 	rtt           hist
 	join          hist // a join's first request → its welcome
+	rejoin        hist // with -rejoin: a connection's end → the next one's welcome
 	inputLag      hist // input sent → first snapshot that acknowledges it (fighters)
 
 	mu    sync.Mutex
@@ -57,6 +58,8 @@ type summary struct {
 	RTTP99ms              float64 `json:"rtt_p99_ms"`
 	JoinP50ms             float64 `json:"join_p50_ms"`
 	JoinP99ms             float64 `json:"join_p99_ms"`
+	RejoinP50ms           float64 `json:"rejoin_p50_ms"`
+	RejoinP99ms           float64 `json:"rejoin_p99_ms"`
 	GapP99ms              float64 `json:"snapshot_gap_p99_ms"`
 	DurationS             float64 `json:"duration_s"`
 
@@ -79,7 +82,7 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	sum := summary{Bots: len(s.bots), Connected: s.stats.connected.Load(), cpu: cpu, events: map[string]uint64{}}
 	endNs := s.since(end)
 	var expected float64
-	var gaps, rtt, lag, join counts
+	var gaps, rtt, lag, join, rejoin counts
 	for _, b := range s.bots {
 		if b.connectedAt.Load() == 0 {
 			continue
@@ -100,6 +103,8 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	s.stats.inputLag.addTo(&lag)
 	s.stats.join.addTo(&join)
 	sum.JoinP50ms, sum.JoinP99ms = round(join.quantile(0.5), 3), round(join.quantile(0.99), 3)
+	s.stats.rejoin.addTo(&rejoin)
+	sum.RejoinP50ms, sum.RejoinP99ms = round(rejoin.quantile(0.5), 3), round(rejoin.quantile(0.99), 3)
 	sum.lagP50ms, sum.lagP99ms, sum.lagN = round(lag.quantile(0.5), 3), round(lag.quantile(0.99), 3), lag.total()
 	sum.ConnectErrors = s.stats.connectErrors.Load()
 	sum.Disconnects = s.stats.disconnects.Load()
@@ -141,6 +146,9 @@ func (sum *summary) writeHuman(w io.Writer) {
 	fmt.Fprintf(w, "  traffic    %.0f B per bot per second received; %d inputs sent\n", sum.BytesPerBotPerSec, sum.inputs)
 	fmt.Fprintf(w, "  rtt        p50 %.2f ms, p99 %.2f ms\n", sum.RTTP50ms, sum.RTTP99ms)
 	fmt.Fprintf(w, "  joins      p50 %.2f ms, p99 %.2f ms from the first request to the welcome\n", sum.JoinP50ms, sum.JoinP99ms)
+	if sum.Rejoins > 0 {
+		fmt.Fprintf(w, "  rejoins    p50 %.2f ms, p99 %.2f ms from losing a connection to the welcome of the next\n", sum.RejoinP50ms, sum.RejoinP99ms)
+	}
 	if sum.lagN > 0 {
 		fmt.Fprintf(w, "  input lag  p50 %.2f ms, p99 %.2f ms from sending an input to the first snapshot acknowledging it (%d inputs)\n",
 			sum.lagP50ms, sum.lagP99ms, sum.lagN)

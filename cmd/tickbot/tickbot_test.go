@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/game/blobs"
+	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/lobbytest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
@@ -58,7 +60,7 @@ func TestJSONSummary(t *testing.T) {
 		t.Fatalf("more than one JSON value on stdout:\n%s", stdout)
 	}
 	want := []string{"bots", "connected", "connect_errors", "disconnects", "rejoins", "snapshots_per_bot_per_sec",
-		"expected_snapshot_rate", "delivered_ratio", "bytes_per_bot_per_sec", "rtt_p50_ms", "rtt_p99_ms", "join_p50_ms", "join_p99_ms",
+		"expected_snapshot_rate", "delivered_ratio", "bytes_per_bot_per_sec", "rtt_p50_ms", "rtt_p99_ms", "join_p50_ms", "join_p99_ms", "rejoin_p50_ms", "rejoin_p99_ms",
 		"snapshot_gap_p99_ms", "duration_s"}
 	var keys []string
 	for k := range got {
@@ -183,33 +185,65 @@ func TestGameUsageErrors(t *testing.T) {
 	}
 }
 
-// tickbot -game blobs plays blobs against a real lobby: the rooms it makes
-// run blobs, its foragers (its play behaviour there) decode the game from
-// the welcome alone and eat, growing past their start mass, and at least
-// 99% of the snapshots arrive. A machine too busy to keep the room's time
-// (a tick that began more than half a period late) loses snapshots that
-// prove nothing about tickroom: such a run is measured again, twice at
-// most, and when none kept time the delivery is reported unmeasured (a
-// skip, with the figures); a run that kept time and lost them fails.
-func TestPlaysBlobs(t *testing.T) {
-	for attempt := 1; ; attempt++ {
-		delivered, late := playBlobs(t)
-		switch {
-		case delivered >= 0.99 && delivered <= 1.01:
-			return
-		case late == 0 || delivered > 1.01:
-			t.Fatalf("attempt %d: delivered %v of the snapshots, want 0.99 to 1.01, and the room kept time", attempt, delivered)
-		case attempt == 3:
-			t.Skipf("blobs played, foragers ate; delivery not measured: the machine could not keep the room's time in 3 runs (last: delivered %v, %d ticks began late)", delivered, late)
-		}
-		t.Logf("attempt %d: delivered %v, but %d ticks began late: the machine is busy; measuring again", attempt, delivered, late)
+// tickbot -game NAME -json plays each built-in game against a real lobby:
+// the room it makes runs that game, its bots (the game's own: the arena's
+// fighters, blobs' foragers) decode it from the welcome alone and play —
+// fighters hit each other, foragers eat and grow past their start mass —
+// and at least 99% of the snapshots arrive. A machine too busy to keep the
+// room's time (a tick that began more than half a period late) loses
+// snapshots that prove nothing about tickroom: such a run is measured
+// again, twice at most, and when none kept time the delivery is reported
+// unmeasured (a skip, with the figures); a run that kept time and lost
+// them fails.
+func TestPlaysEachGame(t *testing.T) {
+	for _, g := range []played{
+		// Fighters hit each other: tickbot's summary counts the hits its
+		// bots caused.
+		{game: "arena", summary: regexp.MustCompile(`game +[1-9][0-9]* hit`)},
+		// Foragers eat: their scores (a blob's mass) pass the start mass.
+		{game: "blobs", players: func(players []directory.Player) error {
+			grown := 0
+			for _, p := range players {
+				if p.Score > blobs.StartMass {
+					grown++
+				}
+			}
+			if grown < 4 {
+				return fmt.Errorf("%d of 4 foragers grew past the start mass: %+v", grown, players)
+			}
+			return nil
+		}},
+	} {
+		t.Run(g.game, func(t *testing.T) {
+			for attempt := 1; ; attempt++ {
+				delivered, late := g.play(t)
+				switch {
+				case delivered >= 0.99 && delivered <= 1.01:
+					return
+				case late == 0 || delivered > 1.01:
+					t.Fatalf("attempt %d: delivered %v of the snapshots, want 0.99 to 1.01, and the room kept time", attempt, delivered)
+				case attempt == 3:
+					t.Skipf("%s played; delivery not measured: the machine could not keep the room's time in 3 runs (last: delivered %v, %d ticks began late)", g.game, delivered, late)
+				}
+				t.Logf("attempt %d: delivered %v, but %d ticks began late: the machine is busy; measuring again", attempt, delivered, late)
+			}
+		})
 	}
 }
 
-// playBlobs runs tickbot -game blobs against a new lobby, checks what does
-// not depend on the machine's load, and returns the delivered ratio and
+// played is a game tickbot plays and how to tell its bots played it: from
+// the room's players during the run, or from tickbot's human summary.
+type played struct {
+	game    string
+	players func([]directory.Player) error
+	summary *regexp.Regexp
+}
+
+// play runs tickbot -game with 4 bots for 5 s against a new lobby, checks
+// what does not depend on the machine's load (the room's game, how the
+// bots played, the summary's counts), and returns the delivered ratio and
 // how many of the room's ticks began late.
-func playBlobs(t *testing.T) (delivered float64, late int64) {
+func (g played) play(t *testing.T) (delivered float64, late int64) {
 	t.Helper()
 	var ticks lateTicks
 	srv := lobbytest.Start(t, lobbytest.Config{Games: []game.Definition{lobbytest.SmallArena(), blobs.Definition()},
@@ -222,37 +256,33 @@ func playBlobs(t *testing.T) (delivered float64, late int64) {
 	done := make(chan result, 1)
 	go func() {
 		var out, errs bytes.Buffer
-		code := run(t.Context(), []string{"-server", srv.URL, "-game", "blobs", "-bots-per-room", "4",
+		code := run(t.Context(), []string{"-server", srv.URL, "-game", g.game, "-bots-per-room", "4",
 			"-duration", "5s", "-ramp", "200ms", "-json", "-quiet"}, func(string) string { return "" }, &out, &errs, false)
 		done <- result{code, out.String(), errs.String()}
 	}()
-	// The foragers grow: their scores (a blob's mass) pass the start mass.
-	grown := map[uint32]int32{}
 	checkFor(t, 5*time.Second, func() error {
 		rs := srv.Manager.Rooms()
 		if len(rs) != 1 {
 			return fmt.Errorf("%d rooms", len(rs))
 		}
-		if info := rs[0].Info(); info.Game != "blobs" {
+		if info := rs[0].Info(); info.Game != g.game {
 			t.Fatalf("tickbot's room runs %q", info.Game)
+		}
+		if g.players == nil {
+			return nil
 		}
 		players, err := rs[0].Presence(t.Context())
 		if err != nil {
 			return err
 		}
-		for _, p := range players {
-			if p.Score > blobs.StartMass {
-				grown[p.ID] = p.Score
-			}
-		}
-		if len(grown) < 4 {
-			return fmt.Errorf("foragers grown: %v of %d players", grown, len(players))
-		}
-		return nil
+		return g.players(players)
 	})
 	r := <-done
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if g.summary != nil && !g.summary.MatchString(r.stderr) {
+		t.Fatalf("tickbot's summary does not match %s:\n%s", g.summary, r.stderr)
 	}
 	var got map[string]float64
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
@@ -261,7 +291,7 @@ func playBlobs(t *testing.T) (delivered float64, late int64) {
 	if got["bots"] != 4 || got["connected"] != 4 || got["disconnects"] != 0 || got["connect_errors"] != 0 {
 		t.Fatalf("summary %v", got)
 	}
-	t.Logf("masses %v; %s", grown, r.stderr)
+	t.Logf("%s", r.stderr)
 	return got["delivered_ratio"], ticks.late.Load()
 }
 
@@ -418,6 +448,9 @@ func TestRejoin(t *testing.T) {
 				if got[k] != v {
 					t.Errorf("%s = %v, want %v\n%s", k, got[k], v, r.stderr)
 				}
+			}
+			if p50, p99 := got["rejoin_p50_ms"], got["rejoin_p99_ms"]; rejoin != (p50 > 0) || p99 < p50 {
+				t.Errorf("rejoin latency p50 %v p99 %v", p50, p99)
 			}
 			// Counted against the time connected, not the run: more than
 			// every snapshot sent means the time was undercounted.
