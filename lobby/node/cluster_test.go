@@ -772,9 +772,9 @@ func TestClusterDraining(t *testing.T) {
 	}
 }
 
-// TestClusterNATSRestart: the NATS server restarted three times (the
-// directory's own test restarts it ten times; this is the nodes' share):
-// each time every node's room list matches the rooms the nodes run within
+// TestClusterNATSRestart: the NATS server restarted ten times, as issue 14
+// asks of three nodes (the directory's own test does the same below the
+// nodes): each time every node's room list matches the rooms the nodes run within
 // 5 s, rooms opened and closed during the outage included, the calls
 // between nodes work again, and the server holds two consumers per node.
 func TestClusterNATSRestart(t *testing.T) {
@@ -793,11 +793,11 @@ func TestClusterNATSRestart(t *testing.T) {
 		}
 		return out
 	}
-	for restart := range 3 {
+	for restart := range 10 {
 		ns.stop()
 		// While NATS is down, each node still runs its rooms: one
 		// opens a room, another closes one.
-		roomOn(t, nodes[restart], rooms.Config{Name: fmt.Sprint("during ", restart), Persistent: true})
+		roomOn(t, nodes[restart%3], rooms.Config{Name: fmt.Sprint("during ", restart), Persistent: true})
 		victim := nodes[(restart+1)%3].srv.mgr.Rooms()[0]
 		nodes[(restart+1)%3].srv.mgr.Close(victim.ID())
 		time.Sleep(300 * time.Millisecond) // the outage
