@@ -107,7 +107,7 @@ func NewAPI(ctx context.Context, m *rooms.Manager, opts APIOptions) *API {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
 	}
-	opts.Limits = opts.Limits.withDefaults()
+	opts.Limits = opts.Limits.WithDefaults()
 	if opts.KeepaliveInterval >= 0 && opts.Session.Keepalive == nil {
 		// One goroutine pings every session; it ends with ctx.
 		opts.Session.Keepalive = session.NewKeepalive(opts.KeepaliveInterval)

@@ -36,6 +36,11 @@ func keyOf(a netip.Addr) clientKey {
 	return clientKey(a.String())
 }
 
+// ClientOf names the client at addr as every per-client limit counts it:
+// the node's listener caps connections per client by it, so its count
+// agrees with the API's.
+func ClientOf(addr netip.Addr) string { return string(keyOf(addr)) }
+
 // clients tells who a request comes from, believing forwarding headers only
 // from trusted proxies.
 type clients struct {

@@ -142,7 +142,7 @@ func (a *API) PeerReserve(ctx context.Context, roomID string, join rest.Join) (r
 // when a limit of this node's refused.
 func (a *API) peerRefusal(err error) error {
 	if qe, ok := quotaOf(err); ok {
-		a.opts.Metrics.refused(qe.Quota)
+		a.opts.Metrics.Refused(qe.Quota)
 	}
 	p, wait := problemOf(err)
 	return &PeerError{Node: a.self(), Problem: p, RetryAfter: wait}

@@ -52,7 +52,9 @@ type Limits struct {
 	MaxStreams int
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults is l with each zero field set to its default, as the API
+// applies them.
+func (l Limits) WithDefaults() Limits {
 	def := func(v *float64, d float64) {
 		if *v == 0 {
 			*v = d

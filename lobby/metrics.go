@@ -242,7 +242,8 @@ func (m *Metrics) memoryReleased() {
 	}
 }
 
-func (m *Metrics) refused(quota string) {
+// Refused counts a refusal by the quota named (the flag that sets it).
+func (m *Metrics) Refused(quota string) {
 	if m != nil {
 		m.refusals.WithLabelValues(quota).Inc()
 	}

@@ -53,7 +53,7 @@ func quotaOf(err error) (*QuotaError, bool) {
 // refused answers err, counting refusals by quota.
 func (a *API) refused(w http.ResponseWriter, err error) {
 	if qe, ok := quotaOf(err); ok {
-		a.opts.Metrics.refused(qe.Quota)
+		a.opts.Metrics.Refused(qe.Quota)
 	}
 	writeError(w, err)
 }

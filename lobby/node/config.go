@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/cluster"
 	"github.com/tickroom/tickroom/lobby/flagenv"
 	"github.com/tickroom/tickroom/netcode/session"
@@ -20,48 +21,49 @@ import (
 // config is everything the server can be told. Every flag has an
 // environment fallback named TICKROOM_<FLAG> (dashes become underscores).
 type config struct {
-	Addr             string
-	PublicURL        string
-	PublicHost       string // deprecated: -public-url
-	TrustedProxies   string
-	LogFormat        string
-	LogLevel         string
-	DefaultRoom      string
-	DefaultGame      string
-	DefaultMode      string
-	DefaultTickRate  int
-	DefaultSendRate  int
-	PprofAddr        string
-	DefaultMax       int
-	TokenKey         string
-	AdminKey         string
-	Origins          string
-	MaxRooms         int
-	MaxConnsPerIP    int
-	RoomsPerClient   int
-	RoomCreateRate   float64
-	RoomCreateBurst  int
-	PendingPerClient int
-	PendingShare     float64
-	UnusedTimeout    time.Duration
-	StreamsPerClient int
-	MaxStreams       int // 0: derived from the descriptor limit
-	MaxConns         int // 0: derived from the descriptor limit
-	InputRate        float64
-	ReleaseDrop      float64
-	ReleaseMin       int
-	Keepalive        time.Duration
-	IdleAfter        time.Duration
-	IdleTimeout      time.Duration
-	ReconnectGrace   time.Duration
-	ShutdownTimeout  time.Duration
-	WriteTimeout     time.Duration
-	NATS             string
-	NATSEmbed        string
-	NATSStore        string
-	NATSReplicas     int
-	NodeID           string
-	ClusterTimeout   time.Duration
+	Addr              string
+	PublicURL         string
+	PublicHost        string // deprecated: -public-url
+	TrustedProxies    string
+	LogFormat         string
+	LogLevel          string
+	DefaultRoom       string
+	DefaultGame       string
+	DefaultMode       string
+	DefaultTickRate   int
+	DefaultSendRate   int
+	PprofAddr         string
+	DefaultMax        int
+	TokenKey          string
+	AdminKey          string
+	Origins           string
+	MaxRooms          int
+	MaxConnsPerIP     int
+	RoomsPerClient    int
+	RoomCreateRate    float64
+	RoomCreateBurst   int
+	PendingPerClient  int
+	PendingShare      float64
+	UnusedTimeout     time.Duration
+	StreamsPerClient  int
+	MaxStreams        int // 0: derived from the descriptor limit
+	MaxConns          int // 0: derived from the descriptor limit
+	MaxConnsPerClient int // 0: derived from MaxConnsPerIP and StreamsPerClient
+	InputRate         float64
+	ReleaseDrop       float64
+	ReleaseMin        int
+	Keepalive         time.Duration
+	IdleAfter         time.Duration
+	IdleTimeout       time.Duration
+	ReconnectGrace    time.Duration
+	ShutdownTimeout   time.Duration
+	WriteTimeout      time.Duration
+	NATS              string
+	NATSEmbed         string
+	NATSStore         string
+	NATSReplicas      int
+	NodeID            string
+	ClusterTimeout    time.Duration
 
 	// nodeIDDrawn says NodeID was drawn at start, not given: no later
 	// start will have it.
@@ -139,6 +141,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs.IntVar(&c.StreamsPerClient, "max-streams-per-client", c.StreamsPerClient, "most event streams and long-polls one client holds open (negative: no cap)")
 	fs.IntVar(&c.MaxStreams, "max-streams", c.MaxStreams, "most event streams and long-polls open on the server (0: a quarter of the descriptor limit; negative: no cap)")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "most open connections of any kind; more wait in the listen backlog (0: the descriptor limit less an eighth, at least 64; negative: no cap)")
+	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", c.MaxConnsPerClient, "most open connections of any kind from one client; more are answered 429 and closed (0: -max-conns-per-ip + -max-streams-per-client + 32, no cap if either is negative; negative: no cap; -trusted-proxies are not counted)")
 	fs.DurationVar(&c.UnusedTimeout, "unused-room-timeout", c.UnusedTimeout, "close a room no player ever connected to after this long without seats (at most -idle-timeout)")
 	fs.Float64Var(&c.InputRate, "input-rate", c.InputRate, "inputs and pings per second per connection before drops")
 	fs.Float64Var(&c.ReleaseDrop, "release-memory-drop", c.ReleaseDrop, "return memory to the OS once this share of the peak of live WebSockets has closed (negative: leave it to the Go runtime)")
@@ -352,6 +355,21 @@ func (c config) withFileLimit(files uint64) config {
 		c.MaxStreams = streams
 	}
 	return c
+}
+
+// connsPerClient is -max-conns-per-client, derived when not given: room
+// for a client's WebSockets and event streams at their caps and for
+// its ordinary requests besides. With either of those uncapped (a bot
+// swarm's server), so is this.
+func (c config) connsPerClient() int {
+	if c.MaxConnsPerClient != 0 {
+		return c.MaxConnsPerClient
+	}
+	l := lobby.Limits{MaxConnsPerIP: c.MaxConnsPerIP, StreamsPerClient: c.StreamsPerClient}.WithDefaults()
+	if l.MaxConnsPerIP < 0 || l.StreamsPerClient < 0 {
+		return -1
+	}
+	return l.MaxConnsPerIP + l.StreamsPerClient + restConnsPerClient
 }
 
 func (c config) origins() []string {

@@ -117,7 +117,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		log.Info("no descriptor limit to size connection caps by: -max-conns is off and -max-streams is 1000 unless given", "err", err)
 	}
 	cfg = cfg.withFileLimit(files)
-	log.Info("connection caps", "descriptor_limit", files, "max_conns", cfg.MaxConns, "max_streams", cfg.MaxStreams)
+	log.Info("connection caps", "descriptor_limit", files, "max_conns", cfg.MaxConns, "max_conns_per_client", cfg.connsPerClient(), "max_streams", cfg.MaxStreams)
 
 	ln := opts.Listener
 	if ln == nil {
@@ -126,13 +126,14 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 	}
 	cfg.listen = ln.Addr()
-	if cfg.MaxConns > 0 {
-		ln = newLimitListener(ln, cfg.MaxConns)
-	}
 	srv, err := newServer(context.WithoutCancel(ctx), cfg, log, opts)
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if perClient := cfg.connsPerClient(); cfg.MaxConns > 0 || perClient > 0 {
+		ln = newLimitListener(ln, limitOptions{Max: cfg.MaxConns, PerClient: perClient,
+			ClientOf: connClient(cfg), Refused: func() { srv.metrics.Refused("max-conns-per-client") }})
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),

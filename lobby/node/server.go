@@ -33,6 +33,7 @@ type server struct {
 	stopRooms   context.CancelFunc
 	stopAPI     context.CancelFunc
 	reg         *prometheus.Registry
+	metrics     *lobby.Metrics
 	ready       atomic.Bool
 	cluster     *cluster.Node // nil on a single node
 }
@@ -108,7 +109,7 @@ func newServer(ctx context.Context, cfg config, log *slog.Logger, opts Options) 
 	}
 	s := &server{
 		cfg: cfg, opts: opts, log: log, mgr: mgr, stopRooms: stop, stopAPI: stopAPI,
-		reg: reg, cluster: node,
+		reg: reg, metrics: metrics, cluster: node,
 		api: lobby.NewAPI(apiCtx, mgr, apiOpts),
 	}
 	fail := func(err error) (*server, error) {
