@@ -3,6 +3,7 @@ package lobby_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"testing"
 	"time"
@@ -182,7 +183,11 @@ func TestSlowReaderDoesNotDelayOthers(t *testing.T) {
 }
 
 // TestSendRateBelowTickRate: a room simulating at 60 Hz and sending at
-// 20 Hz sends every third tick, and the deltas still decode.
+// 20 Hz sends on every third tick and no more often, and the deltas still
+// decode. That it sends on each third tick, one snapshot per send
+// interval, is TestTickLoop's (lobby/rooms, under synctest): over a real
+// socket a snapshot not yet written when the next is ready is replaced by
+// it, by design, so a reader the machine slows down may see fewer.
 func TestSendRateBelowTickRate(t *testing.T) {
 	ts := startServer(t, rooms.Options{}, lobby.APIOptions{})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -207,18 +212,22 @@ func TestSendRateBelowTickRate(t *testing.T) {
 	}()
 	first := readSnapshot(t, ctx, c).Tick
 	start := time.Now()
-	var last uint32
+	last, closest := first, uint32(math.MaxUint32)
 	for range 20 {
 		u := readSnapshot(t, ctx, c)
-		if u.Tick%3 != 0 {
-			t.Fatalf("snapshot at tick %d: not a multiple of 3", u.Tick)
+		if u.Tick%3 != 0 || u.Tick <= last {
+			t.Fatalf("snapshot at tick %d after %d: want a later multiple of 3", u.Tick, last)
 		}
+		closest = min(closest, u.Tick-last)
 		last = u.Tick
 	}
 	if hz := float64(20) / time.Since(start).Seconds(); hz > 25 {
 		t.Fatalf("%.1f snapshots/s, want about 20", hz)
 	}
-	if last-first != 60 {
-		t.Fatalf("20 snapshots spanned ticks %d..%d, want 60 ticks", first, last)
+	if closest != 3 {
+		t.Fatalf("the closest two of 21 snapshots were %d ticks apart, want 3", closest)
+	}
+	if skipped := (last-first)/3 - 20; skipped > 0 {
+		t.Logf("%d snapshots replaced before they were written (ticks %d..%d)", skipped, first, last)
 	}
 }
