@@ -153,6 +153,10 @@ func TestCreateRoomContract(t *testing.T) {
 		{"invalid UTF-8 in a label value", "{\"labels\":{\"region\":\"\xc3\x28\"}}", 400, "labels.region"},
 		{"invalid UTF-8 in a key", "{\"\xff\":1}", 400, "body"},
 		{"invalid UTF-8 after the object", "{\"name\":\"x\"}\xff", 400, "body"},
+		// Found by FuzzCreateRoomBody: the member named "" was named by
+		// nothing.
+		{"invalid UTF-8 after an empty name", "{\"\"\x95", 400, `""`},
+		{"invalid UTF-8 after an empty label key", "{\"labels\":{\"\":\x95}}", 400, `labels.""`},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,12 +233,17 @@ func jsonFieldError(err error, body []byte, v any) error {
 }
 
 // jsonField is a JSON pointer as the API names fields: labels.region for
-// /labels/region; "body" for the whole body.
+// /labels/region; "body" for the whole body. A member whose name is empty
+// is named "" (quotes included), so every field named is something.
 func jsonField(p jsontext.Pointer) string {
 	if p == "" {
 		return "body"
 	}
-	return strings.Join(slices.Collect(p.Tokens()), ".")
+	var names []string
+	for name := range p.Tokens() {
+		names = append(names, cmp.Or(name, `""`))
+	}
+	return strings.Join(names, ".")
 }
 
 // invalidUTF8At is the offset of body's first byte that is not valid
