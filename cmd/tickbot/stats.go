@@ -53,6 +53,8 @@ type summary struct {
 	SnapshotsPerBotPerSec float64 `json:"snapshots_per_bot_per_sec"`
 	ExpectedSnapshotRate  float64 `json:"expected_snapshot_rate"`
 	DeliveredRatio        float64 `json:"delivered_ratio"`
+	Snapshots             uint64  `json:"snapshots"`
+	BotSeconds            float64 `json:"bot_seconds"`
 	BytesPerBotPerSec     float64 `json:"bytes_per_bot_per_sec"`
 	RTTP50ms              float64 `json:"rtt_p50_ms"`
 	RTTP99ms              float64 `json:"rtt_p99_ms"`
@@ -64,16 +66,14 @@ type summary struct {
 	DurationS             float64 `json:"duration_s"`
 
 	// Only in the human summary.
-	botSeconds float64
-	snapshots  uint64
-	inputs     uint64
-	events     map[string]uint64 // game events the bots caused, by name
-	gapP50ms   float64
-	lagP50ms   float64 // input lag: see stats.inputLag
-	lagP99ms   float64
-	lagN       uint64
-	cpu        float64 // tickbot's own CPU, fraction of one core
-	notes      map[string]int
+	inputs   uint64
+	events   map[string]uint64 // game events the bots caused, by name
+	gapP50ms float64
+	lagP50ms float64 // input lag: see stats.inputLag
+	lagP99ms float64
+	lagN     uint64
+	cpu      float64 // tickbot's own CPU, fraction of one core
+	notes    map[string]int
 }
 
 // summarize measures the run up to end: only the time each bot was
@@ -88,13 +88,13 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 			continue
 		}
 		secs := float64(b.upTime(endNs)) / 1e9
-		sum.botSeconds += secs
+		sum.BotSeconds += secs
 		rate := float64(b.sendRate.Load())
 		if s.cfg.ExpectHz > 0 {
 			rate = s.cfg.ExpectHz
 		}
 		expected += rate * secs
-		sum.snapshots += b.snapshots.Load()
+		sum.Snapshots += b.snapshots.Load()
 		sum.BytesPerBotPerSec += float64(b.bytesIn.Load())
 		b.events.addTo(sum.events)
 		b.gaps.addTo(&gaps)
@@ -111,12 +111,13 @@ func (s *swarm) summarize(end time.Time, cpu float64) summary {
 	sum.Rejoins = s.stats.rejoins.Load()
 	sum.inputs = s.stats.inputs.Load()
 	sum.DurationS = round(end.Sub(s.start).Seconds(), 3)
-	if sum.botSeconds > 0 {
-		sum.SnapshotsPerBotPerSec = round(float64(sum.snapshots)/sum.botSeconds, 3)
-		sum.ExpectedSnapshotRate = round(expected/sum.botSeconds, 3)
-		sum.DeliveredRatio = round(float64(sum.snapshots)/expected, 4)
-		sum.BytesPerBotPerSec = round(sum.BytesPerBotPerSec/sum.botSeconds, 1)
+	if sum.BotSeconds > 0 {
+		sum.SnapshotsPerBotPerSec = round(float64(sum.Snapshots)/sum.BotSeconds, 3)
+		sum.ExpectedSnapshotRate = round(expected/sum.BotSeconds, 3)
+		sum.DeliveredRatio = round(float64(sum.Snapshots)/expected, 4)
+		sum.BytesPerBotPerSec = round(sum.BytesPerBotPerSec/sum.BotSeconds, 1)
 	}
+	sum.BotSeconds = round(sum.BotSeconds, 3)
 	sum.RTTP50ms, sum.RTTP99ms = round(rtt.quantile(0.5), 3), round(rtt.quantile(0.99), 3)
 	sum.GapP99ms, sum.gapP50ms = round(gaps.quantile(0.99), 3), round(gaps.quantile(0.5), 3)
 	s.stats.mu.Lock()
@@ -141,7 +142,7 @@ func (sum *summary) writeHuman(w io.Writer) {
 	fmt.Fprintf(w, "tickbot: %d bots for %.1fs: %d connected at the end, %d connect errors, %d disconnects, %d rejoins\n",
 		sum.Bots, sum.DurationS, sum.Connected, sum.ConnectErrors, sum.Disconnects, sum.Rejoins)
 	fmt.Fprintf(w, "  snapshots  %.2f per bot per second of %.2f expected: delivered %.2f%% (%d in %.0f bot-seconds)\n",
-		sum.SnapshotsPerBotPerSec, sum.ExpectedSnapshotRate, 100*sum.DeliveredRatio, sum.snapshots, sum.botSeconds)
+		sum.SnapshotsPerBotPerSec, sum.ExpectedSnapshotRate, 100*sum.DeliveredRatio, sum.Snapshots, sum.BotSeconds)
 	fmt.Fprintf(w, "  gaps       p50 %.1f ms, p99 %.1f ms between snapshots\n", sum.gapP50ms, sum.GapP99ms)
 	fmt.Fprintf(w, "  traffic    %.0f B per bot per second received; %d inputs sent\n", sum.BytesPerBotPerSec, sum.inputs)
 	fmt.Fprintf(w, "  rtt        p50 %.2f ms, p99 %.2f ms\n", sum.RTTP50ms, sum.RTTP99ms)
