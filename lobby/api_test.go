@@ -156,6 +156,8 @@ func TestCreateRoomContract(t *testing.T) {
 		// Found by FuzzCreateRoomBody: the member named "" was named by
 		// nothing.
 		{"invalid UTF-8 after an empty name", "{\"\"\x95", 400, `""`},
+		{"a form feed before the object", "\f{}", 400, "body"},
+		{"a no-break space after the object", "{}\u00a0", 400, "body"},
 		{"invalid UTF-8 after an empty label key", "{\"labels\":{\"\":\x95}}", 400, `labels.""`},
 	}
 	for _, tc := range bad {

@@ -165,7 +165,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil {
 		return jsonFieldError(err, body, v)
 	}
-	body = bytes.TrimSpace(body)
+	// JSON's own whitespace only (RFC 8259): bytes.TrimSpace would also
+	// take a form feed or a no-break space around the object as fine.
+	body = bytes.Trim(body, " \t\r\n")
 	switch {
 	case len(body) == 0:
 		return &FieldError{Field: "body", Detail: "empty; a JSON object is required"}
