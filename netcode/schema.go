@@ -303,7 +303,12 @@ func (d *reader) schema() (*game.Schema, error) {
 				if !ok {
 					return d.errorf("schema world: want a map")
 				}
-				s.World = m
+				// No world and an empty one are the same world: nil
+				// stands for both (a server writes nil as {}), so a
+				// schema decodes alike however it was written.
+				if len(m) > 0 {
+					s.World = m
+				}
 			}
 		default:
 			_, err = d.value(0, &budget)
