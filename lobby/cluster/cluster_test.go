@@ -12,38 +12,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tickroom/tickroom/lobby"
 	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/natstest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
 func TestMain(m *testing.M) { nettest.Main(m) }
-
-// startNATS starts an embedded nats-server with JetStream on a random
-// port; the test's cleanup shuts it down and waits for it.
-func startNATS(t *testing.T) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		s.Shutdown()
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	return s
-}
 
 // backend answers calls the way a test wants.
 type backend struct {
@@ -80,11 +60,11 @@ func startNode(t *testing.T, opts Options) *Node {
 // to answer as a timeout, and the node's handler gives up when the caller
 // does. The calls are counted by result.
 func TestCalls(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t, -1)
 	reg := prometheus.NewRegistry()
 	const timeout = 300 * time.Millisecond
-	a := startNode(t, Options{URL: ns.ClientURL(), NodeID: "a", Timeout: timeout, Registerer: reg})
-	b := startNode(t, Options{URL: ns.ClientURL(), NodeID: "b", Timeout: timeout})
+	a := startNode(t, Options{URL: ns.URL(), NodeID: "a", Timeout: timeout, Registerer: reg})
+	b := startNode(t, Options{URL: ns.URL(), NodeID: "b", Timeout: timeout})
 	var handlerDeadline atomic.Int64 // how long the slow handler was given, ns
 	if err := b.Serve(backend{
 		create: func(ctx context.Context, id string, req rest.CreateRoom) (*directory.Room, error) {
@@ -238,12 +218,12 @@ func TestStartRefuses(t *testing.T) {
 // second: the call fails as gone well within the timeout. A node that is
 // only slow answers the second with the first's answer: one seat.
 func TestCallSentAgain(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t, -1)
 	const timeout = 400 * time.Millisecond
-	a := startNode(t, Options{URL: ns.ClientURL(), NodeID: "a", Timeout: timeout})
+	a := startNode(t, Options{URL: ns.URL(), NodeID: "a", Timeout: timeout})
 
 	// "dying" takes the first request and goes before answering it.
-	nc := connectRaw(t, ns.ClientURL())
+	nc := connectRaw(t, ns.URL())
 	var sub *nats.Subscription
 	sub, err := nc.Subscribe(subject("dying", opReserve), func(*nats.Msg) { sub.Unsubscribe() })
 	if err != nil {
@@ -261,7 +241,7 @@ func TestCallSentAgain(t *testing.T) {
 	// "slow" answers after 150 ms: the request sent again at 100 ms gets
 	// the same seat, and the room is asked once.
 	reg := prometheus.NewRegistry()
-	slow := startNode(t, Options{URL: ns.ClientURL(), NodeID: "slow", Timeout: timeout, Registerer: reg})
+	slow := startNode(t, Options{URL: ns.URL(), NodeID: "slow", Timeout: timeout, Registerer: reg})
 	var seats atomic.Int32
 	if err := slow.Serve(backend{reserve: func(ctx context.Context, roomID string, join rest.Join) (rest.Seat, error) {
 		time.Sleep(150 * time.Millisecond)

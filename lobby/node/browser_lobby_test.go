@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/tickroom/tickroom/lobby/natstest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode/client"
@@ -53,9 +54,9 @@ func TestBrowserLobbyLive(t *testing.T) {
 // and b lets a page from a's origin open its WebSocket.
 func TestBrowserLobbyCluster(t *testing.T) {
 	br := newBrowser(t)
-	ns := startTestNATS(t, -1)
-	a := startTestNode(t, ns.url(), "a", nil)
-	b := startTestNode(t, ns.url(), "b", nil)
+	ns := natstest.Start(t, -1)
+	a := startTestNode(t, ns.URL(), "a", nil)
+	b := startTestNode(t, ns.URL(), "b", nil)
 	waitNodes(t, 2, a, b)
 	p := br.newPage("player")
 	p.openLobby(a.base+"/", "player")

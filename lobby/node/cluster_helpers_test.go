@@ -17,63 +17,9 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
-
 	"github.com/tickroom/tickroom/lobby/directory"
 	"github.com/tickroom/tickroom/lobby/rest"
 )
-
-// testNATS is an embedded nats-server with JetStream, in this process.
-type testNATS struct {
-	t    testing.TB
-	opts natsserver.Options
-	s    *natsserver.Server
-}
-
-// startTestNATS starts a server on port (-1: a random one) with a store of
-// its own; the test's cleanup shuts it down and waits for it.
-func startTestNATS(t testing.TB, port int) *testNATS {
-	t.Helper()
-	n := &testNATS{t: t, opts: natsserver.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true}}
-	n.start()
-	t.Cleanup(n.stop)
-	return n
-}
-
-func (n *testNATS) start() {
-	n.t.Helper()
-	opts := n.opts // NewServer keeps and fills in its options
-	s, err := natsserver.NewServer(&opts)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		s.Shutdown()
-		n.t.Fatal("nats-server not ready")
-	}
-	n.s = s
-}
-
-func (n *testNATS) stop() {
-	if n.s != nil {
-		n.s.Shutdown()
-		n.s.WaitForShutdown()
-		n.s = nil
-	}
-}
-
-func (n *testNATS) url() string { return n.s.ClientURL() }
-
-// consumers counts the JetStream consumers on the server.
-func (n *testNATS) consumers() int {
-	n.t.Helper()
-	jsz, err := n.s.Jsz(nil)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	return jsz.Consumers
-}
 
 // testNode is a real node in this process: the server newServer wires, on
 // a loopback listener of its own, with its own NATS connection.

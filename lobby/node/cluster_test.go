@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/lobby/cluster"
 	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/natstest"
 	"github.com/tickroom/tickroom/lobby/rest"
 	"github.com/tickroom/tickroom/lobby/rooms"
 	"github.com/tickroom/tickroom/netcode"
@@ -35,11 +35,11 @@ import (
 var unlimited = []string{"-rooms-per-client", "-1", "-room-create-rate", "-1", "-pending-per-client", "-1"}
 
 // threeNodes starts a, b and c on ns.
-func threeNodes(t *testing.T, ns *testNATS, args ...string) (a, b, c *testNode) {
+func threeNodes(t *testing.T, ns *natstest.Server, args ...string) (a, b, c *testNode) {
 	t.Helper()
-	a = startTestNode(t, ns.url(), "a", nil, args...)
-	b = startTestNode(t, ns.url(), "b", nil, args...)
-	c = startTestNode(t, ns.url(), "c", nil, args...)
+	a = startTestNode(t, ns.URL(), "a", nil, args...)
+	b = startTestNode(t, ns.URL(), "b", nil, args...)
+	c = startTestNode(t, ns.URL(), "c", nil, args...)
 	waitNodes(t, 3, a, b, c)
 	return a, b, c
 }
@@ -81,7 +81,7 @@ func roomOn(t *testing.T, n *testNode, cfg rooms.Config) *rooms.Room {
 // place rooms on every node, and GET /api/nodes lists the three with
 // their load.
 func TestClusterListing(t *testing.T) {
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	a, b, c := threeNodes(t, ns, unlimited...)
 	nodes := []*testNode{a, b, c}
 	byID := map[string]*testNode{"a": a, "b": b, "c": c}
@@ -176,7 +176,7 @@ func TestClusterListing(t *testing.T) {
 // straight at c. A private room's join code works through any node, and a
 // wrong one is refused as c refuses it.
 func TestClusterJoinAcrossNodes(t *testing.T) {
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	_, b, c := threeNodes(t, ns, append([]string{"-room-pending-share", "-1"}, unlimited...)...)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -283,7 +283,7 @@ func TestClusterJoinAcrossNodes(t *testing.T) {
 // room of the game and mode on any node, reserves there (the ws_url is the
 // owner's), and when none has space makes one by placement.
 func TestClusterQuickPlay(t *testing.T) {
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	a, b, c := threeNodes(t, ns, unlimited...)
 	ctx := t.Context()
 	fuller := roomOn(t, c, rooms.Config{Game: "blobs", Mode: "small", MaxPlayers: 4})
@@ -342,7 +342,7 @@ func TestClusterQuickPlay(t *testing.T) {
 // 4-seat room get exactly 4 seats; the rest are told the room is full.
 func TestClusterParallelJoins(t *testing.T) {
 	t.Parallel()
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	a, b, c := threeNodes(t, ns, unlimited...)
 	room := roomOn(t, c, rooms.Config{Name: "four", MaxPlayers: 4})
 	nettest.CheckFor(t, 5*time.Second, func() error {
@@ -391,9 +391,9 @@ func TestClusterParallelJoins(t *testing.T) {
 // to its room fails at once with a problem, before and after its rooms
 // leave the lists.
 func TestClusterNodeKilled(t *testing.T) {
-	ns := startTestNATS(t, -1)
-	a := startTestNode(t, ns.url(), "a", nil)
-	b := startTestNode(t, ns.url(), "b", nil)
+	ns := natstest.Start(t, -1)
+	a := startTestNode(t, ns.URL(), "a", nil)
+	b := startTestNode(t, ns.URL(), "b", nil)
 	fa, fb := follow(t, a.base), follow(t, b.base)
 	const rounds, victims = 2, 10
 	var gone, joinFails []time.Duration
@@ -401,7 +401,7 @@ func TestClusterNodeKilled(t *testing.T) {
 		var nodes []*testNode
 		var ids []string
 		for i := range victims {
-			n := startTestNode(t, ns.url(), fmt.Sprintf("victim-%d-%d", round, i), nil)
+			n := startTestNode(t, ns.URL(), fmt.Sprintf("victim-%d-%d", round, i), nil)
 			nodes = append(nodes, n)
 			ids = append(ids, roomOn(t, n, rooms.Config{Name: "doomed"}).ID())
 		}
@@ -488,10 +488,10 @@ func joinFails1s(t *testing.T, n *testNode, id string) time.Duration {
 // before the stall (a node that died then is unlisted 3.0-3.4 s after
 // it). natsdir's own test stalls a heartbeat at every phase.
 func TestClusterStall(t *testing.T) {
-	ns := startTestNATS(t, -1)
-	link := newPausableLink(t, ns.url())
-	a := startTestNode(t, ns.url(), "a", nil)
-	b := startTestNode(t, ns.url(), "b", nil)
+	ns := natstest.Start(t, -1)
+	link := newPausableLink(t, ns.URL())
+	a := startTestNode(t, ns.URL(), "a", nil)
+	b := startTestNode(t, ns.URL(), "b", nil)
 	c := startTestNode(t, link.url(), "c", nil)
 	waitNodes(t, 3, a, b, c)
 	var ids []string
@@ -598,12 +598,12 @@ func (d delayedPeer) PeerCreate(ctx context.Context, id string, req rest.CreateR
 // the late one finds the id taken), half with the answer late (the room
 // exists; the next node finds it and answers with it).
 func TestClusterCreateRetried(t *testing.T) {
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	args := append([]string{"-cluster-timeout", "150ms"}, unlimited...)
-	a := startTestNode(t, ns.url(), "a", nil, args...)
-	b := startTestNode(t, ns.url(), "b", nil, args...)
+	a := startTestNode(t, ns.URL(), "a", nil, args...)
+	b := startTestNode(t, ns.URL(), "b", nil, args...)
 	seen := &seenIDs{ids: map[string]bool{}}
-	slow := startTestNode(t, ns.url(), "slow", func(c *config) {
+	slow := startTestNode(t, ns.URL(), "slow", func(c *config) {
 		c.wrapPeer = func(b cluster.Backend) cluster.Backend {
 			return delayedPeer{Backend: b, delay: 300 * time.Millisecond, seen: seen}
 		}
@@ -709,22 +709,13 @@ func TestClusterCreateRetried(t *testing.T) {
 	}
 }
 
-// freePort is a port nobody listens on, for a server that restarts on the
-// same address.
-func freePort(t *testing.T) int {
-	_, port, _ := net.SplitHostPort(nettest.FreeAddr(t))
-	var p int
-	fmt.Sscan(port, &p)
-	return p
-}
-
 // TestClusterDraining: a node shutting down says so at once: no room is
 // placed on it and its rooms take no joins (a clear 503); once its rooms
 // are gone it leaves, and the other nodes unlist it at once rather than
 // when its record would expire.
 func TestClusterDraining(t *testing.T) {
 	t.Parallel()
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	a, b, c := threeNodes(t, ns, unlimited...)
 	ctx := t.Context()
 	// The first step of c's drain, before its rooms end (the test holds
@@ -778,7 +769,7 @@ func TestClusterDraining(t *testing.T) {
 // 5 s, rooms opened and closed during the outage included, the calls
 // between nodes work again, and the server holds two consumers per node.
 func TestClusterNATSRestart(t *testing.T) {
-	ns := startTestNATS(t, freePort(t))
+	ns := natstest.Start(t, natstest.FreePort(t))
 	a, b, c := threeNodes(t, ns, unlimited...)
 	nodes := []*testNode{a, b, c}
 	for _, n := range nodes {
@@ -794,7 +785,7 @@ func TestClusterNATSRestart(t *testing.T) {
 		return out
 	}
 	for restart := range 10 {
-		ns.stop()
+		ns.Stop()
 		// While NATS is down, each node still runs its rooms: one
 		// opens a room, another closes one.
 		roomOn(t, nodes[restart%3], rooms.Config{Name: fmt.Sprint("during ", restart), Persistent: true})
@@ -802,7 +793,7 @@ func TestClusterNATSRestart(t *testing.T) {
 		nodes[(restart+1)%3].srv.mgr.Close(victim.ID())
 		time.Sleep(300 * time.Millisecond) // the outage
 		start := time.Now()
-		ns.start()
+		ns.Start()
 		want := truth()
 		nettest.CheckFor(t, 5*time.Second, func() error {
 			for _, n := range nodes {
@@ -830,7 +821,7 @@ func TestClusterNATSRestart(t *testing.T) {
 			}
 			return nil
 		})
-		if n := ns.consumers(); n > 2*len(nodes) {
+		if n := ns.Consumers(); n > 2*len(nodes) {
 			t.Fatalf("restart %d: %d consumers on the server, want at most %d", restart, n, 2*len(nodes))
 		}
 	}
@@ -842,7 +833,7 @@ func TestClusterNATSRestart(t *testing.T) {
 // server's own clock, from a watcher of the rooms bucket, over a 3 s
 // window.
 func TestClusterDirectoryWrites(t *testing.T) {
-	ns := startTestNATS(t, -1)
+	ns := natstest.Start(t, -1)
 	a, b, c := threeNodes(t, ns, "-room-pending-share", "-1")
 	const perNode, window = 100, 3 * time.Second
 	var all []*rooms.Room
@@ -851,7 +842,7 @@ func TestClusterDirectoryWrites(t *testing.T) {
 			all = append(all, roomOn(t, n, rooms.Config{MaxPlayers: 64, Persistent: true}))
 		}
 	}
-	nc, err := nats.Connect(ns.url())
+	nc, err := nats.Connect(ns.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/tickroom/tickroom/lobby/directory"
@@ -22,72 +21,6 @@ import (
 )
 
 func TestMain(m *testing.M) { nettest.Main(m) }
-
-// natsServer is an embedded nats-server with JetStream, in this process.
-type natsServer struct {
-	t    testing.TB
-	opts server.Options
-	s    *server.Server
-}
-
-// startNATS starts a server on port (-1: a random one) storing in dir; the
-// test's cleanup shuts it down.
-func startNATS(t testing.TB, port int, dir string) *natsServer {
-	t.Helper()
-	ns := &natsServer{t: t, opts: server.Options{
-		Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true,
-	}}
-	ns.start()
-	t.Cleanup(ns.stop)
-	return ns
-}
-
-func (ns *natsServer) start() {
-	ns.t.Helper()
-	opts := ns.opts // NewServer keeps and fills in its options
-	s, err := server.NewServer(&opts)
-	if err != nil {
-		ns.t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		s.Shutdown()
-		ns.t.Fatal("nats-server not ready")
-	}
-	ns.s = s
-}
-
-func (ns *natsServer) stop() {
-	if ns.s != nil {
-		ns.s.Shutdown()
-		ns.s.WaitForShutdown()
-		ns.s = nil
-	}
-}
-
-func (ns *natsServer) url() string { return ns.s.ClientURL() }
-
-// consumers counts the JetStream consumers on the server.
-func (ns *natsServer) consumers() int {
-	ns.t.Helper()
-	jsz, err := ns.s.Jsz(nil)
-	if err != nil {
-		ns.t.Fatal(err)
-	}
-	return jsz.Consumers
-}
-
-// freePort picks a port nobody listens on, for a server that restarts on
-// the same address.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // connect opens a connection that reconnects forever and quickly, as a
 // node's should.

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/natstest"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
@@ -31,10 +32,10 @@ var (
 // the other two within 250 ms at the 99th percentile, with the node that
 // runs it; the node that put it lists it at once.
 func TestPutVisibleAcrossNodes(t *testing.T) {
-	ns := startNATS(t, -1, t.TempDir())
+	ns := natstest.Start(t, -1)
 	var nodes [3]*Directory
 	for i := range nodes {
-		nodes[i], _ = startNode(t, ns.url(), Options{NodeID: fmt.Sprintf("node-%d", i), PublicURL: fmt.Sprintf("http://10.0.0.%d:8080", i)})
+		nodes[i], _ = startNode(t, ns.URL(), Options{NodeID: fmt.Sprintf("node-%d", i), PublicURL: fmt.Sprintf("http://10.0.0.%d:8080", i)})
 	}
 	nettest.CheckFor(t, 5*time.Second, func() error {
 		for _, n := range nodes {
@@ -103,10 +104,10 @@ func TestPutVisibleAcrossNodes(t *testing.T) {
 // dropped, nothing deleted) each have their rooms unlisted by both
 // observers within 3.5 s, and the observers' feeds report them closed.
 func TestKilledNodesRoomsVanish(t *testing.T) {
-	ns := startNATS(t, -1, t.TempDir())
+	ns := natstest.Start(t, -1)
 	observers := []*Directory{}
 	for _, id := range []string{"observer-a", "observer-b"} {
-		d, _ := startNode(t, ns.url(), Options{NodeID: id})
+		d, _ := startNode(t, ns.URL(), Options{NodeID: id})
 		observers = append(observers, d)
 	}
 	mirrors := []*feedMirror{newFeedMirror(observers[0]), newFeedMirror(observers[1])}
@@ -123,7 +124,7 @@ func TestKilledNodesRoomsVanish(t *testing.T) {
 	vs := make([]*victim, victims)
 	want := map[string]int{}
 	for i := range vs {
-		d, nc := startNode(t, ns.url(), Options{NodeID: fmt.Sprintf("victim-%02d", i)})
+		d, nc := startNode(t, ns.URL(), Options{NodeID: fmt.Sprintf("victim-%02d", i)})
 		v := &victim{d: d, nc: nc}
 		for range 2 {
 			r := newRoom(1)
@@ -202,12 +203,12 @@ func TestKilledNodesRoomsVanish(t *testing.T) {
 // (its load report blocks, as in a long GC pause) stays listed: neither
 // observer's feed reports one of its rooms closed.
 func TestHeartbeatStallHidesNothing(t *testing.T) {
-	ns := startNATS(t, -1, t.TempDir())
-	a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
-	c, _ := startNode(t, ns.url(), Options{NodeID: "c"})
+	ns := natstest.Start(t, -1)
+	a, _ := startNode(t, ns.URL(), Options{NodeID: "a"})
+	c, _ := startNode(t, ns.URL(), Options{NodeID: "c"})
 	var stall atomic.Bool
 	stalled := make(chan time.Time, 1)
-	b, _ := startNode(t, ns.url(), Options{NodeID: "b", Load: func() Load {
+	b, _ := startNode(t, ns.URL(), Options{NodeID: "b", Load: func() Load {
 		if stall.CompareAndSwap(true, false) {
 			time.Sleep(1500 * time.Millisecond)
 			stalled <- time.Now()
@@ -277,14 +278,14 @@ func TestHeartbeatStallHidesNothing(t *testing.T) {
 // over it; a record left by a dead node is taken over.
 func TestCreateSameKeyOnce(t *testing.T) {
 	t.Parallel()
-	ns := startNATS(t, -1, t.TempDir())
+	ns := natstest.Start(t, -1)
 	// A short heartbeat and TTL: the takeover waits for a node to expire.
 	opts := func(id string) Options {
 		return Options{NodeID: id, Heartbeat: 100 * time.Millisecond, NodeTTL: time.Second}
 	}
 	var nodes [3]*Directory
 	for i := range nodes {
-		nodes[i], _ = startNode(t, ns.url(), opts(fmt.Sprintf("n%d", i)))
+		nodes[i], _ = startNode(t, ns.URL(), opts(fmt.Sprintf("n%d", i)))
 	}
 	ctx := context.Background()
 	for k := range 20 {
@@ -352,7 +353,7 @@ func TestCreateSameKeyOnce(t *testing.T) {
 	}
 
 	// A dead node's record is taken over once the node has expired.
-	dead, deadConn := startNode(t, ns.url(), opts("dead"))
+	dead, deadConn := startNode(t, ns.URL(), opts("dead"))
 	r := newRoom(0)
 	r.ID = "named-orphan"
 	if err := dead.Create(ctx, r); err != nil {
@@ -385,9 +386,9 @@ func TestCreateSameKeyOnce(t *testing.T) {
 // the writes are a second apart), and the latest put of each is what the
 // other node lists.
 func TestCoalescedWrites(t *testing.T) {
-	ns := startNATS(t, -1, t.TempDir())
-	w, _ := startNode(t, ns.url(), Options{NodeID: "writer"})
-	o, _ := startNode(t, ns.url(), Options{NodeID: "observer"})
+	ns := natstest.Start(t, -1)
+	w, _ := startNode(t, ns.URL(), Options{NodeID: "writer"})
+	o, _ := startNode(t, ns.URL(), Options{NodeID: "observer"})
 	ctx := context.Background()
 
 	// Record every write the server stores, per room, with a watcher of
@@ -494,9 +495,9 @@ func TestCoalescedWrites(t *testing.T) {
 // (not a TTL later) and leaves no room records behind.
 func TestGracefulClose(t *testing.T) {
 	t.Parallel()
-	ns := startNATS(t, -1, t.TempDir())
-	a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
-	b, _ := startNode(t, ns.url(), Options{NodeID: "b"})
+	ns := natstest.Start(t, -1)
+	a, _ := startNode(t, ns.URL(), Options{NodeID: "a"})
+	b, _ := startNode(t, ns.URL(), Options{NodeID: "b"})
 	ctx := context.Background()
 	want := map[string]int{}
 	for range 3 {
@@ -560,9 +561,9 @@ func TestGracefulClose(t *testing.T) {
 // timeout (one timeout for all ran out after the first few).
 func TestCloseOverSlowLink(t *testing.T) {
 	t.Parallel()
-	ns := startNATS(t, -1, t.TempDir())
-	link := newSlowLink(t, ns.url(), 10*time.Millisecond)
-	a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
+	ns := natstest.Start(t, -1)
+	link := newSlowLink(t, ns.URL(), 10*time.Millisecond)
+	a, _ := startNode(t, ns.URL(), Options{NodeID: "a"})
 	b, _ := startNode(t, link.url(), Options{NodeID: "b", RequestTimeout: 500 * time.Millisecond})
 	ctx := context.Background()
 	want := map[string]int{}
@@ -593,9 +594,9 @@ func TestCloseOverSlowLink(t *testing.T) {
 // before they would expire, and the orphaned records are swept.
 func TestRestartedNodeHidesOldRooms(t *testing.T) {
 	t.Parallel()
-	ns := startNATS(t, -1, t.TempDir())
-	a, _ := startNode(t, ns.url(), Options{NodeID: "a", OrphanGrace: 200 * time.Millisecond})
-	b1, nc1 := startNode(t, ns.url(), Options{NodeID: "b"})
+	ns := natstest.Start(t, -1)
+	a, _ := startNode(t, ns.URL(), Options{NodeID: "a", OrphanGrace: 200 * time.Millisecond})
+	b1, nc1 := startNode(t, ns.URL(), Options{NodeID: "b"})
 	ctx := context.Background()
 	old := newRoom(1)
 	b1.Put(ctx, old)
@@ -603,7 +604,7 @@ func TestRestartedNodeHidesOldRooms(t *testing.T) {
 
 	kill(b1, nc1)
 	start := time.Now()
-	b2, _ := startNode(t, ns.url(), Options{NodeID: "b"})
+	b2, _ := startNode(t, ns.URL(), Options{NodeID: "b"})
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if !waitFeed(wctx, a, func() bool { return len(listing(t, a)) == 0 }) {
@@ -641,9 +642,9 @@ func TestWatcherSilentlyStopped(t *testing.T) {
 	for _, bucket := range []string{"nodes", "rooms"} {
 		t.Run(bucket, func(t *testing.T) {
 			t.Parallel()
-			ns := startNATS(t, -1, t.TempDir())
-			a, _ := startNode(t, ns.url(), Options{NodeID: "a"})
-			b, _ := startNode(t, ns.url(), Options{NodeID: "b"})
+			ns := natstest.Start(t, -1)
+			a, _ := startNode(t, ns.URL(), Options{NodeID: "a"})
+			b, _ := startNode(t, ns.URL(), Options{NodeID: "b"})
 			ctx := context.Background()
 			s, err := a.js.Stream(ctx, "KV_tickroom_"+bucket)
 			if err != nil {
@@ -690,11 +691,11 @@ func TestWatcherSilentlyStopped(t *testing.T) {
 // its record; each says so in its log.
 func TestDuplicateNodeID(t *testing.T) {
 	t.Parallel()
-	ns := startNATS(t, -1, t.TempDir())
+	ns := natstest.Start(t, -1)
 	var logged atomic.Int32
 	log := slog.New(countHandler{&logged})
-	startNode(t, ns.url(), Options{NodeID: "twin", Log: log})
-	startNode(t, ns.url(), Options{NodeID: "twin", Log: log})
+	startNode(t, ns.URL(), Options{NodeID: "twin", Log: log})
+	startNode(t, ns.URL(), Options{NodeID: "twin", Log: log})
 	nettest.CheckFor(t, 5*time.Second, func() error {
 		if logged.Load() == 0 {
 			return errors.New("no error logged about the shared node id")

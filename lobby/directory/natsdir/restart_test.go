@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tickroom/tickroom/lobby/directory"
+	"github.com/tickroom/tickroom/lobby/natstest"
 	"github.com/tickroom/tickroom/netcode/nettest"
 )
 
@@ -39,7 +40,7 @@ func TestNATSRestart(t *testing.T) {
 }
 
 func testRestarts(t *testing.T, storage jetstream.StorageType, restarts int) {
-	ns := startNATS(t, freePort(t), t.TempDir())
+	ns := natstest.Start(t, natstest.FreePort(t))
 	const nodes = 3
 	type node struct {
 		d      *Directory
@@ -48,7 +49,7 @@ func testRestarts(t *testing.T, storage jetstream.StorageType, restarts int) {
 	}
 	ns2 := make([]*node, nodes)
 	for i := range ns2 {
-		d, _ := startNode(t, ns.url(), Options{NodeID: fmt.Sprintf("n%d", i), Storage: storage})
+		d, _ := startNode(t, ns.URL(), Options{NodeID: fmt.Sprintf("n%d", i), Storage: storage})
 		ns2[i] = &node{d: d, mirror: newFeedMirror(d)}
 		for range 3 {
 			r := newRoom(1)
@@ -87,7 +88,7 @@ func testRestarts(t *testing.T, storage jetstream.StorageType, restarts int) {
 
 	most := 0
 	for round := range restarts {
-		ns.stop()
+		ns.Stop()
 		ctx := context.Background()
 		for _, n := range ns2 {
 			if err := n.d.Delete(ctx, n.rooms[0].ID); err != nil {
@@ -100,11 +101,11 @@ func testRestarts(t *testing.T, storage jetstream.StorageType, restarts int) {
 			n.d.Put(ctx, opened)
 			n.rooms = append(n.rooms, opened)
 		}
-		ns.start()
+		ns.Start()
 		start := time.Now()
 		nettest.CheckFor(t, 5*time.Second, converged)
 		took := time.Since(start)
-		consumers := ns.consumers()
+		consumers := ns.Consumers()
 		most = max(most, consumers)
 		t.Logf("restart %d: every node converged %v after the server was up; %d consumers", round+1, took.Round(time.Millisecond), consumers)
 		if consumers > 4*nodes {
@@ -113,7 +114,7 @@ func testRestarts(t *testing.T, storage jetstream.StorageType, restarts int) {
 	}
 	// The orphans go: two consumers per node remain.
 	nettest.CheckFor(t, 15*time.Second, func() error {
-		if c := ns.consumers(); c != 2*nodes {
+		if c := ns.Consumers(); c != 2*nodes {
 			return fmt.Errorf("%d consumers, want %d", c, 2*nodes)
 		}
 		return nil
